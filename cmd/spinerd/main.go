@@ -1,0 +1,135 @@
+// Command spinerd simulates the biochemistry of dendritic spines from
+// NeuroRD model files. It parses flags and calls the spinerd packages; the
+// science lives in those packages.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/spinerd/spinerd/diag"
+	"github.com/spinerd/spinerd/internal/version"
+)
+
+// Exit statuses.
+const (
+	exitOK       = 0
+	exitInternal = 1
+	exitBadInput = 2 // bad model, bad flags, unwritable output
+)
+
+type command struct {
+	summary string
+	usage   string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"inspect": {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
+		"mesh":    {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
+		"version": {"print the spinerd version", "version", runVersion},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) > 1 {
+			if c, ok := cmds[args[1]]; ok {
+				return c.run([]string{"--help"}, stdout, stderr)
+			}
+		}
+		usage(stdout, cmds)
+		if len(args) == 0 {
+			return exitBadInput
+		}
+		return exitOK
+	}
+	if args[0] == "--version" {
+		return runVersion(nil, stdout, stderr)
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "spinerd: unknown command %q\n\n", args[0])
+		usage(stderr, cmds)
+		return exitBadInput
+	}
+	return c.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintf(w, "spinerd %s: stochastic reaction–diffusion in dendritic spines (NeuroRD models)\n\nUsage: spinerd COMMAND [arguments]\n\nCommands:\n", version.String())
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun 'spinerd COMMAND --help' for a command's flags.\n")
+}
+
+// newFlags makes a flag set whose --help prints the command's usage.
+func newFlags(name string, stdout io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	c := commands()[name]
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: spinerd %s\n\n%s\n\nFlags:\n%s", c.usage, c.summary, fs.FlagUsages())
+	}
+	fs.SetOutput(stdout)
+	return fs
+}
+
+// parse parses flags; done reports that the command should return code.
+func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK, true
+		}
+		fmt.Fprintf(stderr, "spinerd %s: %v\n", fs.Name(), err)
+		return exitBadInput, true
+	}
+	return 0, false
+}
+
+// report prints diagnostics and returns the exit status for err.
+func report(stderr io.Writer, cmd string, warnings diag.List, err error) int {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%s\n", w)
+	}
+	if err == nil {
+		return exitOK
+	}
+	var de *diag.Error
+	if errors.As(err, &de) {
+		fmt.Fprintf(stderr, "spinerd %s: %d error%s:\n", cmd, len(de.List), map[bool]string{true: "", false: "s"}[len(de.List) == 1])
+		for _, d := range de.List {
+			fmt.Fprintf(stderr, "  %s\n", d)
+		}
+		return exitBadInput
+	}
+	fmt.Fprintf(stderr, "spinerd %s: %s\n", cmd, strings.TrimSpace(err.Error()))
+	return exitBadInput
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("version", stdout)
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	fmt.Fprintf(stdout, "spinerd %s\n", version.String())
+	return exitOK
+}

@@ -1,0 +1,8 @@
+module github.com/spinerd/spinerd
+
+go 1.26
+
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/spf13/pflag v1.1.0 // indirect
+)
