@@ -130,11 +130,11 @@ type Injection struct {
 	Site         string
 	Distribution Distribution
 
-	OnsetMs, DurationMs, RatePerMs float64
-	PeriodMs, EndMs                float64
-	InterTrainMs                   float64
-	NumTrains                      int
-	HasOnset, HasDuration, HasRate bool
+	OnsetMs, DurationMs, RatePerMs  float64
+	PeriodMs, EndMs                 float64
+	InterTrainMs                    float64
+	NumTrains                       int
+	HasOnset, HasDuration, HasRate  bool
 	HasPeriod, HasEnd, HasNumTrains bool
 
 	// Rates, when not empty, is a <rates> table used instead of the
