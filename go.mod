@@ -3,6 +3,6 @@ module github.com/spinerd/spinerd
 go 1.26
 
 require (
-	github.com/klauspost/compress v1.20.4 // indirect
-	github.com/spf13/pflag v1.1.0 // indirect
+	github.com/klauspost/compress v1.20.4
+	github.com/spf13/pflag v1.1.0
 )

@@ -38,6 +38,9 @@ func (b *builder) traverse() {
 	subShift := map[*tpoint]float64{}
 	var visit func(p *tpoint, at attach)
 	visit = func(p *tpoint, at attach) {
+		if b.full {
+			return
+		}
 		var kids []*tlink
 		for _, l := range p.links {
 			if !visited[l.other(p)] {
@@ -159,7 +162,12 @@ func (b *builder) makeBoxes(ln *line, p, c *tpoint, l *tlink, label string) {
 			break
 		}
 	}
-	nreg := 1 + 2*int(math.Floor((r-dsl)/ln.delta))
+	nf := 1 + 2*math.Floor((r-dsl)/ln.delta)
+	if nf > float64(MaxVoxels-len(b.mesh.Voxels)) {
+		b.overflow()
+		return
+	}
+	nreg := int(nf)
 	if nreg < 1 {
 		nreg = 1
 	}
@@ -237,6 +245,11 @@ func frame3D(p, c *tpoint) (u, e1, e2 Vec3) {
 func (b *builder) makeCubes(ln *line, p, c *tpoint, l *tlink, label string) {
 	r := (p.r + c.r) / 2
 	d := ln.delta
+	nf := 2*math.Floor(r/d) + 1
+	if nf*nf > float64(MaxVoxels-len(b.mesh.Voxels)) {
+		b.overflow()
+		return
+	}
 	nr := int(math.Floor(r / d))
 	n := 2*nr + 1
 	exists := func(i, j int) bool {

@@ -7,6 +7,11 @@ import (
 	"github.com/spinerd/spinerd/diag"
 )
 
+// MaxVoxels bounds the size of a mesh: a model that would need more voxels
+// (usually an element size given in the wrong unit) is rejected with an
+// error instead of exhausting memory.
+const MaxVoxels = 5_000_000
+
 // DefaultRegion is the region of voxels whose segment or spine section names
 // none (NeuroRD 3.3 behaviour; 3.2.3 used a null region).
 const DefaultRegion = "default"
@@ -129,6 +134,7 @@ type builder struct {
 	mesh  *Mesh
 	aux   []voxelAux   // per voxel, geometry needed for spines
 	owned [][]Coupling // couplings by creating voxel
+	full  bool         // MaxVoxels reached: stop building
 }
 
 // voxelAux keeps what spine placement needs to know of a dendrite voxel.
@@ -217,10 +223,21 @@ func (b *builder) localSize(l *tlink) float64 {
 
 // addVoxel appends a voxel and returns its index.
 func (b *builder) addVoxel(v Voxel, aux voxelAux) int {
+	if len(b.mesh.Voxels) >= MaxVoxels {
+		b.overflow()
+	}
 	b.mesh.Voxels = append(b.mesh.Voxels, v)
 	b.aux = append(b.aux, aux)
 	b.owned = append(b.owned, nil)
 	return len(b.mesh.Voxels) - 1
+}
+
+// overflow reports (once) that the mesh is too large.
+func (b *builder) overflow() {
+	if !b.full {
+		b.diags.Errorf(b.set.Pos, "<discretization>", "", "the mesh would have more than %d voxels: increase the element size", MaxVoxels)
+	}
+	b.full = true
 }
 
 // couple records a coupling created by voxel a towards voxel b.

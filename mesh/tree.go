@@ -336,7 +336,14 @@ func (t *tree) slice(size func(*tlink) float64, diags *diag.List) {
 
 func (t *tree) sliceLink(l *tlink, delta float64, diags *diag.List) []*tpoint {
 	L := l.a.pos.dist(l.b.pos)
-	k := int(math.Floor(L / delta))
+	kf := math.Floor(L / delta)
+	if kf > MaxVoxels || len(t.points) > MaxVoxels {
+		diags.Errorf(diag.Pos{}, fmt.Sprintf("segment %q", l.seg), "",
+			"length %.4g µm with element size %.4g µm gives more than %d slices: increase the element size", L, delta, MaxVoxels)
+		t.links = append(t.links, l)
+		return []*tpoint{l.a, l.b}
+	}
+	k := int(kf)
 	if k < 1 {
 		k = 1
 		if L >= 0.01 {

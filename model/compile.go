@@ -50,7 +50,7 @@ func Compile(m *Model, opt Options) (*System, diag.List, error) {
 		for _, c := range s.Channels {
 			if len(c.Reactants) != 1 {
 				d.Warnf(m.Settings.At("calculation"), "<calculation>", "GRID_STEPPED_STOCHASTIC",
-					"fixed-step propensities follow the reaction's rate law; NeuroRD's GRID_STEPPED_STOCHASTIC makes zero-order and multi-reactant reactions (here %q) %.4g times slower (its pitfall P11)", c.ReactionID, 1/PUVC)
+					"fixed-step propensities follow the reaction's rate law; NeuroRD's GRID_STEPPED_STOCHASTIC scales those of zero-order and multi-reactant reactions (here %q) by a spurious factor of PUVC = %g (its pitfall P11)", c.ReactionID, PUVC)
 				break
 			}
 		}

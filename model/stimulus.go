@@ -12,7 +12,7 @@ import (
 )
 
 // maxPulses bounds the expansion of one stimulus.
-const maxPulses = 50_000_000
+const maxPulses = 10_000_000
 
 // stimuli expands every <InjectionStim> (§6.1) and resolves its targets
 // (§6.2).

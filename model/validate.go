@@ -130,7 +130,7 @@ func validateReactions(m *Model, ix speciesIndex, d *diag.List) {
 				if t.Power < 0 {
 					d.Errorf(t.Pos, tel, fmt.Sprint(t.Power), "power=%d must be ≥ 0", t.Power)
 				}
-				if t.N < 0 {
+				if t.N < 0 && t.N != t.Power {
 					d.Errorf(t.Pos, tel, fmt.Sprint(t.N), "n=%d must be ≥ 0", t.N)
 				}
 			}
