@@ -10,7 +10,7 @@ import (
 // MaxVoxels bounds the size of a mesh: a model that would need more voxels
 // (usually an element size given in the wrong unit) is rejected with an
 // error instead of exhausting memory.
-const MaxVoxels = 5_000_000
+const MaxVoxels = 2_000_000
 
 // DefaultRegion is the region of voxels whose segment or spine section names
 // none (NeuroRD 3.3 behaviour; 3.2.3 used a null region).

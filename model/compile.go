@@ -96,6 +96,7 @@ func (s *System) species(m *Model) {
 
 func (s *System) channels(m *Model, ix speciesIndex) {
 	nv := s.NumVoxels()
+	omegaPow := map[int][]float64{}
 	for ri := range m.Reactions {
 		r := &m.Reactions[ri]
 		first := len(s.Channels)
@@ -132,10 +133,14 @@ func (s *System) channels(m *Model, ix speciesIndex) {
 					c.Changes = append(c.Changes, Change{Species: sp, Delta: net[sp]})
 				}
 			}
-			c.Const = make([]float64, nv)
-			for v := 0; v < nv; v++ {
-				c.Const[v] = k * math.Pow(s.Omega(v), float64(1-c.Order))
+			if omegaPow[c.Order] == nil {
+				op := make([]float64, nv)
+				for v := range op {
+					op[v] = math.Pow(s.Omega(v), float64(1-c.Order))
+				}
+				omegaPow[c.Order] = op
 			}
+			c.omegaPow = omegaPow[c.Order]
 			s.Channels = append(s.Channels, c)
 		}
 		if len(s.Channels)-first == 2 {

@@ -12,7 +12,7 @@ import (
 )
 
 // maxPulses bounds the expansion of one stimulus.
-const maxPulses = 10_000_000
+const maxPulses = 2_000_000
 
 // stimuli expands every <InjectionStim> (§6.1) and resolves its targets
 // (§6.2).
@@ -55,7 +55,7 @@ func expand(in *Injection, endMs float64, el string, d *diag.List) ([]Pulse, int
 			if k+1 < len(in.Rates) {
 				stop = in.Rates[k+1].TimeMs
 			}
-			if row.TimeMs >= endMs || stop <= row.TimeMs {
+			if row.RatePerMs == 0 || row.TimeMs >= endMs || stop <= row.TimeMs {
 				continue
 			}
 			count++

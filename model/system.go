@@ -90,9 +90,9 @@ type Change struct {
 
 // Channel is a one-way reaction channel. Its propensity in voxel v is
 //
-//	a = Const[v] · Π_i X_i(X_i−1)…(X_i−p_i+1),   and a = 0 if any X_i < n_i,
+//	a = Const(v) · Π_i X_i(X_i−1)…(X_i−p_i+1),   and a = 0 if any X_i < n_i,
 //
-// with Const[v] = k·Ω_v^(1−P), Ω_v = V_v·PUVC molecules/nM and P the total
+// with Const(v) = k·Ω_v^(1−P), Ω_v = V_v·PUVC molecules/nM and P the total
 // power (NeuroRD's convention: no 1/p! symmetry factor).
 type Channel struct {
 	// Reaction is the position (0-based) of the <Reaction> element; ids
@@ -109,15 +109,18 @@ type Channel struct {
 	// RateConst is k as written, in nM^(1−P)/ms.
 	RateConst float64
 	Order     int
-	// Const[v] is the per-voxel propensity constant k·Ω_v^(1−P), in
-	// molecules^(1−P)/ms.
-	Const []float64
+	// omegaPow[v] is Ω_v^(1−P), shared by all channels of the same order.
+	omegaPow []float64
 }
+
+// Const returns the propensity constant k·Ω_v^(1−P) of voxel v, in
+// molecules^(1−P)/ms.
+func (c *Channel) Const(v int) float64 { return c.RateConst * c.omegaPow[v] }
 
 // Propensity returns the channel's propensity (1/ms) in voxel v for the
 // counts x of that voxel (indexed by species).
 func (c *Channel) Propensity(v int, x []int64) float64 {
-	a := c.Const[v]
+	a := c.Const(v)
 	for _, r := range c.Reactants {
 		n := x[r.Species]
 		if n < int64(r.N) {

@@ -1,0 +1,65 @@
+package neurord
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spinerd/spinerd/mesh"
+	"github.com/spinerd/spinerd/model"
+)
+
+// FuzzLoad feeds mutated model files to the reader and compiler: they must
+// return errors, never panic or hang. The seed corpus is every model under
+// ../shared, so `go test` replays all of them as a regression test;
+// `go test -fuzz FuzzLoad ./neurord` explores further. Includes resolve in
+// the seed's own folder (dir selects it among the corpus folders).
+func FuzzLoad(f *testing.F) {
+	files := modelFiles(f)
+	dirs := map[string]bool{}
+	var dirList []string
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		d := filepath.Dir(p)
+		if !dirs[d] {
+			dirs[d] = true
+			dirList = append(dirList, d)
+		}
+		idx := 0
+		for i, x := range dirList {
+			if x == d {
+				idx = i
+			}
+		}
+		f.Add(data, uint8(idx))
+	}
+	f.Add([]byte(`<SDRun><runtime>1</runtime></SDRun>`), uint8(0))
+	f.Add([]byte(`<?xml version="1.0"?><SDRun xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="nope.xml"/></SDRun>`), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, dir uint8) {
+		d := dirList[int(dir)%len(dirList)]
+		m, _, err := LoadBytes(data, filepath.Join(d, "fuzz.xml"))
+		if m == nil {
+			if err == nil {
+				t.Fatal("no model and no error")
+			}
+			return
+		}
+		// Keep each input fast: skip compiling models whose mesh or run
+		// is large (the size limits themselves are tested elsewhere).
+		msh, _, err := mesh.Discretize(&m.Morphology, m.Discretization)
+		if err != nil || len(msh.Voxels) > 20000 || m.Settings.RuntimeMs > 1e6 {
+			return
+		}
+		sys, warns, err := model.Compile(m, model.Options{})
+		if err != nil || sys == nil {
+			return
+		}
+		if err := model.Describe(io.Discard, sys, warns, 1); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
