@@ -53,7 +53,10 @@ type Reaction struct {
 	// that direction; zero means no channel in that direction.
 	ForwardRate float64
 	ReverseRate float64
-	Pos         diag.Pos
+	// Pos locates the <Reaction>; RatePos its <forwardRate> and
+	// <reverseRate> (zero when absent).
+	Pos     diag.Pos
+	RatePos [2]diag.Pos
 }
 
 // Term is a <Reactant> or <Product>.
@@ -141,6 +144,16 @@ type Injection struct {
 	// pattern above.
 	Rates []RateRow
 	Pos   diag.Pos
+	// ChildPos locates child elements by name ("rate", "period", …).
+	ChildPos map[string]diag.Pos
+}
+
+// at returns the position of child element name, or of the injection.
+func (in *Injection) at(name string) diag.Pos {
+	if p, ok := in.ChildPos[name]; ok {
+		return p
+	}
+	return in.Pos
 }
 
 // RateRow is one row of a <rates> table: from TimeMs on the injection rate

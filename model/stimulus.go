@@ -100,7 +100,7 @@ func expand(in *Injection, endMs float64, el string, d *diag.List) ([]Pulse, int
 	}
 	step := end - in.OnsetMs + in.InterTrainMs
 	if ntr > 1 && !(step > 0) {
-		d.Errorf(in.Pos, el+"/<interTrainInterval>", fmt.Sprint(in.InterTrainMs), "with %d trains, trains would start every %g ms: end − onset + interTrainInterval must be positive", ntr, step)
+		d.Errorf(in.at("interTrainInterval"), el+"/<interTrainInterval>", fmt.Sprint(in.InterTrainMs), "with %d trains, trains would start every %g ms: end − onset + interTrainInterval must be positive", ntr, step)
 		return nil, 0
 	}
 	cut := false
@@ -131,7 +131,7 @@ func expand(in *Injection, endMs float64, el string, d *diag.List) ([]Pulse, int
 		trains = append(trains, tr)
 	}
 	if cut {
-		d.Warnf(in.Pos, el+"/<end>", fmt.Sprint(in.EndMs), "end %g ms falls inside a pulse: spinerd stops injecting at end; NeuroRD 3.3's adaptive method instead injects the rate × the rest of the run at once (its pitfall P13)", in.EndMs)
+		d.Warnf(in.at("end"), el+"/<end>", fmt.Sprint(in.EndMs), "end %g ms falls inside a pulse: spinerd stops injecting at end; NeuroRD 3.3's adaptive method instead injects the rate × the rest of the run at once (its pitfall P13)", in.EndMs)
 	}
 	return merge(trains), count
 }

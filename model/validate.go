@@ -135,15 +135,19 @@ func validateReactions(m *Model, ix speciesIndex, d *diag.List) {
 				}
 			}
 		}
-		for _, rate := range []struct {
+		for i, rate := range []struct {
 			name string
 			v    float64
 		}{{"forwardRate", r.ForwardRate}, {"reverseRate", r.ReverseRate}} {
 			if math.IsNaN(rate.v) {
 				continue // unreadable: already reported by the reader
 			}
+			pos := r.RatePos[i]
+			if pos == (diag.Pos{}) {
+				pos = r.Pos
+			}
 			if rate.v < 0 || math.IsInf(rate.v, 0) {
-				d.Errorf(r.Pos, el+"/<"+rate.name+">", fmt.Sprint(rate.v), "%s %g must be a non-negative finite number", rate.name, rate.v)
+				d.Errorf(pos, el+"/<"+rate.name+">", fmt.Sprint(rate.v), "%s %g must be a non-negative finite number", rate.name, rate.v)
 			}
 		}
 		if r.ForwardRate == 0 && r.ReverseRate == 0 {
@@ -252,7 +256,7 @@ func validateStimuli(m *Model, ix speciesIndex, d *diag.List) {
 		}
 		bad := func(name string, v float64, cond bool, what string) {
 			if cond || math.IsNaN(v) || math.IsInf(v, 0) {
-				d.Errorf(in.Pos, el+"/<"+name+">", fmt.Sprint(v), "%s %g %s", name, v, what)
+				d.Errorf(in.at(name), el+"/<"+name+">", fmt.Sprint(v), "%s %g %s", name, v, what)
 			}
 		}
 		if len(in.Rates) > 0 {
@@ -261,10 +265,10 @@ func validateStimuli(m *Model, ix speciesIndex, d *diag.List) {
 			}
 			for k, row := range in.Rates {
 				if k > 0 && row.TimeMs < in.Rates[k-1].TimeMs {
-					d.Errorf(in.Pos, el+"/<rates>", fmt.Sprint(row.TimeMs), "row %d: time %g ms is before the previous row's %g ms", k+1, row.TimeMs, in.Rates[k-1].TimeMs)
+					d.Errorf(in.at("rates"), el+"/<rates>", fmt.Sprint(row.TimeMs), "row %d: time %g ms is before the previous row's %g ms", k+1, row.TimeMs, in.Rates[k-1].TimeMs)
 				}
 				if row.RatePerMs < 0 || math.IsNaN(row.RatePerMs) || math.IsInf(row.RatePerMs, 0) {
-					d.Errorf(in.Pos, el+"/<rates>", fmt.Sprint(row.RatePerMs), "row %d: rate %g molecules/ms must be non-negative", k+1, row.RatePerMs)
+					d.Errorf(in.at("rates"), el+"/<rates>", fmt.Sprint(row.RatePerMs), "row %d: rate %g molecules/ms must be non-negative", k+1, row.RatePerMs)
 				}
 			}
 			continue
@@ -290,7 +294,7 @@ func validateStimuli(m *Model, ix speciesIndex, d *diag.List) {
 			bad("onset", in.OnsetMs, false, "ms must be finite")
 		}
 		if in.NumTrains < 0 {
-			d.Errorf(in.Pos, el+"/<numTrains>", fmt.Sprint(in.NumTrains), "numTrains %d must be ≥ 0", in.NumTrains)
+			d.Errorf(in.at("numTrains"), el+"/<numTrains>", fmt.Sprint(in.NumTrains), "numTrains %d must be ≥ 0", in.NumTrains)
 		}
 	}
 }

@@ -373,12 +373,14 @@ func (l *loader) reaction(n *node) {
 				r.Products = append(r.Products, t)
 			}
 		case "forwardRate":
+			r.RatePos[0] = c.pos
 			if v, ok := l.num(c); ok {
 				r.ForwardRate = v
 			} else {
 				r.ForwardRate = math.NaN()
 			}
 		case "reverseRate":
+			r.RatePos[1] = c.pos
 			if v, ok := l.num(c); ok {
 				r.ReverseRate = v
 			} else {
@@ -558,7 +560,9 @@ func (l *loader) stimulationSet(n *node) {
 				l.errorf(c, d, "distribution %q must be POISSON or EXACT", d)
 			}
 		}
+		in.ChildPos = map[string]diag.Pos{}
 		for _, e := range c.children {
+			in.ChildPos[e.name] = e.pos
 			switch e.name {
 			case "onset":
 				in.OnsetMs, in.HasOnset = l.num(e)

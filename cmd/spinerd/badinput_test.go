@@ -138,7 +138,7 @@ func TestBadInput(t *testing.T) {
 		{"duplicate species id", []edit{{"Rxn.xml", `<Specie name="C" id="C"`, `<Specie name="C" id="B"`}},
 			[]string{"Rxn.xml:4", "duplicate species id", `"B"`}},
 		{"negative rate", []edit{{"Rxn.xml", "<reverseRate>0.01</reverseRate>", "<reverseRate>-0.01</reverseRate>"}},
-			[]string{"Rxn.xml:5", "<reverseRate>", "-0.01"}},
+			[]string{"Rxn.xml:10", "<reverseRate>", "-0.01"}},
 		{"non-numeric rate", []edit{{"Rxn.xml", "<forwardRate>1e-4</forwardRate>", "<forwardRate>fast</forwardRate>"}},
 			[]string{"Rxn.xml:9", "<forwardRate>", `"fast"`}},
 		{"unknown kdiffunit", []edit{{"Rxn.xml", `kdiff="10" kdiffunit="mu2/s"`, `kdiff="10" kdiffunit="furlong2/s"`}},
