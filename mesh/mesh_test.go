@@ -26,7 +26,9 @@ func discretize(t *testing.T, m *Morphology, s Settings) *Mesh {
 	return msh
 }
 
-func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b))) }
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
 
 // coupling returns G between voxels a and b, or 0.
 func coupling(m *Mesh, a, b int) float64 {

@@ -169,20 +169,7 @@ func buildTree(m *Morphology, diags *diag.List) *tree {
 					rf := a.r + (bb.r-a.r)*f
 					other := find(pts[i][1-e]).pos
 					shifted := base.add(other.sub(base).unit().scale(rf))
-					p.pos = shifted
-					if ps.HasX {
-						p.pos[0] = ps.XUm
-					}
-					if ps.HasY {
-						p.pos[1] = ps.YUm
-					}
-					if ps.HasZ {
-						p.pos[2] = ps.ZUm
-					}
-					p.r = rf
-					if ps.HasR {
-						p.r = ps.RUm
-					}
+					p.pos, p.r = ps.fill(shifted, rf)
 					p.label = ps.Label
 					t.interior = append(t.interior, interiorAttach{p: p, target: ti})
 					done[i][e] = true
@@ -193,20 +180,7 @@ func buildTree(m *Morphology, diags *diag.List) *tree {
 					continue
 				}
 				tp := find(pts[ti][te])
-				p.pos = tp.pos
-				if ps.HasX {
-					p.pos[0] = ps.XUm
-				}
-				if ps.HasY {
-					p.pos[1] = ps.YUm
-				}
-				if ps.HasZ {
-					p.pos[2] = ps.ZUm
-				}
-				p.r = tp.r
-				if ps.HasR {
-					p.r = ps.RUm
-				}
+				p.pos, p.r = ps.fill(tp.pos, tp.r)
 				p.label = ps.Label
 				if math.Abs(p.r-tp.r) <= 1e-4*(p.r+tp.r) {
 					merged[p] = tp // its label is lost, as in NeuroRD
@@ -276,6 +250,24 @@ func buildTree(m *Morphology, diags *diag.List) *tree {
 		l.joint = true
 	}
 	return t
+}
+
+// fill returns the point's written coordinates and radius, taking those
+// not written from pos and r (the point it attaches to).
+func (ps *Point) fill(pos Vec3, r float64) (Vec3, float64) {
+	if ps.HasX {
+		pos[0] = ps.XUm
+	}
+	if ps.HasY {
+		pos[1] = ps.YUm
+	}
+	if ps.HasZ {
+		pos[2] = ps.ZUm
+	}
+	if ps.HasR {
+		r = ps.RUm
+	}
+	return pos, r
 }
 
 func (t *tree) link(a, b *tpoint, seg, region string) *tlink {

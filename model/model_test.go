@@ -273,7 +273,7 @@ func TestStimulusExpansion(t *testing.T) {
 func TestOverlappingTrainsAdd(t *testing.T) {
 	in := stim(0, 15, 2)
 	in.PeriodMs, in.HasPeriod, in.EndMs, in.HasEnd = 10, true, 30, true // pulses overlap: on 0–30
-	in.NumTrains, in.InterTrainMs = 2, -20                               // second train 10–40
+	in.NumTrains, in.InterTrainMs = 2, -20                              // second train 10–40
 	m := oneVoxel()
 	m.Species = species("A")
 	m.Stimuli = []Injection{in}

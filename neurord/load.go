@@ -212,47 +212,19 @@ func (l *loader) sdrun(root *node) {
 				m.Discretization.Depth2DUm = v
 			}
 		case "runtime":
-			l.once(c)
-			s.HasRuntime = true
-			s.Pos[c.name] = c.pos
-			if v, ok := l.num(c); ok {
-				s.RuntimeMs = v
-			}
+			l.setting(c, &s.RuntimeMs, &s.HasRuntime)
 		case "starttime":
-			l.once(c)
-			s.Pos[c.name] = c.pos
-			if v, ok := l.num(c); ok {
-				s.StartMs = v
-			}
+			l.setting(c, &s.StartMs, nil)
 		case "endtime":
-			l.once(c)
-			s.HasEnd = true
-			s.Pos[c.name] = c.pos
-			if v, ok := l.num(c); ok {
-				s.EndMs = v
-			}
+			l.setting(c, &s.EndMs, &s.HasEnd)
 		case "outputInterval":
-			l.once(c)
-			s.HasOutputInterval = true
-			s.Pos[c.name] = c.pos
-			if v, ok := l.num(c); ok {
-				s.OutputIntervalMs = v
-			}
+			l.setting(c, &s.OutputIntervalMs, &s.HasOutputInterval)
 		case "fixedStepDt":
-			l.once(c)
-			s.Pos[c.name] = c.pos
-			if v, ok := l.num(c); ok {
-				s.FixedStepMs = v
-				if !(v > 0) {
-					l.errorf(c, c.content(), "fixedStepDt %g ms must be positive", v)
-				}
+			if l.setting(c, &s.FixedStepMs, nil) && !(s.FixedStepMs > 0) {
+				l.errorf(c, c.content(), "fixedStepDt %g ms must be positive", s.FixedStepMs)
 			}
 		case "tolerance":
-			l.once(c)
-			s.Pos[c.name] = c.pos
-			if v, ok := l.num(c); ok {
-				s.Tolerance = v
-			}
+			l.setting(c, &s.Tolerance, nil)
 		case "calculation":
 			l.once(c)
 			s.Pos[c.name] = c.pos
@@ -269,11 +241,7 @@ func (l *loader) sdrun(root *node) {
 				m.Discretization.SpineSeed = v
 			}
 		case "leap_min_jump":
-			l.once(c)
-			s.Pos[c.name] = c.pos
-			if v, ok := l.num(c); ok {
-				s.LeapMinJump = v
-			}
+			l.setting(c, &s.LeapMinJump, nil)
 		case "outputSpecies":
 			l.once(c)
 			m.OutputSpecies = strings.FieldsFunc(c.content(), func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
@@ -307,6 +275,22 @@ func (l *loader) sdrun(root *node) {
 			l.warnf(c, "", "unknown element <%s> in <SDRun> is ignored", c.name)
 		}
 	}
+}
+
+// setting reads a numeric run setting into v, marking it present in has
+// (even when the value is bad, so that it is not also reported missing)
+// and recording its position. It reports whether v was set.
+func (l *loader) setting(n *node, v *float64, has *bool) bool {
+	l.once(n)
+	l.m.Settings.Pos[n.name] = n.pos
+	if has != nil {
+		*has = true
+	}
+	x, ok := l.num(n)
+	if ok {
+		*v = x
+	}
+	return ok
 }
 
 func (l *loader) seed(n *node) (int64, bool) {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spinerd/spinerd/internal/atomicfile"
 	"github.com/spinerd/spinerd/mesh"
@@ -90,4 +89,3 @@ func runMesh(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-var _ = os.Stdout
