@@ -88,4 +88,3 @@ func runMesh(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
-
