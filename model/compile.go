@@ -13,6 +13,13 @@ type Options struct {
 	// Method overrides the model's <calculation> when not empty
 	// ("exact", "adaptive", "fixed", "ode" or a NeuroRD name).
 	Method string
+	// RuntimeMs overrides <runtime> when positive (the stimulus schedule
+	// is expanded up to the new end).
+	RuntimeMs float64
+	// Tolerance overrides the adaptive method's ε when positive.
+	Tolerance float64
+	// FixedStepMs overrides <fixedStepDt> when positive.
+	FixedStepMs float64
 }
 
 // Compile validates m, discretises its morphology and builds the numeric
@@ -84,6 +91,24 @@ func (s *System) settings(m *Model, opt Options, d *diag.List) {
 		s.EndMs = st.EndMs
 	}
 	s.Seed = st.SimulationSeed
+	if opt.RuntimeMs > 0 {
+		s.EndMs = s.StartMs + opt.RuntimeMs
+	} else if opt.RuntimeMs < 0 || math.IsNaN(opt.RuntimeMs) {
+		d.Errorf(diag.Pos{}, "--runtime", fmt.Sprint(opt.RuntimeMs), "runtime %g ms must be positive", opt.RuntimeMs)
+	}
+	if opt.Tolerance > 0 && opt.Tolerance <= 1 {
+		s.Tolerance = opt.Tolerance
+	} else if opt.Tolerance != 0 {
+		d.Errorf(diag.Pos{}, "--tolerance", fmt.Sprint(opt.Tolerance), "tolerance %g must be in (0, 1]", opt.Tolerance)
+	}
+	if opt.FixedStepMs > 0 {
+		s.FixedStepMs = opt.FixedStepMs
+	} else if opt.FixedStepMs < 0 || math.IsNaN(opt.FixedStepMs) {
+		d.Errorf(diag.Pos{}, "--fixed-step", fmt.Sprint(opt.FixedStepMs), "fixed step %g ms must be positive", opt.FixedStepMs)
+	}
+	if s.Method == MethodFixed && !(s.FixedStepMs > 0) && opt.Method != "" {
+		d.Errorf(diag.Pos{}, "--method", opt.Method, "the fixed method needs a step: give <fixedStepDt> in the model or --fixed-step")
+	}
 }
 
 func (s *System) species(m *Model) {

@@ -1,0 +1,484 @@
+package gillespie
+
+import (
+	"context"
+	"math"
+)
+
+// Unit kinds of the adaptive engine.
+const (
+	unitPair   = iota // reversible reaction in a voxel, or a hop pair a↔b
+	unitSingle        // irreversible reaction
+	unitInject        // Poisson injection into one voxel
+)
+
+// adaptive is asynchronous adaptive tau-leaping: the exact engine for
+// channels whose next events are worth simulating one at a time, and
+// leaps, each with its own length, for "units" that fire often. See the
+// package documentation for the algorithm and its accuracy bounds.
+type adaptive struct {
+	*exact
+	eps  float64 // accuracy ε
+	jump float64 // a leap must carry at least this many expected firings
+
+	// units: instances uA[u] and uB[u] (−1 for single units)
+	unitOf  []int32
+	uA, uB  []int32
+	uKind   []uint8
+	uSlot0  int32 // clock slot of unit 0
+	leaping []bool
+	skip    []uint16 // exact firings to skip before the next leap check
+	backoff []uint8
+	aLeap   []float64 // propensity of each leaping instance at its leap's start
+
+	// ext lists, per unit, the reactant x indices of its instances and,
+	// for each, the other instances that change that count and by how
+	// much: extIdx[extStart[u]:extStart[u+1]] are the x indices, and
+	// chInst/chNu[chStart[k]:chStart[k+1]] the changers of extIdx[k].
+	extStart []int32
+	extIdx   []int32
+	chStart  []int32
+	chInst   []int32
+	chNu     []float64
+	// nu[k]: |net change| of the species of reactant slot k per firing
+	nu []float64
+	// consumed[x]: largest stoichiometry of x as a reactant (0: none)
+	consumed []int32
+
+	tEnd float64 // current barrier: leaps end at or before it
+	dbg  []int64
+	dbgL []int64
+}
+
+func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64) *adaptive {
+	d := &adaptive{eps: eps, jump: math.Max(2*minJump, 2)}
+	// Units.
+	ni := len(n.kind)
+	d.unitOf = make([]int32, ni)
+	for i := range d.unitOf {
+		d.unitOf[i] = -1
+	}
+	timed := make([]bool, ni)
+	for k, st := range n.sys.Stimuli {
+		if st.Distribution != 0 { // evenly timed injections stay exact
+			for _, i := range n.inj[n.injStart[k]:n.injStart[k+1]] {
+				timed[i] = true
+			}
+		}
+	}
+	for i := int32(0); i < int32(ni); i++ {
+		if d.unitOf[i] >= 0 || timed[i] {
+			continue
+		}
+		u := int32(len(d.uA))
+		d.unitOf[i] = u
+		d.uA = append(d.uA, i)
+		p := n.partner[i]
+		switch {
+		case n.kind[i] == kindInject:
+			d.uB = append(d.uB, -1)
+			d.uKind = append(d.uKind, unitInject)
+		case p >= 0:
+			d.unitOf[p] = u
+			d.uB = append(d.uB, p)
+			d.uKind = append(d.uKind, unitPair)
+		default:
+			d.uB = append(d.uB, -1)
+			d.uKind = append(d.uKind, unitSingle)
+		}
+	}
+	nu := len(d.uA)
+	d.exact = newExact(n, x, seed, t0, nu)
+	d.uSlot0 = int32(len(d.timerInst))
+	d.leaping = make([]bool, nu)
+	d.skip = make([]uint16, nu)
+	d.backoff = make([]uint8, nu)
+	d.aLeap = make([]float64, ni)
+	// Changers of every x index, then the per-unit lists.
+	nx := n.nv * n.ns
+	changers := make([][]int32, nx)
+	changeBy := make([][]float64, nx)
+	for i := 0; i < ni; i++ {
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			xi := n.chgIdx[k]
+			changers[xi] = append(changers[xi], int32(i))
+			changeBy[xi] = append(changeBy[xi], math.Abs(float64(n.chgDelta[k])))
+		}
+	}
+	for u := range d.uA {
+		d.extStart = append(d.extStart, int32(len(d.extIdx)))
+		A, B := d.uA[u], d.uB[u]
+		for _, i := range [2]int32{A, B} {
+			if i < 0 {
+				continue
+			}
+			for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+				xi := n.rIdx[k]
+				d.extIdx = append(d.extIdx, xi)
+				d.chStart = append(d.chStart, int32(len(d.chInst)))
+				for c, j := range changers[xi] {
+					if j != A && j != B {
+						d.chInst = append(d.chInst, j)
+						d.chNu = append(d.chNu, changeBy[xi][c])
+					}
+				}
+			}
+		}
+	}
+	d.extStart = append(d.extStart, int32(len(d.extIdx)))
+	d.chStart = append(d.chStart, int32(len(d.chInst)))
+	d.nu = make([]float64, len(n.rIdx))
+	d.consumed = make([]int32, nx)
+	for i := 0; i < ni; i++ {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+				if n.chgIdx[c] == n.rIdx[k] {
+					d.nu[k] = math.Abs(float64(n.chgDelta[c]))
+				}
+			}
+			if n.rN[k] > d.consumed[n.rIdx[k]] {
+				d.consumed[n.rIdx[k]] = n.rN[k]
+			}
+		}
+	}
+	return d
+}
+
+func (d *adaptive) stats() Stats { return d.st }
+
+// rate is the current propensity of instance j as far as the engine
+// tracks it: exact for instances simulated event by event, the value at
+// the start of the leap for leaping ones.
+func (d *adaptive) rate(j int32) float64 {
+	h := &d.h[j]
+	if !h.excl {
+		return h.a
+	}
+	if h.timer >= 0 {
+		return h.c
+	}
+	return d.aLeap[j]
+}
+
+func (d *adaptive) advance(ctx context.Context, tEnd float64) error {
+	d.tEnd = tEnd
+	for {
+		s, other, ts := d.next()
+		if ts > tEnd || (ts == tEnd && other && s >= d.uSlot0) {
+			// Leaps that end at the barrier are reconsidered after it.
+			d.t = tEnd
+			return nil
+		}
+		d.t = ts
+		switch {
+		case !other:
+			d.exactEvent(int(s))
+		case s < d.uSlot0:
+			d.arrival(int(s))
+			d.st.ExactEvents++
+		default:
+			d.leapEnd(s - d.uSlot0)
+		}
+		if (d.st.ExactEvents+d.st.Leaps)&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (d *adaptive) exactEvent(v int) {
+	i := d.event(v)
+	if i < 0 {
+		return
+	}
+	d.st.ExactEvents++
+	if d.dbg != nil {
+		d.dbg[i]++
+	}
+	u := d.unitOf[i]
+	if u < 0 {
+		return
+	}
+	if d.skip[u] > 0 {
+		d.skip[u]--
+		return
+	}
+	if d.tryLeap(u) {
+		d.backoff[u] = 0
+		return
+	}
+	if d.backoff[u] < 6 {
+		d.backoff[u]++
+	}
+	d.skip[u] = 1<<d.backoff[u] - 1
+}
+
+// leapEnd reconsiders a unit whose leap is over: leap again or go back to
+// single events.
+func (d *adaptive) leapEnd(u int32) {
+	d.leaping[u] = false
+	if d.tryLeap(u) {
+		return
+	}
+	d.oclk.set(d.uSlot0+u, math.Inf(1))
+	for _, i := range [2]int32{d.uA[u], d.uB[u]} {
+		if i < 0 {
+			continue
+		}
+		h := &d.h[i]
+		h.excl = false
+		a := d.prop(i)
+		d.av[h.vox] += a - h.a
+		h.a = a
+		d.schedule(int(h.vox))
+	}
+	d.skip[u], d.backoff[u] = 0, 0
+}
+
+// limiting returns the number of firings the reactants of instance i
+// allow (math.MaxInt64 for none) and the reactant slot that limits them.
+func (d *adaptive) limiting(i int32) (int64, int32) {
+	n := d.n
+	best, slot := int64(math.MaxInt64), int32(-1)
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		if n.rN[k] <= 0 {
+			continue
+		}
+		c := d.x[n.rIdx[k]] / int64(n.rN[k])
+		if c < best {
+			best, slot = c, k
+		}
+	}
+	return best, slot
+}
+
+// tryLeap decides whether unit u leaps now; if so it samples and applies
+// the leap and schedules its end.
+func (d *adaptive) tryLeap(u int32) bool {
+	n := d.n
+	A, B := d.uA[u], d.uB[u]
+	tmax := d.tEnd - d.t
+	if !(tmax > 0) {
+		return false
+	}
+	af := d.prop(A)
+	ar := 0.0
+	if B >= 0 {
+		ar = d.prop(B)
+	}
+	sum := af + ar
+	if sum*tmax < d.jump {
+		return false
+	}
+	tau, ok := d.tauBound(u, af, ar, tmax)
+	if !ok || sum*tau < d.jump {
+		return false
+	}
+	rng := &d.rng[n.vox[A]]
+	var k, fired int64
+	switch d.uKind[u] {
+	case unitInject:
+		k = rng.Poisson(af * tau)
+		fired = k
+	case unitSingle:
+		nf, _ := d.limiting(A)
+		if nf == math.MaxInt64 {
+			k = rng.Poisson(af * tau)
+		} else {
+			k = rng.Binomial(nf, math.Min(1, af*tau/float64(nf)))
+		}
+		fired = k
+	default:
+		m := d.relaxTime(A, B, af, ar, tau)
+		f := d.extent(rng, A, af, m)
+		r := d.extent(rng, B, ar, m)
+		k = f - r
+		fired = f + r
+	}
+	// Take the unit out of the event-by-event set, then apply the leap.
+	for _, i := range [2]int32{A, B} {
+		if i < 0 {
+			continue
+		}
+		if h := &d.h[i]; !h.excl {
+			h.excl = true
+			v := int(h.vox)
+			d.av[v] -= h.a
+			h.a = 0
+			if d.av[v] < 0 {
+				d.resum(v)
+			}
+		}
+	}
+	d.aLeap[A] = af
+	if B >= 0 {
+		d.aLeap[B] = ar
+	}
+	if k != 0 {
+		d.applyK(A, k)
+	} else {
+		d.schedule(int(n.vox[A]))
+		if B >= 0 && n.vox[B] != n.vox[A] {
+			d.schedule(int(n.vox[B]))
+		}
+	}
+	d.leaping[u] = true
+	if d.dbgL != nil {
+		d.dbgL[A]++
+	}
+	d.oclk.set(d.uSlot0+u, d.t+tau)
+	d.st.Leaps++
+	d.st.LeapFirings += fired
+	return true
+}
+
+// perMolecule returns the firing rate of direction i per firing its
+// limiting reactant allows (its propensity over the firings allowed, or,
+// when none is allowed now, the propensity it would have with one): the
+// per-molecule rate of a first-order exchange, which does not vanish when
+// the exchanging species is momentarily absent.
+func (d *adaptive) perMolecule(i int32, a float64) float64 {
+	nmax, lim := d.limiting(i)
+	if nmax == math.MaxInt64 {
+		return 0 // zero order: no per-molecule rate
+	}
+	if nmax > 0 {
+		return a / float64(nmax)
+	}
+	n := d.n
+	r := n.c[i]
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		X := d.x[n.rIdx[k]]
+		if k == lim {
+			X = int64(n.rN[k])
+		} else if X < int64(n.rN[k]) {
+			return 0
+		}
+		r *= falling(X, n.rP[k])
+	}
+	return r
+}
+
+// relaxTime returns the effective time m = (1 − e^{−λτ})/λ of a pair's
+// leap, λ being the sum of the two directions' per-molecule rates: with
+// it, each molecule of a first-order exchange switches sides with exactly
+// the probability it has after τ, however long τ is.
+func (d *adaptive) relaxTime(A, B int32, af, ar, tau float64) float64 {
+	lam := d.perMolecule(A, af) + d.perMolecule(B, ar)
+	if lam*tau < 1e-8 {
+		return tau
+	}
+	return -math.Expm1(-lam*tau) / lam
+}
+
+// extent samples the firings of direction i over effective time m.
+func (d *adaptive) extent(rng *Stream, i int32, a, m float64) int64 {
+	if !(a > 0) {
+		return 0
+	}
+	nmax, _ := d.limiting(i)
+	if nmax == math.MaxInt64 {
+		return rng.Poisson(a * m)
+	}
+	return rng.Binomial(nmax, math.Min(1, a*m/float64(nmax)))
+}
+
+// tauBound returns the longest leap of unit u that keeps the accuracy
+// bounds of the package documentation, capped at tmax; ok is false when
+// the unit must not leap at all.
+func (d *adaptive) tauBound(u int32, af, ar, tmax float64) (float64, bool) {
+	n := d.n
+	A, B := d.uA[u], d.uB[u]
+	eps := d.eps
+	tau := tmax
+	// 1. External drift: other channels must not change the counts this
+	// unit reads by more than ε of themselves while it leaps.
+	for k := d.extStart[u]; k < d.extStart[u+1]; k++ {
+		ext := 0.0
+		for c := d.chStart[k]; c < d.chStart[k+1]; c++ {
+			ext += d.rate(d.chInst[c]) * d.chNu[c]
+		}
+		if ext > 0 {
+			if t := eps * float64(d.x[d.extIdx[k]]) / ext; t < tau {
+				tau = t
+			}
+		}
+	}
+	switch d.uKind[u] {
+	case unitInject:
+		// The injected species must change by at most ε of its count.
+		xi := n.chgIdx[n.chgStart[A]]
+		X := float64(d.x[xi])
+		if X*eps < 1 {
+			return 0, false
+		}
+		return math.Min(tau, eps*X/af), true
+	case unitSingle:
+		// NeuroRD's bounds: every changed species that something reads
+		// holds at least 1/ε molecules per firing, and the reactants
+		// change by at most ε of themselves.
+		for c := n.chgStart[A]; c < n.chgStart[A+1]; c++ {
+			xi := n.chgIdx[c]
+			if m := d.consumed[xi]; m > 0 {
+				if float64(d.x[xi])*eps < math.Abs(float64(n.chgDelta[c]))*float64(m) {
+					return 0, false
+				}
+			}
+		}
+		inv := 0.0
+		for k := n.rStart[A]; k < n.rStart[A+1]; k++ {
+			X := float64(d.x[n.rIdx[k]])
+			if X <= 0 {
+				return 0, false
+			}
+			inv += float64(n.rP[k]) * math.Max(d.nu[k], 1) / X
+		}
+		if inv > 0 {
+			tau = math.Min(tau, eps/(inv*af))
+		}
+		return tau, true
+	}
+	// 2. Pairs: each direction is linear in its limiting reactant; every
+	// other reactant (and a limiting one of power ≥ 2) must change by at
+	// most ε of its count, counting the mean and two standard deviations
+	// of the net extent.
+	sum, da := af+ar, math.Abs(af-ar)
+	lam := d.perMolecule(A, af) + d.perMolecule(B, ar)
+	mMax := math.Inf(1)
+	for _, dir := range [2]struct {
+		i int32
+		a float64
+	}{{A, af}, {B, ar}} {
+		if !(dir.a > 0) {
+			continue
+		}
+		_, lim := d.limiting(dir.i)
+		for k := n.rStart[dir.i]; k < n.rStart[dir.i+1]; k++ {
+			if (k == lim && n.rP[k] == 1) || d.nu[k] == 0 {
+				continue
+			}
+			X := float64(d.x[n.rIdx[k]])
+			c := eps * X / d.nu[k] // allowed |change| in firings
+			var y float64          // √m with da·m + 2√(sum·m) = c
+			if da > 0 {
+				y = (-math.Sqrt(sum) + math.Sqrt(sum+da*c)) / da
+			} else {
+				y = c / (2 * math.Sqrt(sum))
+			}
+			mMax = math.Min(mMax, y*y)
+		}
+	}
+	if !math.IsInf(mMax, 1) {
+		if lam*mMax < 1 {
+			var t float64
+			if lam > 0 {
+				t = -math.Log1p(-lam*mMax) / lam
+			} else {
+				t = mMax
+			}
+			tau = math.Min(tau, t)
+		}
+	}
+	return tau, tau > 0
+}

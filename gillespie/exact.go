@@ -1,0 +1,314 @@
+package gillespie
+
+import (
+	"context"
+	"math"
+
+	"github.com/spinerd/spinerd/model"
+)
+
+// exact is the exact stochastic simulation algorithm in the form of the
+// next-subvolume method (Elf & Ehrenberg, Syst. Biol. 1:230, 2004): each
+// voxel has one clock, the time of its next event, drawn from the voxel's
+// total propensity; a min-heap of clocks picks the voxel, and within the
+// voxel the channel is found by a linear search over channels kept in
+// order of recent activity (the sorting direct method of McCollum et al.,
+// Comput. Biol. Chem. 30:39, 2006: a fired channel moves one place
+// forward, so frequent channels are found after a few comparisons). After
+// an event only the dependent channels are recomputed and only the clocks
+// of the voxels whose total changed are redrawn (exponential waits are
+// memoryless, so redrawing is exact). Each voxel draws from its own random
+// stream, so a trajectory depends only on the seed.
+type exact struct {
+	n  *net
+	x  []int64
+	h  []inst    // per instance: formula, propensity, state
+	av []float64 // total propensity of each voxel
+	// ord lists the instances of each voxel (vStart ranges) in search order.
+	ord  []int32
+	vclk *clockHeap // voxel clocks
+	// oclk holds the other clocks: timers of evenly timed injections
+	// (slots 0..len(timerInst)−1), then the adaptive engine's units.
+	oclk *clockHeap
+	rng  []Stream
+	// Injections with distribution EXACT arrive evenly in active time:
+	// each has a timer and a credit, the fraction of a molecule still to
+	// accumulate before its next arrival.
+	timerInst []int32
+	credit    []float64
+	rate      []float64 // current rate of each timer's instance (per ms)
+	since     []int32   // events in each voxel since its total was summed
+	t         float64
+	st        Stats
+}
+
+// inst is the hot record of one instance.
+type inst struct {
+	c, a   float64 // propensity constant; current propensity (0 when excluded)
+	r0, r1 int32   // reactant x indices for shapes 1 and 2
+	vox    int32
+	timer  int32 // timer index of an evenly timed injection, or −1
+	shape  uint8 // 0: c; 1: c·X; 2: c·X·Y; 3: general (net.prop)
+	// excl: not simulated event by event (timers; leaping instances)
+	excl bool
+}
+
+// newExact builds the engine; extraSlots reserves clocks after the timers
+// for the adaptive engine's leaping units.
+func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int) *exact {
+	e := &exact{n: n, x: x, t: t0}
+	ni := len(n.kind)
+	e.h = make([]inst, ni)
+	e.ord = make([]int32, ni)
+	for i := range e.h {
+		e.ord[i] = int32(i)
+		h := inst{c: n.c[i], vox: n.vox[i], timer: -1, shape: 3}
+		lo, hi := n.rStart[i], n.rStart[i+1]
+		simple := true
+		for k := lo; k < hi; k++ {
+			simple = simple && n.rN[k] == 1 && n.rP[k] == 1
+		}
+		switch {
+		case hi == lo:
+			h.shape = 0
+		case hi-lo == 1 && simple:
+			h.shape, h.r0 = 1, n.rIdx[lo]
+		case hi-lo == 2 && simple && n.rIdx[lo] != n.rIdx[lo+1]:
+			h.shape, h.r0, h.r1 = 2, n.rIdx[lo], n.rIdx[lo+1]
+		}
+		e.h[i] = h
+	}
+	for k, st := range n.sys.Stimuli {
+		if st.Distribution != model.DistExact {
+			continue
+		}
+		for _, i := range n.inj[n.injStart[k]:n.injStart[k+1]] {
+			e.h[i].excl = true
+			e.h[i].timer = int32(len(e.timerInst))
+			e.timerInst = append(e.timerInst, i)
+			e.credit = append(e.credit, 1)
+			e.rate = append(e.rate, 0)
+		}
+	}
+	e.av = make([]float64, n.nv)
+	e.vclk = newClockHeap(n.nv)
+	e.oclk = newClockHeap(len(e.timerInst) + extraSlots)
+	e.rng = make([]Stream, n.nv)
+	e.since = make([]int32, n.nv)
+	for v := range e.rng {
+		e.rng[v].Seed(seed, uint64(v))
+	}
+	for v := 0; v < n.nv; v++ {
+		e.resum(v)
+		e.schedule(v)
+	}
+	return e
+}
+
+// prop returns the propensity of instance i now.
+func (e *exact) prop(i int32) float64 {
+	h := &e.h[i]
+	switch h.shape {
+	case 0:
+		return h.c
+	case 1:
+		return h.c * float64(e.x[h.r0])
+	case 2:
+		return h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
+	}
+	return e.n.prop(i, e.x)
+}
+
+// setConst changes the propensity constant of instance i.
+func (e *exact) setConst(i int32, c float64) {
+	e.n.c[i] = c
+	e.h[i].c = c
+}
+
+// resum recomputes the propensities and the total of voxel v exactly.
+func (e *exact) resum(v int) {
+	sum := 0.0
+	for i := e.n.vStart[v]; i < e.n.vStart[v+1]; i++ {
+		a := 0.0
+		if !e.h[i].excl {
+			a = e.prop(i)
+		}
+		e.h[i].a = a
+		sum += a
+	}
+	e.av[v] = sum
+	e.since[v] = 0
+}
+
+func (e *exact) schedule(v int) {
+	t := math.Inf(1)
+	if e.av[v] > 0 {
+		t = e.t + e.rng[v].Exp()/e.av[v]
+	}
+	e.vclk.set(int32(v), t)
+}
+
+func (e *exact) stats() Stats { return e.st }
+
+// next returns the earliest clock: a voxel (other = false) or an other
+// slot (other = true), and its time.
+func (e *exact) next() (slot int32, other bool, t float64) {
+	v := e.vclk.top()
+	tv := e.vclk.t[v]
+	if len(e.oclk.t) > 0 {
+		o := e.oclk.top()
+		if to := e.oclk.t[o]; to < tv {
+			return o, true, to
+		}
+	}
+	return v, false, tv
+}
+
+func (e *exact) advance(ctx context.Context, tEnd float64) error {
+	for {
+		s, other, ts := e.next()
+		if ts > tEnd {
+			e.t = tEnd
+			return nil
+		}
+		e.t = ts
+		if other {
+			e.arrival(int(s))
+		} else {
+			e.event(int(s))
+		}
+		e.st.ExactEvents++
+		if e.st.ExactEvents&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// pick returns the instance of voxel v that fires, or −1 if rounding made
+// the search run out.
+func (e *exact) pick(v int) int32 {
+	lo, hi := e.n.vStart[v], e.n.vStart[v+1]
+	u := e.rng[v].Float64() * e.av[v]
+	for p := lo; p < hi; p++ {
+		j := e.ord[p]
+		u -= e.h[j].a
+		if u < 0 {
+			if p > lo { // move one place forward
+				e.ord[p-1], e.ord[p] = j, e.ord[p-1]
+			}
+			return j
+		}
+	}
+	return -1
+}
+
+func (e *exact) event(v int) int32 {
+	if e.since[v]++; e.since[v] > 4096 {
+		e.resum(v)
+	}
+	i := e.pick(v)
+	if i < 0 {
+		e.resum(v)
+		if i = e.pick(v); i < 0 {
+			e.schedule(v)
+			return -1
+		}
+	}
+	e.apply(i)
+	return i
+}
+
+// apply fires instance i once and updates what depends on it.
+func (e *exact) apply(i int32) { e.applyK(i, 1) }
+
+// applyK fires instance i k times (k may be negative: the reverse
+// direction of a pair) and updates the propensities and clocks of what
+// depends on it.
+func (e *exact) applyK(i int32, k int64) {
+	n := e.n
+	n.fire(i, k, e.x)
+	v := e.h[i].vox
+	other := int32(-1)
+	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
+		h := &e.h[d]
+		if h.excl {
+			continue
+		}
+		var nw float64
+		switch h.shape {
+		case 0:
+			nw = h.c
+		case 1:
+			nw = h.c * float64(e.x[h.r0])
+		case 2:
+			nw = h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
+		default:
+			nw = n.prop(d, e.x)
+		}
+		e.av[h.vox] += nw - h.a
+		h.a = nw
+		if h.vox != v {
+			other = h.vox
+		}
+	}
+	if e.av[v] < 0 {
+		e.resum(int(v))
+	}
+	e.schedule(int(v))
+	if other >= 0 {
+		// A hop changes at most one other voxel.
+		if e.av[other] < 0 {
+			e.resum(int(other))
+		}
+		e.schedule(int(other))
+	}
+}
+
+// arrival delivers one molecule of an evenly timed injection.
+func (e *exact) arrival(k int) {
+	i := e.timerInst[k]
+	e.credit[k] = 1
+	e.oclk.set(int32(k), e.t+1/e.rate[k])
+	e.apply(i)
+}
+
+func (e *exact) setRate(k int, rate float64) {
+	n := e.n
+	for j := n.injStart[k]; j < n.injStart[k+1]; j++ {
+		i := n.inj[j]
+		r := rate * n.share[j]
+		e.setConst(i, r)
+		h := &e.h[i]
+		if h.timer >= 0 {
+			e.setTimer(int(h.timer), r)
+			continue
+		}
+		if h.excl {
+			continue // a leaping injection picks up its new rate when reconsidered
+		}
+		v := int(h.vox)
+		e.av[v] += r - h.a
+		h.a = r
+		if e.av[v] < 0 {
+			e.resum(v)
+		}
+		e.schedule(v)
+	}
+}
+
+// setTimer changes an evenly timed injection's rate, keeping the credit
+// already accumulated.
+func (e *exact) setTimer(k int, r float64) {
+	slot := int32(k)
+	if old := e.rate[k]; old > 0 && !math.IsInf(e.oclk.t[slot], 1) {
+		e.credit[k] = (e.oclk.t[slot] - e.t) * old
+	}
+	e.rate[k] = r
+	t := math.Inf(1)
+	if r > 0 {
+		t = e.t + e.credit[k]/r
+	}
+	e.oclk.set(slot, t)
+}

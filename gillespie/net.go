@@ -1,0 +1,213 @@
+package gillespie
+
+import (
+	"sort"
+
+	"github.com/spinerd/spinerd/model"
+)
+
+// Channel kinds.
+const (
+	kindReaction = iota
+	kindHop
+	kindInject
+)
+
+// net is a System flattened for the engines: every reaction channel in
+// every voxel, every diffusion hop and every (stimulus, target voxel) pair
+// is one channel instance with at most two reactants. Counts live in one
+// slice indexed v*ns+s ("x index").
+type net struct {
+	sys    *model.System
+	ns, nv int
+
+	kind []uint8
+	vox  []int32   // voxel that owns the instance (hop: source voxel)
+	src  []int32   // reaction channel / hop / stimulus index in the System
+	c    []float64 // propensity constant (injection: current rate, 0 when off)
+	// reactants of instance i: rIdx/rN/rP[rStart[i]:rStart[i+1]] hold the
+	// x index, stoichiometry n and power p of each.
+	rStart []int32
+	rIdx   []int32
+	rN     []int32
+	rP     []int32
+	// net changes per firing: chgIdx[chgStart[i]:chgStart[i+1]]
+	chgStart []int32
+	chgIdx   []int32
+	chgDelta []int32
+	// dependents: instances whose propensity reads an x index this one
+	// changes (itself included when it does).
+	depStart []int32
+	dep      []int32
+	// instances of voxel v: vStart[v]:vStart[v+1]
+	vStart []int32
+	// reverse partner instance (−1 if none): the opposite direction of
+	// the same reaction in the same voxel, or the opposite hop.
+	partner []int32
+	// stimulus instances: for stimulus k, inj[injStart[k]:injStart[k+1]]
+	// are its instances, share[] their fractions of the rate.
+	injStart []int32
+	inj      []int32
+	share    []float64
+}
+
+func newNet(sys *model.System) *net {
+	n := &net{sys: sys, ns: len(sys.Species), nv: sys.NumVoxels()}
+	ns := n.ns
+	// instance of (reaction channel c, voxel v), of hop h
+	rxnInst := make([][]int32, len(sys.Channels))
+	for c := range rxnInst {
+		rxnInst[c] = make([]int32, n.nv)
+	}
+	hopInst := make([]int32, len(sys.Hops))
+	hopsOf := make([][]int, n.nv)
+	for h, hp := range sys.Hops {
+		hopsOf[hp.From] = append(hopsOf[hp.From], h)
+	}
+	type injRef struct{ stim, target int }
+	injOf := make([][]injRef, n.nv)
+	for k, st := range sys.Stimuli {
+		for ti, v := range st.Targets {
+			injOf[v] = append(injOf[v], injRef{k, ti})
+		}
+	}
+	n.injStart = make([]int32, len(sys.Stimuli)+1)
+	injInst := make([][]int32, len(sys.Stimuli))
+	injShare := make([][]float64, len(sys.Stimuli))
+	add := func(kind uint8, v, src int, c float64) int32 {
+		i := int32(len(n.kind))
+		n.kind = append(n.kind, kind)
+		n.vox = append(n.vox, int32(v))
+		n.src = append(n.src, int32(src))
+		n.c = append(n.c, c)
+		n.rStart = append(n.rStart, int32(len(n.rIdx)))
+		n.partner = append(n.partner, -1)
+		return i
+	}
+	for v := 0; v < n.nv; v++ {
+		n.vStart = append(n.vStart, int32(len(n.kind)))
+		base := int32(v * ns)
+		for ci := range sys.Channels {
+			ch := &sys.Channels[ci]
+			i := add(kindReaction, v, ci, ch.Const(v))
+			rxnInst[ci][v] = i
+			for _, r := range ch.Reactants {
+				n.addReactant(base+int32(r.Species), int32(r.N), int32(r.Power))
+			}
+			n.chgStart = append(n.chgStart, int32(len(n.chgIdx)))
+			for _, d := range ch.Changes {
+				n.chgIdx = append(n.chgIdx, base+int32(d.Species))
+				n.chgDelta = append(n.chgDelta, int32(d.Delta))
+			}
+		}
+		for _, h := range hopsOf[v] {
+			hp := &sys.Hops[h]
+			i := add(kindHop, v, h, hp.RatePerMs)
+			hopInst[h] = i
+			n.addReactant(base+int32(hp.Species), 1, 1)
+			n.chgStart = append(n.chgStart, int32(len(n.chgIdx)))
+			n.chgIdx = append(n.chgIdx, base+int32(hp.Species), int32(hp.To*ns+hp.Species))
+			n.chgDelta = append(n.chgDelta, -1, 1)
+		}
+		for _, ref := range injOf[v] {
+			st := &sys.Stimuli[ref.stim]
+			i := add(kindInject, v, ref.stim, 0)
+			injInst[ref.stim] = append(injInst[ref.stim], i)
+			injShare[ref.stim] = append(injShare[ref.stim], st.Shares[ref.target])
+			n.chgStart = append(n.chgStart, int32(len(n.chgIdx)))
+			n.chgIdx = append(n.chgIdx, base+int32(st.Species))
+			n.chgDelta = append(n.chgDelta, 1)
+		}
+	}
+	n.vStart = append(n.vStart, int32(len(n.kind)))
+	n.chgStart = append(n.chgStart, int32(len(n.chgIdx)))
+	n.rStart = append(n.rStart, int32(len(n.rIdx)))
+	for k := range sys.Stimuli {
+		n.injStart[k] = int32(len(n.inj))
+		n.inj = append(n.inj, injInst[k]...)
+		n.share = append(n.share, injShare[k]...)
+	}
+	n.injStart[len(sys.Stimuli)] = int32(len(n.inj))
+	for ci, ch := range sys.Channels {
+		if ch.Partner >= 0 {
+			for v := 0; v < n.nv; v++ {
+				n.partner[rxnInst[ci][v]] = rxnInst[ch.Partner][v]
+			}
+		}
+	}
+	for h, hp := range sys.Hops {
+		if hp.Reverse >= 0 {
+			n.partner[hopInst[h]] = hopInst[hp.Reverse]
+		}
+	}
+	// Dependency graph.
+	consumers := make([][]int32, n.nv*ns)
+	for i := range n.kind {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			consumers[n.rIdx[k]] = append(consumers[n.rIdx[k]], int32(i))
+		}
+	}
+	seen := make([]int32, len(n.kind))
+	for i := range seen {
+		seen[i] = -1
+	}
+	for i := range n.kind {
+		n.depStart = append(n.depStart, int32(len(n.dep)))
+		start := len(n.dep)
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			for _, j := range consumers[n.chgIdx[k]] {
+				if seen[j] != int32(i) {
+					seen[j] = int32(i)
+					n.dep = append(n.dep, j)
+				}
+			}
+		}
+		d := n.dep[start:]
+		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
+	}
+	n.depStart = append(n.depStart, int32(len(n.dep)))
+	return n
+}
+
+// falling returns X(X−1)…(X−p+1) as a float.
+func falling(x int64, p int32) float64 {
+	switch p {
+	case 0:
+		return 1
+	case 1:
+		return float64(x)
+	case 2:
+		return float64(x) * float64(x-1)
+	}
+	f := float64(x)
+	for j := int64(1); j < int64(p); j++ {
+		f *= float64(x - j)
+	}
+	return f
+}
+
+// prop returns the propensity of instance i for counts x (1/ms).
+func (n *net) prop(i int32, x []int64) float64 {
+	a := n.c[i]
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		X := x[n.rIdx[k]]
+		if X < int64(n.rN[k]) {
+			return 0
+		}
+		a *= falling(X, n.rP[k])
+	}
+	return a
+}
+
+func (n *net) addReactant(x, stoich, power int32) {
+	n.rIdx = append(n.rIdx, x)
+	n.rN = append(n.rN, stoich)
+	n.rP = append(n.rP, power)
+}
+
+// fire applies k firings of instance i to x.
+func (n *net) fire(i int32, k int64, x []int64) {
+	for j := n.chgStart[i]; j < n.chgStart[i+1]; j++ {
+		x[n.chgIdx[j]] += k * int64(n.chgDelta[j])
+	}
+}
