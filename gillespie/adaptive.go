@@ -42,8 +42,14 @@ type adaptive struct {
 	chNu     []float64
 	// nu[k]: |net change| of the species of reactant slot k per firing
 	nu []float64
-	// consumed[x]: largest stoichiometry of x as a reactant (0: none)
-	consumed []int32
+	// readStart/readIdx/readMin, per unit: the x indices the unit changes
+	// that channels outside the unit read, with the smallest count each
+	// must keep for a leap (NeuroRD's dependent limit: 1/ε molecules per
+	// molecule a reader consumes, times the unit's change per firing).
+	readStart []int32
+	readIdx   []int32
+	readMin   []float64
+	readNu    []float64 // |change| of the x index per firing
 
 	tEnd float64 // current barrier: leaps end at or before it
 	dbg  []int64
@@ -128,7 +134,6 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64) *adap
 	d.extStart = append(d.extStart, int32(len(d.extIdx)))
 	d.chStart = append(d.chStart, int32(len(d.chInst)))
 	d.nu = make([]float64, len(n.rIdx))
-	d.consumed = make([]int32, nx)
 	for i := 0; i < ni; i++ {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 			for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
@@ -136,11 +141,39 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64) *adap
 					d.nu[k] = math.Abs(float64(n.chgDelta[c]))
 				}
 			}
-			if n.rN[k] > d.consumed[n.rIdx[k]] {
-				d.consumed[n.rIdx[k]] = n.rN[k]
+		}
+	}
+	// Readers of each x index, then the per-unit dependent limits.
+	readers := make([][]int32, nx)
+	for i := 0; i < ni; i++ {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			readers[n.rIdx[k]] = append(readers[n.rIdx[k]], int32(i))
+		}
+	}
+	for u := range d.uA {
+		d.readStart = append(d.readStart, int32(len(d.readIdx)))
+		A, B := d.uA[u], d.uB[u]
+		for c := n.chgStart[A]; c < n.chgStart[A+1]; c++ {
+			xi := n.chgIdx[c]
+			maxN := int32(0)
+			for _, j := range readers[xi] {
+				if j == A || j == B {
+					continue
+				}
+				for k := n.rStart[j]; k < n.rStart[j+1]; k++ {
+					if n.rIdx[k] == xi && n.rN[k] > maxN {
+						maxN = n.rN[k]
+					}
+				}
+			}
+			if maxN > 0 {
+				d.readIdx = append(d.readIdx, xi)
+				d.readMin = append(d.readMin, math.Abs(float64(n.chgDelta[c]))*float64(maxN)/eps)
+				d.readNu = append(d.readNu, math.Abs(float64(n.chgDelta[c])))
 			}
 		}
 	}
+	d.readStart = append(d.readStart, int32(len(d.readIdx)))
 	return d
 }
 
@@ -282,17 +315,33 @@ func (d *adaptive) tryLeap(u int32) bool {
 		k = rng.Poisson(af * tau)
 		fired = k
 	case unitSingle:
+		// The propensity at the expected midpoint of the leap removes the
+		// first-order bias of a leap from a falling (or rising) propensity.
+		am, _ := d.shifted(A, A, 0.5*af*tau)
 		nf, _ := d.limiting(A)
 		if nf == math.MaxInt64 {
-			k = rng.Poisson(af * tau)
+			k = rng.Poisson(am * tau)
 		} else {
-			k = rng.Binomial(nf, math.Min(1, af*tau/float64(nf)))
+			k = rng.Binomial(nf, math.Min(1, am*tau/float64(nf)))
 		}
 		fired = k
 	default:
-		m := d.relaxTime(A, B, af, ar, tau)
-		f := d.extent(rng, A, af, m)
-		r := d.extent(rng, B, ar, m)
+		rf, rr := d.perMolecule(A, af), d.perMolecule(B, ar)
+		afm, arm := af, ar
+		if h := 0.5 * (af - ar) * relax(rf+rr, tau); h != 0 {
+			// rates at the expected midpoint; for a first-order exchange
+			// the per-molecule rates do not change
+			var rfm, rrm float64
+			if afm, rfm = d.shifted(A, A, h); rfm >= 0 {
+				rf = rfm
+			}
+			if arm, rrm = d.shifted(B, A, h); rrm >= 0 {
+				rr = rrm
+			}
+		}
+		m := relax(rf+rr, tau)
+		f := d.extent(rng, A, afm, rf, m)
+		r := d.extent(rng, B, arm, rr, m)
 		k = f - r
 		fired = f + r
 	}
@@ -360,28 +409,61 @@ func (d *adaptive) perMolecule(i int32, a float64) float64 {
 	return r
 }
 
-// relaxTime returns the effective time m = (1 − e^{−λτ})/λ of a pair's
-// leap, λ being the sum of the two directions' per-molecule rates: with
-// it, each molecule of a first-order exchange switches sides with exactly
-// the probability it has after τ, however long τ is.
-func (d *adaptive) relaxTime(A, B int32, af, ar, tau float64) float64 {
-	lam := d.perMolecule(A, af) + d.perMolecule(B, ar)
+// relax returns the effective time m = (1 − e^{−λτ})/λ of a pair's leap,
+// λ being the sum of the two directions' per-molecule rates: with it, each
+// molecule of a first-order exchange switches sides with exactly the
+// probability it has after τ, however long τ is.
+func relax(lam, tau float64) float64 {
 	if lam*tau < 1e-8 {
 		return tau
 	}
 	return -math.Expm1(-lam*tau) / lam
 }
 
-// extent samples the firings of direction i over effective time m.
-func (d *adaptive) extent(rng *Stream, i int32, a, m float64) int64 {
-	if !(a > 0) {
+// shifted returns the propensity of instance i, and its rate per firing
+// its reactants allow, at the counts x + h·Δ, Δ being the change of one
+// firing of instance A (counts as reals, clamped at zero). The per-firing
+// rate is −1 when no firing would be allowed there.
+func (d *adaptive) shifted(i, A int32, h float64) (a, perFiring float64) {
+	n := d.n
+	a = n.c[i]
+	nmax := math.Inf(1)
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		xi := n.rIdx[k]
+		X := float64(d.x[xi])
+		for c := n.chgStart[A]; c < n.chgStart[A+1]; c++ {
+			if n.chgIdx[c] == xi {
+				X += h * float64(n.chgDelta[c])
+			}
+		}
+		X = math.Max(X, 0)
+		for j := int32(0); j < n.rP[k]; j++ {
+			a *= math.Max(X-float64(j), 0)
+		}
+		if n.rN[k] > 0 {
+			nmax = math.Min(nmax, X/float64(n.rN[k]))
+		}
+	}
+	switch {
+	case math.IsInf(nmax, 1):
+		return a, 0
+	case nmax >= 1:
+		return a, a / nmax
+	}
+	return a, -1
+}
+
+// extent samples the firings of direction i (propensity a, rate r per
+// firing its reactants allow) over effective time m.
+func (d *adaptive) extent(rng *Stream, i int32, a, r, m float64) int64 {
+	if !(a > 0) && !(r > 0) {
 		return 0
 	}
 	nmax, _ := d.limiting(i)
 	if nmax == math.MaxInt64 {
 		return rng.Poisson(a * m)
 	}
-	return rng.Binomial(nmax, math.Min(1, a*m/float64(nmax)))
+	return rng.Binomial(nmax, math.Min(1, r*m))
 }
 
 // tauBound returns the longest leap of unit u that keeps the accuracy
@@ -405,6 +487,16 @@ func (d *adaptive) tauBound(u int32, af, ar, tmax float64) (float64, bool) {
 			}
 		}
 	}
+	if d.uKind[u] != unitPair {
+		// 2. Dependent limit (NeuroRD's): the counts this unit changes
+		// that others read must hold enough molecules for one firing to
+		// change them by at most ε.
+		for k := d.readStart[u]; k < d.readStart[u+1]; k++ {
+			if float64(d.x[d.readIdx[k]]) < d.readMin[k] {
+				return 0, false
+			}
+		}
+	}
 	switch d.uKind[u] {
 	case unitInject:
 		// The injected species must change by at most ε of its count.
@@ -415,17 +507,8 @@ func (d *adaptive) tauBound(u int32, af, ar, tmax float64) (float64, bool) {
 		}
 		return math.Min(tau, eps*X/af), true
 	case unitSingle:
-		// NeuroRD's bounds: every changed species that something reads
-		// holds at least 1/ε molecules per firing, and the reactants
-		// change by at most ε of themselves.
-		for c := n.chgStart[A]; c < n.chgStart[A+1]; c++ {
-			xi := n.chgIdx[c]
-			if m := d.consumed[xi]; m > 0 {
-				if float64(d.x[xi])*eps < math.Abs(float64(n.chgDelta[c]))*float64(m) {
-					return 0, false
-				}
-			}
-		}
+		// The reactants change by at most ε of themselves (NeuroRD's
+		// self limit).
 		inv := 0.0
 		for k := n.rStart[A]; k < n.rStart[A+1]; k++ {
 			X := float64(d.x[n.rIdx[k]])
@@ -439,13 +522,22 @@ func (d *adaptive) tauBound(u int32, af, ar, tmax float64) (float64, bool) {
 		}
 		return tau, true
 	}
-	// 2. Pairs: each direction is linear in its limiting reactant; every
-	// other reactant (and a limiting one of power ≥ 2) must change by at
-	// most ε of its count, counting the mean and two standard deviations
-	// of the net extent.
+	// 3. Pairs. The expected net change of every count the pair changes
+	// and others read stays within max(ε of the count, one molecule): a
+	// pair far from its equilibrium must not move many molecules at once.
 	sum, da := af+ar, math.Abs(af-ar)
 	lam := d.perMolecule(A, af) + d.perMolecule(B, ar)
 	mMax := math.Inf(1)
+	if da > 0 {
+		for k := d.readStart[u]; k < d.readStart[u+1]; k++ {
+			allowed := math.Max(eps*float64(d.x[d.readIdx[k]]), 1)
+			mMax = math.Min(mMax, allowed/(d.readNu[k]*da))
+		}
+	}
+	// Each direction is linear in its limiting reactant; every other
+	// reactant (and a limiting one of power ≥ 2) must change by at most ε
+	// of its count, counting the mean and two standard deviations of the
+	// net extent.
 	for _, dir := range [2]struct {
 		i int32
 		a float64

@@ -186,6 +186,16 @@ type Output struct {
 	IntervalMs float64
 }
 
+// InitialCountsTotal returns the total number of molecules of
+// InitialCounts(seed).
+func (s *System) InitialCountsTotal(seed uint64) int64 {
+	var n int64
+	for _, c := range s.InitialCounts(seed) {
+		n += c
+	}
+	return n
+}
+
 // icStream is the PCG stream used to round initial counts, so that the
 // rounding draws are independent of the engines' streams.
 const icStream = 0x1c0de1c0de1c0de
