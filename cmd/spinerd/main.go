@@ -34,6 +34,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"inspect": {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
 		"mesh":    {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
+		"run":     {"simulate a model stochastically (exact SSA, adaptive tau-leaping, fixed steps)", "run MODEL.xml [flags]", runRun},
 		"version": {"print the spinerd version", "version", runVersion},
 	}
 }

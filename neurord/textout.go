@@ -1,0 +1,249 @@
+package neurord
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spinerd/spinerd/mesh"
+	"github.com/spinerd/spinerd/model"
+)
+
+// FormatJavaDouble formats x as Java's Double.toString, which NeuroRD uses
+// for times in O.out: the shortest decimal that reads back exactly, with
+// at least one digit after the point, plain for 1e-3 ≤ |x| < 1e7 and as
+// d.dddE±n otherwise ("0.0", "100.0", "1.0E7", "1.0E-4").
+func FormatJavaDouble(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "NaN"
+	case math.IsInf(x, 1):
+		return "Infinity"
+	case math.IsInf(x, -1):
+		return "-Infinity"
+	case x == 0:
+		if math.Signbit(x) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	ax := math.Abs(x)
+	if ax >= 1e-3 && ax < 1e7 {
+		s := strconv.FormatFloat(x, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(x, 'e', -1, 64) // e.g. 1e+07, 1.5e-05
+	mant, exp, _ := strings.Cut(s, "e")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
+}
+
+// TextWriter writes a run in NeuroRD's text layout so that scripts written
+// for NeuroRD read it unchanged: O.out (the main output), O-mesh.txt.out
+// and one O-<filename>-conc.txt.out per output set (layouts in
+// ../shared/docs/neurord-format.md §8). Counts are molecules. It implements
+// model.Sink. Files are written under temporary names and renamed when
+// Close succeeds, so a file with the final name is always complete.
+type TextWriter struct {
+	sys   *model.System
+	files []*textFile // 0: main; i: output set i
+	mesh  *textFile
+	err   error
+}
+
+type textFile struct {
+	path, tmp string
+	f         *os.File
+	w         *bufio.Writer
+}
+
+func createText(path string) (*textFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	return &textFile{path: path, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+}
+
+// OutputNames returns the files CreateText writes for base name O.
+func OutputNames(base string, sys *model.System) []string {
+	names := []string{base + ".out", base + "-mesh.txt.out"}
+	for _, o := range sys.OutputSets {
+		names = append(names, base+"-"+o.Name+"-conc.txt.out")
+	}
+	return names
+}
+
+// CreateText starts the NeuroRD text outputs for base name O.
+func CreateText(base string, sys *model.System) (*TextWriter, error) {
+	tw := &TextWriter{sys: sys}
+	names := OutputNames(base, sys)
+	order := append([]string{names[0]}, names[2:]...)
+	for _, name := range order {
+		f, err := createText(name)
+		if err != nil {
+			tw.Abort()
+			return nil, err
+		}
+		tw.files = append(tw.files, f)
+	}
+	mf, err := createText(names[1])
+	if err != nil {
+		tw.Abort()
+		return nil, err
+	}
+	tw.mesh = mf
+	if err := WriteMeshText(mf.w, sys.Mesh); err != nil {
+		tw.Abort()
+		return nil, err
+	}
+	// Main output header: magic, grid, corners.
+	w := tw.files[0].w
+	fmt.Fprintf(w, "cctdif2d\nvolumeGrid %d\n", sys.NumVoxels())
+	for i := range sys.Mesh.Voxels {
+		for k, c := range sys.Mesh.Voxels[i].Corners {
+			if k > 0 {
+				w.WriteByte(' ')
+			}
+			fmt.Fprintf(w, "(%s %s %s)", FormatG5(c[0]), FormatG5(c[1]), FormatG5(c[2]))
+		}
+		w.WriteByte('\n')
+	}
+	for i := 1; i < len(tw.files); i++ {
+		tw.files[i].w.WriteString(SetHeader(sys, i))
+		tw.files[i].w.WriteByte('\n')
+	}
+	return tw, nil
+}
+
+// SetHeader returns the header line of output set i (≥ 1) as NeuroRD
+// writes it: "time" then, for each species and each voxel of the set,
+// Vol_<index>_<region>[.<group>]_<submembrane|cytosol>[_<label>]_Spc_<id>.
+func SetHeader(sys *model.System, i int) string {
+	set := sys.OutputSet(i)
+	var b strings.Builder
+	b.WriteString("time")
+	for _, s := range set.Species {
+		for _, v := range set.Voxels {
+			b.WriteString(" ")
+			b.WriteString(voxelColumn(&sys.Mesh.Voxels[v], v))
+			b.WriteString("_Spc_")
+			b.WriteString(sys.Species[s].ID)
+		}
+	}
+	return b.String()
+}
+
+func voxelColumn(v *mesh.Voxel, i int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Vol_%d_%s", i, v.Region)
+	label := v.Label
+	switch {
+	case v.Group != "":
+		b.WriteString("." + v.Group)
+	case len(label) > 1 && strings.Contains(label[1:], "."):
+		b.WriteString("." + label[:strings.Index(label, ".")])
+	}
+	b.WriteString("_" + v.Type())
+	if label != "" {
+		if _, after, ok := strings.Cut(label, "."); ok {
+			label = after
+		}
+		b.WriteString("_" + label)
+	}
+	return b.String()
+}
+
+func writeCount(w *bufio.Writer, n int64) {
+	if n == 0 {
+		w.WriteString("00 ")
+		return
+	}
+	w.WriteString(strconv.FormatInt(n, 10))
+	w.WriteByte(' ')
+}
+
+// Counts writes one frame of output set `set`.
+func (tw *TextWriter) Counts(set int, t float64, counts []int64) error {
+	if tw.err != nil {
+		return tw.err
+	}
+	o := tw.sys.OutputSet(set)
+	f := tw.files[set]
+	w := f.w
+	ns := len(o.Species)
+	if set == 0 {
+		fmt.Fprintf(w, "gridConcentrations %d %d %s ", len(o.Voxels), ns, FormatJavaDouble(t))
+		for _, s := range o.Species {
+			w.WriteString(tw.sys.Species[s].ID)
+			w.WriteByte(' ')
+		}
+		w.WriteByte('\n')
+		for k := range o.Voxels {
+			for j := 0; j < ns; j++ {
+				writeCount(w, counts[k*ns+j])
+			}
+			w.WriteByte('\n')
+		}
+	} else {
+		if t == 0 {
+			w.WriteString("0.0")
+		} else {
+			w.WriteString(FormatG5(t))
+		}
+		w.WriteByte(' ')
+		for j := 0; j < ns; j++ { // species outer, voxels inner
+			for k := range o.Voxels {
+				writeCount(w, counts[k*ns+j])
+			}
+		}
+		w.WriteByte('\n')
+	}
+	return nil
+}
+
+// Close flushes every file and gives it its final name. After an error
+// the temporary files are removed and no final file is created.
+func (tw *TextWriter) Close() error {
+	all := append([]*textFile{tw.mesh}, tw.files...)
+	for _, f := range all {
+		if err := f.w.Flush(); err != nil {
+			tw.Abort()
+			return fmt.Errorf("writing %s: %w", f.path, err)
+		}
+		if err := f.f.Close(); err != nil {
+			tw.Abort()
+			return fmt.Errorf("writing %s: %w", f.path, err)
+		}
+		os.Chmod(f.tmp, 0o644)
+	}
+	for _, f := range all {
+		if err := os.Rename(f.tmp, f.path); err != nil {
+			return fmt.Errorf("cannot write %s: %w", f.path, err)
+		}
+	}
+	return nil
+}
+
+// Abort removes the temporary files.
+func (tw *TextWriter) Abort() {
+	for _, f := range append([]*textFile{tw.mesh}, tw.files...) {
+		if f != nil {
+			f.f.Close()
+			os.Remove(f.tmp)
+		}
+	}
+}
+
+var _ io.Writer = (*bufio.Writer)(nil)
