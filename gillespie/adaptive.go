@@ -56,7 +56,9 @@ type adaptive struct {
 	dbgL []int64
 }
 
-func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64) *adaptive {
+// newAdaptive builds the engine for all voxels, or (own not nil) for the
+// voxels of one domain.
+func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own []bool) *adaptive {
 	d := &adaptive{eps: eps, jump: math.Max(2*minJump, 2)}
 	// Units.
 	ni := len(n.kind)
@@ -73,7 +75,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64) *adap
 		}
 	}
 	for i := int32(0); i < int32(ni); i++ {
-		if d.unitOf[i] >= 0 || timed[i] {
+		if d.unitOf[i] >= 0 || timed[i] || !n.local(i, own) {
 			continue
 		}
 		u := int32(len(d.uA))
@@ -94,7 +96,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64) *adap
 		}
 	}
 	nu := len(d.uA)
-	d.exact = newExact(n, x, seed, t0, nu)
+	d.exact = newExact(n, x, seed, t0, nu, own)
 	d.uSlot0 = int32(len(d.timerInst))
 	d.leaping = make([]bool, nu)
 	d.skip = make([]uint16, nu)
@@ -328,9 +330,11 @@ func (d *adaptive) tryLeap(u int32) bool {
 	default:
 		rf, rr := d.perMolecule(A, af), d.perMolecule(B, ar)
 		afm, arm := af, ar
-		if h := 0.5 * (af - ar) * relax(rf+rr, tau); h != 0 {
-			// rates at the expected midpoint; for a first-order exchange
-			// the per-molecule rates do not change
+		m := relax(rf+rr, tau)
+		if h := 0.5 * (af - ar) * m; math.Abs(h) >= 0.5 {
+			// Rates at the expected midpoint (a shift below half a
+			// molecule changes nothing that matters); for a first-order
+			// exchange the per-molecule rates do not change.
 			var rfm, rrm float64
 			if afm, rfm = d.shifted(A, A, h); rfm >= 0 {
 				rf = rfm
@@ -338,8 +342,8 @@ func (d *adaptive) tryLeap(u int32) bool {
 			if arm, rrm = d.shifted(B, A, h); rrm >= 0 {
 				rr = rrm
 			}
+			m = relax(rf+rr, tau)
 		}
-		m := relax(rf+rr, tau)
 		f := d.extent(rng, A, afm, rf, m)
 		r := d.extent(rng, B, arm, rr, m)
 		k = f - r

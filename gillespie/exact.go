@@ -54,8 +54,10 @@ type inst struct {
 }
 
 // newExact builds the engine; extraSlots reserves clocks after the timers
-// for the adaptive engine's leaping units.
-func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int) *exact {
+// for the adaptive engine's leaping units. With own not nil the engine
+// simulates only the instances local to the voxels own marks (a domain);
+// the others stay excluded.
+func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []bool) *exact {
 	e := &exact{n: n, x: x, t: t0}
 	ni := len(n.kind)
 	e.h = make([]inst, ni)
@@ -76,6 +78,7 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int) *exact
 		case hi-lo == 2 && simple && n.rIdx[lo] != n.rIdx[lo+1]:
 			h.shape, h.r0, h.r1 = 2, n.rIdx[lo], n.rIdx[lo+1]
 		}
+		h.excl = !n.local(int32(i), own)
 		e.h[i] = h
 	}
 	for k, st := range n.sys.Stimuli {
@@ -83,6 +86,9 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int) *exact
 			continue
 		}
 		for _, i := range n.inj[n.injStart[k]:n.injStart[k+1]] {
+			if !n.local(i, own) {
+				continue
+			}
 			e.h[i].excl = true
 			e.h[i].timer = int32(len(e.timerInst))
 			e.timerInst = append(e.timerInst, i)
@@ -286,7 +292,7 @@ func (e *exact) setRate(k int, rate float64) {
 			continue
 		}
 		if h.excl {
-			continue // a leaping injection picks up its new rate when reconsidered
+			continue // leaping (it picks up its new rate when reconsidered) or in another domain
 		}
 		v := int(h.vox)
 		e.av[v] += r - h.a

@@ -169,6 +169,21 @@ func newNet(sys *model.System) *net {
 	return n
 }
 
+// target returns the voxel a hop instance moves molecules to.
+func (n *net) target(i int32) int32 { return n.chgIdx[n.chgStart[i]+1] / int32(n.ns) }
+
+// local reports whether instance i belongs to the voxels marked in own
+// (nil: all): its voxel is owned and, for a hop, so is its target.
+func (n *net) local(i int32, own []bool) bool {
+	if own == nil {
+		return true
+	}
+	if !own[n.vox[i]] {
+		return false
+	}
+	return n.kind[i] != kindHop || own[n.target(i)]
+}
+
 // falling returns X(X−1)…(X−p+1) as a float.
 func falling(x int64, p int32) float64 {
 	switch p {

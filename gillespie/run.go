@@ -76,9 +76,13 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 	var eng engine
 	switch sys.Method {
 	case model.MethodExact:
-		eng = newExact(n, x, seed, sys.StartMs, 0)
+		eng = newExact(n, x, seed, sys.StartMs, 0, nil)
 	case model.MethodAdaptive:
-		eng = newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump)
+		if dom := partition(n, sys.Tolerance); dom != nil {
+			eng = newDomains(n, x, seed, sys, dom, opt.Workers)
+		} else {
+			eng = newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
+		}
 	case model.MethodFixed:
 		if !(sys.FixedStepMs > 0) {
 			return Stats{}, fmt.Errorf("the fixed method needs a positive step (fixedStepDt)")

@@ -1,0 +1,51 @@
+package gillespie
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spinerd/spinerd/internal/testenv"
+	"github.com/spinerd/spinerd/model"
+	"github.com/spinerd/spinerd/neurord"
+)
+
+type discard struct{}
+
+func (discard) Counts(int, float64, []int64) error { return nil }
+
+func benchModel(b *testing.B, rel string, opt model.Options) *model.System {
+	sys, _, err := neurord.Compile(filepath.Join(testenv.Shared(b), rel), opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return sys
+}
+
+// BenchmarkExactMMRest reports the exact SSA's cost per event on the
+// Mäki-Marttunen spine model at rest (2 s simulated per iteration).
+func BenchmarkExactMMRest(b *testing.B) {
+	sys := benchModel(b, "models/maki-marttunen-2020/Model_rest.xml", model.Options{Method: "exact", RuntimeMs: 2000})
+	var events int64
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		st, err := Run(context.Background(), sys, Options{}, uint64(i+1), discard{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += st.ExactEvents
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(events), "ns/event")
+}
+
+// BenchmarkAdaptiveMMHFS times the adaptive method on one HFS train of
+// the spine model (Model_HFS1.xml, ε = 0.01, 12 s simulated).
+func BenchmarkAdaptiveMMHFS(b *testing.B) {
+	sys := benchModel(b, "models/maki-marttunen-2020/Model_HFS1.xml", model.Options{Method: "adaptive"})
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(context.Background(), sys, Options{}, uint64(i+1), discard{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
