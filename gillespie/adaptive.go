@@ -3,6 +3,7 @@ package gillespie
 import (
 	"context"
 	"math"
+	"slices"
 )
 
 // Unit kinds of the adaptive engine.
@@ -39,6 +40,7 @@ type adaptive struct {
 	extIdx   []int32
 	chStart  []int32
 	chInst   []int32
+	chPair   []int32 // the changer's reverse partner when it also changes the count, else −1
 	chNu     []float64
 	// nu[k]: |net change| of the species of reactant slot k per firing
 	nu []float64
@@ -125,10 +127,20 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 				d.extIdx = append(d.extIdx, xi)
 				d.chStart = append(d.chStart, int32(len(d.chInst)))
 				for c, j := range changers[xi] {
-					if j != A && j != B {
-						d.chInst = append(d.chInst, j)
-						d.chNu = append(d.chNu, changeBy[xi][c])
+					if j == A || j == B {
+						continue
 					}
+					// A reversible pair is one entry: its two directions' rates add.
+					p := n.partner[j]
+					if p >= 0 && p < j && slices.Contains(changers[xi], p) {
+						continue
+					}
+					if p >= 0 && !slices.Contains(changers[xi], p) {
+						p = -1
+					}
+					d.chInst = append(d.chInst, j)
+					d.chPair = append(d.chPair, p)
+					d.chNu = append(d.chNu, changeBy[xi][c])
 				}
 			}
 		}
@@ -181,18 +193,17 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 
 func (d *adaptive) stats() Stats { return d.st }
 
-// rate is the current propensity of instance j as far as the engine
-// tracks it: exact for instances simulated event by event, the value at
-// the start of the leap for leaping ones.
+// rate is the current propensity of instance j (for a leaping one, what
+// it would be now).
 func (d *adaptive) rate(j int32) float64 {
 	h := &d.h[j]
-	if !h.excl {
+	if !h.excl || h.timer >= 0 {
+		if h.excl {
+			return h.c
+		}
 		return h.a
 	}
-	if h.timer >= 0 {
-		return h.c
-	}
-	return d.aLeap[j]
+	return d.prop(j)
 }
 
 func (d *adaptive) advance(ctx context.Context, tEnd float64) error {
@@ -483,7 +494,11 @@ func (d *adaptive) tauBound(u int32, af, ar, tmax float64) (float64, bool) {
 	for k := d.extStart[u]; k < d.extStart[u+1]; k++ {
 		ext := 0.0
 		for c := d.chStart[k]; c < d.chStart[k+1]; c++ {
-			ext += d.rate(d.chInst[c]) * d.chNu[c]
+			r := d.rate(d.chInst[c])
+			if p := d.chPair[c]; p >= 0 {
+				r += d.rate(p)
+			}
+			ext += r * d.chNu[c]
 		}
 		if ext > 0 {
 			if t := eps * float64(d.x[d.extIdx[k]]) / ext; t < tau {

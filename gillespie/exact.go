@@ -237,6 +237,7 @@ func (e *exact) applyK(i int32, k int64) {
 	n.fire(i, k, e.x)
 	v := e.h[i].vox
 	other := int32(-1)
+	delta := 0.0 // change of voxel v's total, written once
 	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
 		h := &e.h[d]
 		if h.excl {
@@ -253,12 +254,15 @@ func (e *exact) applyK(i int32, k int64) {
 		default:
 			nw = n.prop(d, e.x)
 		}
-		e.av[h.vox] += nw - h.a
-		h.a = nw
-		if h.vox != v {
+		if h.vox == v {
+			delta += nw - h.a
+		} else {
+			e.av[h.vox] += nw - h.a
 			other = h.vox
 		}
+		h.a = nw
 	}
+	e.av[v] += delta
 	if e.av[v] < 0 {
 		e.resum(int(v))
 	}
