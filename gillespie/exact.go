@@ -45,10 +45,14 @@ type exact struct {
 // inst is the hot record of one instance.
 type inst struct {
 	c, a   float64 // propensity constant; current propensity (0 when excluded)
-	r0, r1 int32   // reactant x indices for shapes 1 and 2
+	r0, r1 int32   // reactant x indices (shapes 1, 2 and 4)
+	n0, n1 int32   // their stoichiometries (shape 4)
+	p0, p1 int32   // their powers (shape 4; p1 = 0 for one reactant)
 	vox    int32
 	timer  int32 // timer index of an evenly timed injection, or −1
-	shape  uint8 // 0: c; 1: c·X; 2: c·X·Y; 3: general (net.prop)
+	// shape 0: c; 1: c·X; 2: c·X·Y; 4: up to two reactants with any n and
+	// power; 3: more reactants (net.prop)
+	shape uint8
 	// excl: not simulated event by event (timers; leaping instances)
 	excl bool
 }
@@ -77,6 +81,12 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 			h.shape, h.r0 = 1, n.rIdx[lo]
 		case hi-lo == 2 && simple && n.rIdx[lo] != n.rIdx[lo+1]:
 			h.shape, h.r0, h.r1 = 2, n.rIdx[lo], n.rIdx[lo+1]
+		case hi-lo == 1:
+			h.shape, h.r0, h.n0, h.p0 = 4, n.rIdx[lo], n.rN[lo], n.rP[lo]
+			h.r1, h.n1, h.p1 = n.rIdx[lo], 0, 0
+		case hi-lo == 2 && n.rIdx[lo] != n.rIdx[lo+1]:
+			h.shape, h.r0, h.n0, h.p0 = 4, n.rIdx[lo], n.rN[lo], n.rP[lo]
+			h.r1, h.n1, h.p1 = n.rIdx[lo+1], n.rN[lo+1], n.rP[lo+1]
 		}
 		h.excl = !n.local(int32(i), own)
 		e.h[i] = h
@@ -121,8 +131,19 @@ func (e *exact) prop(i int32) float64 {
 		return h.c * float64(e.x[h.r0])
 	case 2:
 		return h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
+	case 4:
+		return e.general(h)
 	}
 	return e.n.prop(i, e.x)
+}
+
+// general evaluates a propensity of shape 4.
+func (e *exact) general(h *inst) float64 {
+	x0, x1 := e.x[h.r0], e.x[h.r1]
+	if x0 < int64(h.n0) || x1 < int64(h.n1) {
+		return 0
+	}
+	return h.c * falling(x0, h.p0) * falling(x1, h.p1)
 }
 
 // setConst changes the propensity constant of instance i.
@@ -251,6 +272,8 @@ func (e *exact) applyK(i int32, k int64) {
 			nw = h.c * float64(e.x[h.r0])
 		case 2:
 			nw = h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
+		case 4:
+			nw = e.general(h)
 		default:
 			nw = n.prop(d, e.x)
 		}
