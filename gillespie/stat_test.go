@@ -85,6 +85,20 @@ func (l *leapCounter) check(t *testing.T, method string) {
 	}
 }
 
+// after returns column col of the frames at times ≥ t0, as counts and as
+// floats.
+func (r *recorder) after(t0 float64, col int) ([]int64, []float64) {
+	var xs []int64
+	var fs []float64
+	for i, tm := range r.times {
+		if tm >= t0 {
+			xs = append(xs, r.frames[i][col])
+			fs = append(fs, float64(r.frames[i][col]))
+		}
+	}
+	return xs, fs
+}
+
 // species returns the column of a species in main-output frames.
 func column(t testing.TB, sys *model.System, id string) int {
 	i, ok := sys.SpeciesIndex(id)
@@ -167,14 +181,7 @@ func TestBirthDeath(t *testing.T) {
 			var lc leapCounter
 			lc.add(r)
 			lc.check(t, m.name)
-			var xs []int64
-			var fs []float64
-			for i, tm := range r.times {
-				if tm >= 50 { // past the initial relaxation
-					xs = append(xs, r.frames[i][0])
-					fs = append(fs, float64(r.frames[i][0]))
-				}
-			}
+			xs, fs := r.after(50, 0) // past the initial relaxation
 			checkMean(t, "A", fs, mean)
 			checkDist(t, "A", xs, func(k int64) float64 { return distuv.Poisson{Lambda: mean}.Prob(float64(k)) })
 		})
@@ -198,17 +205,12 @@ func TestIsomerisation(t *testing.T) {
 			var lc leapCounter
 			lc.add(r)
 			lc.check(t, m.name)
-			var xs []int64
-			var fs []float64
 			for i, tm := range r.times {
-				if tm >= 10 {
-					if r.frames[i][0]+r.frames[i][1] != total {
-						t.Fatalf("A + B = %d at %g ms", r.frames[i][0]+r.frames[i][1], tm)
-					}
-					xs = append(xs, r.frames[i][0])
-					fs = append(fs, float64(r.frames[i][0]))
+				if r.frames[i][0]+r.frames[i][1] != total {
+					t.Fatalf("A + B = %d at %g ms", r.frames[i][0]+r.frames[i][1], tm)
 				}
 			}
+			xs, fs := r.after(10, 0)
 			checkMean(t, "A", fs, total*p)
 			checkDist(t, "A", xs, func(k int64) float64 { return distuv.Binomial{N: total, P: p}.Prob(float64(k)) })
 		})
@@ -472,14 +474,7 @@ func TestBindingEquilibrium(t *testing.T) {
 			var lc leapCounter
 			lc.add(r)
 			lc.check(t, m.name)
-			var xs []int64
-			var fs []float64
-			for i, tm := range r.times {
-				if tm >= 20 {
-					xs = append(xs, r.frames[i][2])
-					fs = append(fs, float64(r.frames[i][2]))
-				}
-			}
+			xs, fs := r.after(20, 2)
 			checkMean(t, "C", fs, mean)
 			checkDist(t, "C", xs, func(k int64) float64 {
 				if k < 0 || k > nb {
