@@ -49,12 +49,12 @@ type Species struct {
 
 // Voxel is one voxel of the mesh.
 type Voxel struct {
-	VolumeUm3      float64      `json:"volume_um3"`
-	ExposedAreaUm2 float64      `json:"exposed_area_um2,omitempty"`
-	DeltaZUm       float64      `json:"deltaZ_um,omitempty"`
-	Region         string       `json:"region"`
-	Label          string       `json:"label,omitempty"`
-	Group          string       `json:"group,omitempty"`
+	VolumeUm3      float64       `json:"volume_um3"`
+	ExposedAreaUm2 float64       `json:"exposed_area_um2,omitempty"`
+	DeltaZUm       float64       `json:"deltaZ_um,omitempty"`
+	Region         string        `json:"region"`
+	Label          string        `json:"label,omitempty"`
+	Group          string        `json:"group,omitempty"`
 	Corners        [4][3]float64 `json:"corners"`
 }
 
