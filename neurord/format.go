@@ -6,8 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/spinerd/spinerd/mesh"
 )
 
 // FormatG5 formats x as Java's String.format("%.5g", x), which NeuroRD uses
@@ -77,14 +75,14 @@ func FormatG5(x float64) string {
 	return sign + d[:1] + "." + d[1:] + "e" + es + e
 }
 
-// WriteMeshText writes a mesh in the layout of NeuroRD's O-mesh.txt.out:
+// WriteMeshText writes voxels in the layout of NeuroRD's O-mesh.txt.out:
 // a header, then per voxel its index, four corners, volume and deltaZ,
 // each formatted with FormatG5.
-func WriteMeshText(w io.Writer, m *mesh.Mesh) error {
+func WriteMeshText(w io.Writer, voxels []TextVoxel) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("element_index  x0 y0 z0 x1 y1 z1 x2 y2 z2 x3 y3 z3 volume deltaZ\n")
-	for i := range m.Voxels {
-		v := &m.Voxels[i]
+	for i := range voxels {
+		v := &voxels[i]
 		bw.WriteString(strconv.Itoa(i))
 		for _, c := range v.Corners {
 			for _, x := range c {

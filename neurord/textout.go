@@ -3,7 +3,6 @@ package neurord
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -49,6 +48,55 @@ func FormatJavaDouble(x float64) string {
 	return mant + "E" + strconv.Itoa(e)
 }
 
+// TextVoxel is what NeuroRD's text formats need of a voxel.
+type TextVoxel struct {
+	Corners             [4][3]float64 // µm
+	VolumeUm3, DeltaZUm float64
+	Region, Label       string
+	Group               string // spine id, or ""
+	Submembrane         bool
+}
+
+// TextSet is an output set: indices into the layout's species and voxels.
+type TextSet struct {
+	Name            string
+	Species, Voxels []int
+}
+
+// TextLayout describes a run for the text writer: species ids, voxels and
+// output sets (set 0 is the main output).
+type TextLayout struct {
+	Species []string
+	Voxels  []TextVoxel
+	Sets    []TextSet
+}
+
+// MeshVoxels returns the text description of a mesh's voxels.
+func MeshVoxels(m *mesh.Mesh) []TextVoxel {
+	out := make([]TextVoxel, len(m.Voxels))
+	for i := range m.Voxels {
+		v := &m.Voxels[i]
+		out[i] = TextVoxel{VolumeUm3: v.VolumeUm3, DeltaZUm: v.DeltaZUm, Region: v.Region, Label: v.Label, Group: v.Group, Submembrane: v.Submembrane()}
+		for k, c := range v.Corners {
+			out[i].Corners[k] = c
+		}
+	}
+	return out
+}
+
+// LayoutOf returns the text layout of a compiled system's outputs.
+func LayoutOf(sys *model.System) *TextLayout {
+	l := &TextLayout{Voxels: MeshVoxels(sys.Mesh)}
+	for _, s := range sys.Species {
+		l.Species = append(l.Species, s.ID)
+	}
+	for i := 0; i < sys.NumOutputSets(); i++ {
+		o := sys.OutputSet(i)
+		l.Sets = append(l.Sets, TextSet{Name: o.Name, Species: o.Species, Voxels: o.Voxels})
+	}
+	return l
+}
+
 // TextWriter writes a run in NeuroRD's text layout so that scripts written
 // for NeuroRD read it unchanged: O.out (the main output), O-mesh.txt.out
 // and one O-<filename>-conc.txt.out per output set (layouts in
@@ -56,7 +104,7 @@ func FormatJavaDouble(x float64) string {
 // model.Sink. Files are written under temporary names and renamed when
 // Close succeeds, so a file with the final name is always complete.
 type TextWriter struct {
-	sys   *model.System
+	l     *TextLayout
 	files []*textFile // 0: main; i: output set i
 	mesh  *textFile
 	err   error
@@ -77,18 +125,18 @@ func createText(path string) (*textFile, error) {
 }
 
 // OutputNames returns the files CreateText writes for base name O.
-func OutputNames(base string, sys *model.System) []string {
+func OutputNames(base string, l *TextLayout) []string {
 	names := []string{base + ".out", base + "-mesh.txt.out"}
-	for _, o := range sys.OutputSets {
+	for _, o := range l.Sets[1:] {
 		names = append(names, base+"-"+o.Name+"-conc.txt.out")
 	}
 	return names
 }
 
 // CreateText starts the NeuroRD text outputs for base name O.
-func CreateText(base string, sys *model.System) (*TextWriter, error) {
-	tw := &TextWriter{sys: sys}
-	names := OutputNames(base, sys)
+func CreateText(base string, l *TextLayout) (*TextWriter, error) {
+	tw := &TextWriter{l: l}
+	names := OutputNames(base, l)
 	order := append([]string{names[0]}, names[2:]...)
 	for _, name := range order {
 		f, err := createText(name)
@@ -104,15 +152,15 @@ func CreateText(base string, sys *model.System) (*TextWriter, error) {
 		return nil, err
 	}
 	tw.mesh = mf
-	if err := WriteMeshText(mf.w, sys.Mesh); err != nil {
+	if err := WriteMeshText(mf.w, l.Voxels); err != nil {
 		tw.Abort()
 		return nil, err
 	}
 	// Main output header: magic, grid, corners.
 	w := tw.files[0].w
-	fmt.Fprintf(w, "cctdif2d\nvolumeGrid %d\n", sys.NumVoxels())
-	for i := range sys.Mesh.Voxels {
-		for k, c := range sys.Mesh.Voxels[i].Corners {
+	fmt.Fprintf(w, "cctdif2d\nvolumeGrid %d\n", len(l.Voxels))
+	for i := range l.Voxels {
+		for k, c := range l.Voxels[i].Corners {
 			if k > 0 {
 				w.WriteByte(' ')
 			}
@@ -121,7 +169,7 @@ func CreateText(base string, sys *model.System) (*TextWriter, error) {
 		w.WriteByte('\n')
 	}
 	for i := 1; i < len(tw.files); i++ {
-		tw.files[i].w.WriteString(SetHeader(sys, i))
+		tw.files[i].w.WriteString(SetHeader(l, i))
 		tw.files[i].w.WriteByte('\n')
 	}
 	return tw, nil
@@ -130,22 +178,22 @@ func CreateText(base string, sys *model.System) (*TextWriter, error) {
 // SetHeader returns the header line of output set i (≥ 1) as NeuroRD
 // writes it: "time" then, for each species and each voxel of the set,
 // Vol_<index>_<region>[.<group>]_<submembrane|cytosol>[_<label>]_Spc_<id>.
-func SetHeader(sys *model.System, i int) string {
-	set := sys.OutputSet(i)
+func SetHeader(l *TextLayout, i int) string {
+	set := &l.Sets[i]
 	var b strings.Builder
 	b.WriteString("time")
 	for _, s := range set.Species {
 		for _, v := range set.Voxels {
 			b.WriteString(" ")
-			b.WriteString(voxelColumn(&sys.Mesh.Voxels[v], v))
+			b.WriteString(voxelColumn(&l.Voxels[v], v))
 			b.WriteString("_Spc_")
-			b.WriteString(sys.Species[s].ID)
+			b.WriteString(l.Species[s])
 		}
 	}
 	return b.String()
 }
 
-func voxelColumn(v *mesh.Voxel, i int) string {
+func voxelColumn(v *TextVoxel, i int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Vol_%d_%s", i, v.Region)
 	label := v.Label
@@ -155,7 +203,11 @@ func voxelColumn(v *mesh.Voxel, i int) string {
 	case len(label) > 1 && strings.Contains(label[1:], "."):
 		b.WriteString("." + label[:strings.Index(label, ".")])
 	}
-	b.WriteString("_" + v.Type())
+	if v.Submembrane {
+		b.WriteString("_submembrane")
+	} else {
+		b.WriteString("_cytosol")
+	}
 	if label != "" {
 		if _, after, ok := strings.Cut(label, "."); ok {
 			label = after
@@ -179,14 +231,14 @@ func (tw *TextWriter) Counts(set int, t float64, counts []int64) error {
 	if tw.err != nil {
 		return tw.err
 	}
-	o := tw.sys.OutputSet(set)
+	o := &tw.l.Sets[set]
 	f := tw.files[set]
 	w := f.w
 	ns := len(o.Species)
 	if set == 0 {
 		fmt.Fprintf(w, "gridConcentrations %d %d %s ", len(o.Voxels), ns, FormatJavaDouble(t))
 		for _, s := range o.Species {
-			w.WriteString(tw.sys.Species[s].ID)
+			w.WriteString(tw.l.Species[s])
 			w.WriteByte(' ')
 		}
 		w.WriteByte('\n')
@@ -245,5 +297,3 @@ func (tw *TextWriter) Abort() {
 		}
 	}
 }
-
-var _ io.Writer = (*bufio.Writer)(nil)

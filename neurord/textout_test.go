@@ -72,7 +72,7 @@ func TestTextHeadersMatchNeuroRD(t *testing.T) {
 			nv := sys.NumVoxels()
 			want := headLines(t, out, nv+3)
 			base := filepath.Join(t.TempDir(), "run")
-			tw, err := CreateText(base, sys)
+			tw, err := CreateText(base, LayoutOf(sys))
 			if err != nil {
 				t.Fatal(err)
 			}

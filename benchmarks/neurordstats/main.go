@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spinerd/spinerd/compare"
 	"github.com/spinerd/spinerd/internal/refcompare"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
@@ -50,7 +51,7 @@ func main() {
 			continue
 		}
 		dir := filepath.Join(*shared, "reference", "neurord-3.3", s.dir)
-		ref, err := refcompare.ReadNeuroRD(refcompare.NeuroRDOutputs(dir), s.times)
+		ref, err := compare.ReadNeuroRD(compare.NeuroRDOutputs(dir), s.times)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -71,12 +72,12 @@ func main() {
 			os.Exit(1)
 		}
 		wall := time.Since(t0)
-		cs, err := refcompare.Compare(ens, ref, 10)
+		cs, err := compare.Compare(ens, ref, 10)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		maxZ, geo := refcompare.Summary(cs)
+		maxZ, geo := compare.Summary(cs)
 		pass := maxZ <= 6 && geo >= s.lo && geo <= s.hi
 		ok = ok && pass
 		fmt.Printf("== %s: %d spinerd seeds (ε %g) vs %d NeuroRD seeds, %d comparisons; max |z| %.2f; geometric mean SD ratio %.3f (bounds [%.2f, %.2f]): %s\n",

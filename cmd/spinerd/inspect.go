@@ -63,7 +63,7 @@ func runMesh(args []string, stdout, stderr io.Writer) int {
 	case "tsv":
 		write = mesh.WriteTSV
 	case "neurord":
-		write = neurord.WriteMeshText
+		write = func(w io.Writer, m *mesh.Mesh) error { return neurord.WriteMeshText(w, neurord.MeshVoxels(m)) }
 	default:
 		fmt.Fprintf(stderr, "spinerd mesh: unknown --format %q (use tsv or neurord)\n", *format)
 		return exitBadInput

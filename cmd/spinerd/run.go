@@ -18,6 +18,7 @@ import (
 	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/output"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) int {
@@ -28,7 +29,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")
 	workers := fs.Int("workers", 1, "goroutines for blocks of voxels (multi-voxel models; results do not depend on it)")
-	out := fs.StringP("output", "o", "", "output base name O: writes O.out, O-mesh.txt.out and O-<set>-conc.txt.out\n(default: the model file's name without .xml, in the current directory)")
+	format := fs.String("format", "traj", "traj (spinerd's compressed trajectory) or neurord (NeuroRD's text files)")
+	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
 	if code, done := parse(fs, args, stderr); done {
 		return code
@@ -68,8 +70,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	base := *out
 	if base == "" {
 		base = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		if *format == string(output.Trajectory) {
+			base += ".traj"
+		}
 	}
-	tw, err := neurord.CreateText(base, sys)
+	tw, err := output.Create(output.Format(*format), base, sys, s)
 	if err != nil {
 		return report(stderr, "run", nil, err)
 	}
@@ -102,7 +107,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d single events, %d leaps carrying %d firings, %d fixed steps\n",
 			prog.last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
-		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(neurord.OutputNames(base, sys), ", "))
+		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(tw.Files(), ", "))
 	}
 	if interrupted {
 		return 130

@@ -18,7 +18,7 @@ func TestRunCommand(t *testing.T) {
 	var first []byte
 	for _, w := range []string{"1", "4"} {
 		base := filepath.Join(dir, "w"+w)
-		code, _, errs := runCmd("run", model, "--runtime", "300", "--seed", "7", "--workers", w, "-o", base)
+		code, _, errs := runCmd("run", model, "--runtime", "300", "--seed", "7", "--workers", w, "--format", "neurord", "-o", base)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/spinerd/spinerd/compare"
 	"github.com/spinerd/spinerd/internal/testenv"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
@@ -28,7 +29,7 @@ func TestAdaptiveMatchesNeuroRD(t *testing.T) {
 		{"mm_hfs", "Model_HFS1_seed9.xml", 2520, []float64{1000, 2200, 2520}},
 	} {
 		t.Run(c.set, func(t *testing.T) {
-			ref, err := ReadNeuroRD(NeuroRDOutputs(filepath.Join(root, c.set)), c.times)
+			ref, err := compare.ReadNeuroRD(compare.NeuroRDOutputs(filepath.Join(root, c.set)), c.times)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,11 +45,11 @@ func TestAdaptiveMatchesNeuroRD(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cs, err := Compare(ens, ref, 10)
+			cs, err := compare.Compare(ens, ref, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
-			maxZ, geo := Summary(cs)
+			maxZ, geo := compare.Summary(cs)
 			t.Logf("%d comparisons: max |z| %.2f, geometric mean SD ratio %.3f", len(cs), maxZ, geo)
 			if maxZ > 6 || geo < 0.8 || geo > 1.25 {
 				for _, x := range cs {

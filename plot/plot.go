@@ -1,0 +1,243 @@
+// Package plot draws figures of trajectories with gonum/plot: the time
+// course of chosen species (summed over the voxels of an output set), one
+// panel per species; for several runs (seeds) the mean with a band of ±1
+// standard deviation or of the 5–95 % range. Axes are molecules or, with
+// Options.Concentration, nM (molecules / (volume · 0.602214179)). Times
+// are ms.
+package plot
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/spinerd/spinerd/model"
+	"github.com/spinerd/spinerd/traj"
+)
+
+// Band selects the spread drawn around the mean of several runs.
+type Band string
+
+const (
+	// BandSD is mean ± one standard deviation.
+	BandSD Band = "sd"
+	// BandQuantiles is the 5–95 % range.
+	BandQuantiles Band = "quantiles"
+)
+
+// Options configures a figure.
+type Options struct {
+	Species       []string // species ids, one panel each
+	Set           int      // output set (0: main)
+	Concentration bool     // nM instead of molecules
+	Band          Band     // for several runs; default BandSD
+	Title         string
+	// Width and height of a panel; zero means 16 cm × 6 cm.
+	Width, PanelHeight vg.Length
+}
+
+// series is one species' values over runs: values[run][frame].
+type series struct {
+	times  []float64
+	values [][]float64
+}
+
+// load reads the chosen species of every file, checking that the runs
+// share their output times.
+func load(files []string, opt Options) ([]series, string, error) {
+	out := make([]series, len(opt.Species))
+	var unit string
+	for fi, path := range files {
+		r, err := traj.Open(path)
+		if err != nil {
+			return nil, "", err
+		}
+		h := r.Header()
+		if opt.Set < 0 || opt.Set >= len(h.Sets) {
+			r.Close()
+			return nil, "", fmt.Errorf("%s: no output set %d", path, opt.Set)
+		}
+		vol := 0.0
+		for _, v := range h.Sets[opt.Set].Voxels {
+			vol += h.Voxels[v].VolumeUm3
+		}
+		scale := 1.0
+		unit = "molecules"
+		if opt.Concentration {
+			scale = 1 / (vol * model.PUVC)
+			unit = "nM"
+		}
+		for si, id := range opt.Species {
+			sp, ok := h.SpeciesIndex(id)
+			if !ok {
+				r.Close()
+				return nil, "", fmt.Errorf("%s: no species %q", path, id)
+			}
+			ts, vs, err := r.Series(opt.Set, sp, -1)
+			if err != nil {
+				r.Close()
+				return nil, "", err
+			}
+			for i := range vs {
+				vs[i] *= scale
+			}
+			if fi == 0 {
+				out[si].times = ts
+			} else if len(ts) != len(out[si].times) {
+				r.Close()
+				return nil, "", fmt.Errorf("%s has %d output times, %s has %d: plot runs of the same protocol together", path, len(ts), files[0], len(out[si].times))
+			}
+			out[si].values = append(out[si].values, vs)
+		}
+		r.Close()
+	}
+	return out, unit, nil
+}
+
+var (
+	lineColor = color.RGBA{R: 0x1f, G: 0x4e, B: 0x9a, A: 0xff}
+	bandColor = color.RGBA{R: 0x1f, G: 0x4e, B: 0x9a, A: 0x40}
+)
+
+func panel(id, unit string, s series, band Band) (*gplot.Plot, error) {
+	p := gplot.New()
+	p.Title.Text = id
+	p.X.Label.Text = "time (ms)"
+	p.Y.Label.Text = unit
+	n := len(s.times)
+	mean := make(plotter.XYs, n)
+	lo := make(plotter.XYs, n)
+	hi := make(plotter.XYs, n)
+	col := make([]float64, len(s.values))
+	for f := 0; f < n; f++ {
+		sum := 0.0
+		for r := range s.values {
+			col[r] = s.values[r][f]
+			sum += col[r]
+		}
+		m := sum / float64(len(col))
+		mean[f] = plotter.XY{X: s.times[f], Y: m}
+		if len(col) < 2 {
+			continue
+		}
+		var a, b float64
+		if band == BandQuantiles {
+			sort.Float64s(col)
+			a, b = quantile(col, 0.05), quantile(col, 0.95)
+		} else {
+			ss := 0.0
+			for _, v := range col {
+				ss += (v - m) * (v - m)
+			}
+			sd := math.Sqrt(ss / float64(len(col)-1))
+			a, b = m-sd, m+sd
+		}
+		lo[f] = plotter.XY{X: s.times[f], Y: a}
+		hi[f] = plotter.XY{X: s.times[f], Y: b}
+	}
+	if len(s.values) > 1 && n > 0 {
+		ring := make(plotter.XYs, 0, 2*n)
+		ring = append(ring, hi...)
+		for f := n - 1; f >= 0; f-- {
+			ring = append(ring, lo[f])
+		}
+		poly, err := plotter.NewPolygon(ring)
+		if err != nil {
+			return nil, err
+		}
+		poly.Color = bandColor
+		poly.LineStyle.Width = 0
+		p.Add(poly)
+	}
+	line, err := plotter.NewLine(mean)
+	if err != nil {
+		return nil, err
+	}
+	line.Color = lineColor
+	line.Width = vg.Points(1.2)
+	p.Add(line)
+	return p, nil
+}
+
+// quantile of sorted x by linear interpolation.
+func quantile(x []float64, q float64) float64 {
+	pos := q * float64(len(x)-1)
+	i := int(pos)
+	if i+1 >= len(x) {
+		return x[len(x)-1]
+	}
+	return x[i] + (pos-float64(i))*(x[i+1]-x[i])
+}
+
+// Write draws the figure of files (trajectories of one protocol: one run,
+// or several seeds) to w as PNG or SVG (format "png" or "svg").
+func Write(w io.Writer, format string, files []string, opt Options) error {
+	if len(opt.Species) == 0 {
+		return fmt.Errorf("no species to plot")
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no trajectories to plot")
+	}
+	data, unit, err := load(files, opt)
+	if err != nil {
+		return err
+	}
+	width, ph := opt.Width, opt.PanelHeight
+	if width == 0 {
+		width = 16 * vg.Centimeter
+	}
+	if ph == 0 {
+		ph = 6 * vg.Centimeter
+	}
+	height := ph * vg.Length(len(data))
+	plots := make([][]*gplot.Plot, len(data))
+	for i, s := range data {
+		p, err := panel(opt.Species[i], unit, s, opt.Band)
+		if err != nil {
+			return err
+		}
+		if i == 0 && opt.Title != "" {
+			p.Title.Text = opt.Title + ": " + p.Title.Text
+		}
+		plots[i] = []*gplot.Plot{p}
+	}
+	var canvas vg.CanvasWriterTo
+	switch strings.ToLower(format) {
+	case "png":
+		canvas = vgimg.PngCanvas{Canvas: vgimg.New(width, height)}
+	case "svg":
+		canvas = vgsvg.New(width, height)
+	default:
+		return fmt.Errorf("unknown figure format %q (use png or svg)", format)
+	}
+	dc := draw.New(canvas)
+	tiles := draw.Tiles{Rows: len(data), Cols: 1, PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter}
+	canvases := gplot.Align(plots, tiles, dc)
+	for i := range plots {
+		plots[i][0].Draw(canvases[i][0])
+	}
+	_, err = canvas.WriteTo(w)
+	return err
+}
+
+// FormatOf returns the figure format of a file name: "png" or "svg".
+func FormatOf(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png":
+		return "png", nil
+	case ".svg":
+		return "svg", nil
+	}
+	return "", fmt.Errorf("figure %s: use a .png or .svg name", path)
+}
