@@ -20,3 +20,9 @@ func (s *System) OutputSet(i int) *Output {
 
 // NumOutputSets returns the number of output sets including the main one.
 func (s *System) NumOutputSets() int { return 1 + len(s.OutputSets) }
+
+// ValueSink receives the output of a deterministic run: like Sink.Counts,
+// with real molecule numbers.
+type ValueSink interface {
+	Values(set int, timeMs float64, values []float64) error
+}
