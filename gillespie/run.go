@@ -104,4 +104,3 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 	}
 	return eng.stats(), out.Final(t, emit)
 }
-
