@@ -228,6 +228,19 @@ func writeCount(w *bufio.Writer, n int64) {
 
 // Counts writes one frame of output set `set`.
 func (tw *TextWriter) Counts(set int, t float64, counts []int64) error {
+	return tw.frame(set, t, func(w *bufio.Writer, i int) { writeCount(w, counts[i]) })
+}
+
+// Values writes one frame of real molecule numbers (deterministic runs),
+// each with 9 significant digits (NeuroRD writes only integer counts).
+func (tw *TextWriter) Values(set int, t float64, values []float64) error {
+	return tw.frame(set, t, func(w *bufio.Writer, i int) {
+		w.WriteString(strconv.FormatFloat(values[i], 'g', 9, 64))
+		w.WriteByte(' ')
+	})
+}
+
+func (tw *TextWriter) frame(set int, t float64, cell func(w *bufio.Writer, i int)) error {
 	if tw.err != nil {
 		return tw.err
 	}
@@ -244,7 +257,7 @@ func (tw *TextWriter) Counts(set int, t float64, counts []int64) error {
 		w.WriteByte('\n')
 		for k := range o.Voxels {
 			for j := 0; j < ns; j++ {
-				writeCount(w, counts[k*ns+j])
+				cell(w, k*ns+j)
 			}
 			w.WriteByte('\n')
 		}
@@ -257,7 +270,7 @@ func (tw *TextWriter) Counts(set int, t float64, counts []int64) error {
 		w.WriteByte(' ')
 		for j := 0; j < ns; j++ { // species outer, voxels inner
 			for k := range o.Voxels {
-				writeCount(w, counts[k*ns+j])
+				cell(w, k*ns+j)
 			}
 		}
 		w.WriteByte('\n')

@@ -72,9 +72,11 @@ func TextLayout(h *traj.Header) *neurord.TextLayout {
 	return l
 }
 
-// Sink is what a run writes to: model.Sink plus Close and Abort.
+// Sink is what a run writes to: model.Sink (stochastic runs) and
+// model.ValueSink (deterministic runs), plus Close and Abort.
 type Sink interface {
 	model.Sink
+	model.ValueSink
 	// Close completes the files; Abort removes what was written.
 	Close() error
 	Abort()
@@ -92,12 +94,20 @@ const (
 	NeuroRD Format = "neurord"
 )
 
-// Create opens the output of a stochastic run of sys: a trajectory at
-// path, or NeuroRD's text files with base name path.
-func Create(format Format, path string, sys *model.System, seed uint64) (Sink, error) {
+// Create opens the output of a run of sys: a trajectory at path, or
+// NeuroRD's text files with base name path. Deterministic systems
+// (MethodODE) write real values, stochastic ones counts. extra is
+// recorded in a trajectory's header (e.g. the ODE tolerances).
+func Create(format Format, path string, sys *model.System, seed uint64, extra map[string]string) (Sink, error) {
 	switch format {
 	case Trajectory:
-		w, err := traj.Create(path, Header(sys, seed, traj.Counts))
+		vt := traj.Counts
+		if sys.Method == model.MethodODE {
+			vt = traj.Floats
+		}
+		h := Header(sys, seed, vt)
+		h.Extra = extra
+		w, err := traj.Create(path, h)
 		if err != nil {
 			return nil, err
 		}

@@ -37,7 +37,8 @@ func commands() map[string]command {
 		"plot":    {"plot species time courses of one or several runs", "plot FILE.traj... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
 		"inspect": {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
 		"mesh":    {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
-		"run":     {"simulate a model stochastically (exact SSA, adaptive tau-leaping, fixed steps)", "run MODEL.xml [flags]", runRun},
+		"run":     {"simulate a model: stochastically (exact SSA, adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
+		"steady":  {"compute the resting state of a model and write it as NeuroRD initial conditions", "steady MODEL.xml [--clamp A,B] [-o IC.xml] [flags]", runSteady},
 		"version": {"print the spinerd version", "version", runVersion},
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
@@ -23,11 +24,14 @@ import (
 
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", stdout)
-	method := fs.String("method", "", "exact, adaptive or fixed (default: the model's <calculation>)")
+	method := fs.String("method", "", "exact, adaptive, fixed or ode (default: the model's <calculation>)")
 	seed := fs.Uint64("seed", 0, "random seed (default: the model's <simulationSeed>, else a random one that is printed)")
 	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>, else 0.001)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")
+	rtol := fs.Float64("rtol", 1e-6, "relative tolerance of the ode method")
+	atolNM := fs.Float64("atol", 1e-6, "absolute tolerance of the ode method, nM")
+	maxSteps := fs.Int("max-steps", 0, "ode method: stop with an error after this many steps (0: no limit)")
 	workers := fs.Int("workers", 1, "goroutines for blocks of voxels (multi-voxel models; results do not depend on it)")
 	format := fs.String("format", "traj", "traj (spinerd's compressed trajectory) or neurord (NeuroRD's text files)")
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
@@ -43,24 +47,23 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitBadInput
 	}
-	if *method == "ode" {
-		fmt.Fprintf(stderr, "spinerd run: --method ode is not available yet\n")
-		return exitBadInput
-	}
 	sys, warns, err := neurord.Compile(path, model.Options{Method: *method, RuntimeMs: *runtimeMs, Tolerance: *tol, FixedStepMs: *step})
 	if err != nil {
 		return report(stderr, "run", warns, err)
 	}
-	if sys.Method == model.MethodODE {
-		fmt.Fprintf(stderr, "spinerd run: the model asks for the deterministic method, which is not available yet; use --method exact, adaptive or fixed\n")
+	if !(*rtol > 0) || !(*atolNM > 0) {
+		fmt.Fprintf(stderr, "spinerd run: --rtol and --atol must be positive (got %g, %g)\n", *rtol, *atolNM)
 		return exitBadInput
 	}
+	ode := sys.Method == model.MethodODE
 	if !*quiet {
 		report(stderr, "run", warns, nil)
 	}
 	s := *seed
 	chosen := false
-	if s == 0 {
+	if s == 0 && ode {
+		s = uint64(max(sys.Seed, 0))
+	} else if s == 0 {
 		s = uint64(sys.Seed)
 		if s == 0 {
 			s = rand.Uint64() >> 1
@@ -74,7 +77,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			base += ".traj"
 		}
 	}
-	tw, err := output.Create(output.Format(*format), base, sys, s)
+	var extra map[string]string
+	if ode {
+		extra = map[string]string{"rtol": fmt.Sprint(*rtol), "atol_nM": fmt.Sprint(*atolNM)}
+	}
+	tw, err := output.Create(output.Format(*format), base, sys, s, extra)
 	if err != nil {
 		return report(stderr, "run", nil, err)
 	}
@@ -82,7 +89,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	prog := newProgress(stderr, *quiet, sys.StartMs, sys.EndMs)
 	start := time.Now()
-	st, runErr := gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Progress: prog.update}, s, tw)
+	var st gillespie.Stats
+	var dst deterministic.Stats
+	var runErr error
+	if ode {
+		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: prog.update}, tw)
+	} else {
+		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Progress: prog.update}, s, tw)
+	}
 	prog.finish()
 	elapsed := time.Since(start)
 	interrupted := runErr != nil && errors.Is(runErr, context.Canceled)
@@ -101,12 +115,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		if chosen {
 			note = " (chosen at random: pass --seed to reproduce)"
 		}
-		fmt.Fprintf(stderr, "method %s, seed %d%s\n", sys.Method, s, note)
-		if sys.Method == model.MethodAdaptive {
-			fmt.Fprintf(stderr, "tolerance %g\n", sys.Tolerance)
+		if ode {
+			fmt.Fprintf(stderr, "method ode, rtol %g, atol %g nM\n", *rtol, *atolNM)
+			fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d steps (%d rejected), %d segments, %d Jacobians, %d factorisations\n",
+				prog.last-sys.StartMs, elapsed.Seconds(), dst.Steps, dst.Rejected, dst.Segments, dst.JacEvals, dst.Factorizations)
+		} else {
+			fmt.Fprintf(stderr, "method %s, seed %d%s\n", sys.Method, s, note)
+			if sys.Method == model.MethodAdaptive {
+				fmt.Fprintf(stderr, "tolerance %g\n", sys.Tolerance)
+			}
+			fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d single events, %d leaps carrying %d firings, %d fixed steps\n",
+				prog.last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
 		}
-		fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d single events, %d leaps carrying %d firings, %d fixed steps\n",
-			prog.last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
 		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(tw.Files(), ", "))
 	}
 	if interrupted {

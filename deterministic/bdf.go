@@ -1,0 +1,432 @@
+package deterministic
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+const (
+	maxOrder      = 5
+	newtonMaxIter = 3
+	nlsCoef       = 0.1
+	crDown        = 0.3
+	rDiv          = 2
+	minFactor     = 0.2
+	maxFactor     = 10
+	// maxGammaChange is the relative change of h/α_k beyond which the
+	// iteration matrix is refactored (CVODE's DGMAX).
+	maxGammaChange = 0.3
+)
+
+// ErrBudget is returned when a run exceeds Options.MaxSteps.
+var ErrBudget = errors.New("step budget exhausted")
+
+// bdf is a variable-order (1–5), variable-step BDF integrator in the
+// quasi-constant step size form of Shampine and Reichelt (1997): the
+// solution history is kept as backward differences D[0..k+2] on an
+// equally spaced grid; a step-size change re-interpolates the differences
+// onto the new spacing; the corrector is a simplified Newton iteration
+// with the matrix I − (h/α_k)·J, factored only when h or k changes or the
+// Jacobian is refreshed, and the Jacobian is refreshed only when Newton
+// fails to converge with a stale one.
+type bdf struct {
+	p    *problem
+	lu   *sparseLU
+	n    int
+	rtol float64
+	atol []float64 // per unknown, molecules
+	hmax float64
+
+	// t is the current time (ms); steps are taken in tau = t − t0, the
+	// time since the segment began, so that steps far smaller than the
+	// spacing of floats near t keep their precision.
+	t, t0, tau float64
+	h          float64 // |step|
+	order      int
+	D          [maxOrder + 3][]float64
+	nEqual     int
+	jv         []float64
+	jacNew     bool // the Jacobian was evaluated at the current point
+	luOK       bool
+	luC        float64
+	crate      float64 // Newton convergence rate estimate
+
+	gamma    [maxOrder + 2]float64
+	alpha    [maxOrder + 2]float64
+	errConst [maxOrder + 2]float64
+
+	ypred, psi, scale, f, dy, d, ynew, tmp []float64
+	dtmp                                   [maxOrder + 1][]float64
+
+	stats Stats
+	// maxSteps bounds the number of steps taken (0: unbounded).
+	maxSteps int
+}
+
+func newBDF(p *problem, rtol float64, atol []float64) *bdf {
+	b := &bdf{p: p, n: p.n, rtol: rtol, atol: atol, hmax: math.Inf(1)}
+	b.lu = newSparseLU(p.n, p.jp, p.ji)
+	for i := range b.D {
+		b.D[i] = make([]float64, p.n)
+	}
+	for i := range b.dtmp {
+		b.dtmp[i] = make([]float64, p.n)
+	}
+	b.jv = make([]float64, len(p.ji))
+	mk := func() []float64 { return make([]float64, p.n) }
+	b.ypred, b.psi, b.scale, b.f, b.dy, b.d, b.ynew, b.tmp = mk(), mk(), mk(), mk(), mk(), mk(), mk(), mk()
+	for k := 1; k <= maxOrder+1; k++ {
+		b.gamma[k] = b.gamma[k-1] + 1/float64(k)
+		b.alpha[k] = b.gamma[k] // κ = 0: BDF, not NDF
+		b.errConst[k] = 1 / float64(k+1)
+	}
+	b.errConst[0] = 1
+	return b
+}
+
+// rms returns the root-mean-square of v/scale.
+func (b *bdf) rms(v []float64) float64 {
+	s := 0.0
+	for i, x := range v {
+		q := x / b.scale[i]
+		s += q * q
+	}
+	return math.Sqrt(s / float64(len(v)))
+}
+
+func (b *bdf) setScale(y []float64) {
+	for i, x := range y {
+		b.scale[i] = b.atol[i] + b.rtol*math.Abs(x)
+	}
+}
+
+// restart begins a new integration at (t, y) at order 1, as after a
+// discontinuity of the right-hand side. hint, if positive, bounds the
+// first step; span is the length of the coming segment.
+func (b *bdf) restart(t float64, y []float64, span float64) {
+	b.t, b.t0, b.tau = t, t, 0
+	copy(b.D[0], y)
+	b.p.eval(y, b.f)
+	b.stats.RHSEvals++
+	b.h = math.Min(b.initialStep(y, b.f, span), b.hmax)
+	for i := range y {
+		b.D[1][i] = b.f[i] * b.h
+	}
+	for k := 2; k < len(b.D); k++ {
+		clear(b.D[k])
+	}
+	b.order = 1
+	b.nEqual = 0
+	b.luOK = false
+	b.jacNew = false
+}
+
+// initialStep is the classical estimate (Hairer, Nørsett and Wanner,
+// Solving ODEs I, §II.4): a step whose first-order error is about the
+// tolerance, from two derivative evaluations.
+func (b *bdf) initialStep(y, f []float64, span float64) float64 {
+	if span <= 0 {
+		return 0
+	}
+	b.setScale(y)
+	d0, d1 := b.rms(y), b.rms(f)
+	var h0 float64
+	if d0 < 1e-5 || d1 < 1e-5 {
+		h0 = 1e-6
+	} else {
+		h0 = 0.01 * d0 / d1
+	}
+	h0 = math.Min(h0, span)
+	y1 := b.tmp
+	for i := range y {
+		y1[i] = y[i] + h0*f[i]
+	}
+	f1 := b.dy
+	b.p.eval(y1, f1)
+	b.stats.RHSEvals++
+	for i := range f1 {
+		f1[i] -= f[i]
+	}
+	d2 := b.rms(f1) / h0
+	var h1 float64
+	if d1 <= 1e-15 && d2 <= 1e-15 {
+		h1 = math.Max(1e-6, h0*1e-3)
+	} else {
+		h1 = math.Pow(0.01/math.Max(d1, d2), 0.5)
+	}
+	return math.Min(math.Min(100*h0, h1), span)
+}
+
+// changeStep rescales the difference array for a step h·factor.
+func (b *bdf) changeStep(factor float64) {
+	k := b.order
+	var R, U, RU [maxOrder + 1][maxOrder + 1]float64
+	fill := func(m *[maxOrder + 1][maxOrder + 1]float64, fac float64) {
+		for j := 0; j <= k; j++ {
+			m[0][j] = 1
+		}
+		for i := 1; i <= k; i++ {
+			m[i][0] = 0
+			for j := 1; j <= k; j++ {
+				m[i][j] = m[i-1][j] * (float64(i-1) - fac*float64(j)) / float64(i)
+			}
+		}
+	}
+	fill(&R, factor)
+	fill(&U, 1)
+	for i := 0; i <= k; i++ {
+		for j := 0; j <= k; j++ {
+			s := 0.0
+			for l := 0; l <= k; l++ {
+				s += R[i][l] * U[l][j]
+			}
+			RU[i][j] = s
+		}
+	}
+	// D[j] ← Σ_i RU[i][j]·D[i] for j = 0..k.
+	for j := 0; j <= k; j++ {
+		dst := b.dtmp[j]
+		clear(dst)
+		for i := 0; i <= k; i++ {
+			c := RU[i][j]
+			if c == 0 {
+				continue
+			}
+			src := b.D[i]
+			for q := range dst {
+				dst[q] += c * src[q]
+			}
+		}
+	}
+	for j := 0; j <= k; j++ {
+		b.D[j], b.dtmp[j] = b.dtmp[j], b.D[j]
+	}
+	b.h *= factor
+	b.nEqual = 0
+}
+
+// newton solves the corrector equation with the iteration matrix
+// I − c_LU·J; it returns whether it converged and the number of
+// iterations.
+//
+// The convergence test is CVODE's (Hindmarsh et al. 2005, §2.1): the
+// iteration has converged when the error-weighted correction, scaled by
+// min(1, R) with R a running estimate of the convergence rate kept across
+// steps, is below a tenth of the local error tolerance; it has failed when
+// a correction grows by more than 2 or after 3 iterations. The matrix may
+// have been factored for another c (it is refactored only when c changed
+// by more than 30 %); the correction is then scaled by 2/(1 + c/c_LU),
+// which makes the stale iteration consistent to first order.
+func (b *bdf) newton(c float64) (bool, int) {
+	corr := 1.0
+	if c != b.luC {
+		corr = 2 / (1 + c/b.luC)
+	}
+	copy(b.ynew, b.ypred)
+	clear(b.d)
+	ec := b.errConst[b.order]
+	oldNorm := 0.0
+	for it := 0; it < newtonMaxIter; it++ {
+		b.p.eval(b.ynew, b.f)
+		b.stats.RHSEvals++
+		finite := true
+		for i := range b.dy {
+			v := c*b.f[i] - b.psi[i] - b.d[i]
+			b.dy[i] = v
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				finite = false
+			}
+		}
+		if !finite {
+			return false, it + 1
+		}
+		b.lu.solve(b.dy)
+		if corr != 1 {
+			for i := range b.dy {
+				b.dy[i] *= corr
+			}
+		}
+		norm := b.rms(b.dy)
+		if math.IsNaN(norm) {
+			return false, it + 1
+		}
+		if it > 0 {
+			b.crate = math.Max(crDown*b.crate, norm/oldNorm)
+		}
+		for i := range b.dy {
+			b.ynew[i] += b.dy[i]
+			b.d[i] += b.dy[i]
+		}
+		if ec*norm*math.Min(1, b.crate) <= nlsCoef {
+			return true, it + 1
+		}
+		if it > 0 && norm > rDiv*oldNorm {
+			return false, it + 1
+		}
+		oldNorm = norm
+	}
+	return false, newtonMaxIter
+}
+
+// step takes one accepted step that does not pass tBound.
+func (b *bdf) step(tBound float64) error {
+	for {
+		if b.maxSteps > 0 && b.stats.Steps+b.stats.Rejected >= b.maxSteps {
+			return ErrBudget
+		}
+		if b.h > b.hmax {
+			b.changeStep(b.hmax / b.h)
+		}
+		minStep := 10 * 2.220446049250313e-16 * math.Max(b.tau, 1e-12)
+		if b.h < minStep {
+			return fmt.Errorf("step size %.3g ms at t = %.9g ms is too small: the system is too stiff or singular for the tolerances", b.h, b.t)
+		}
+		tauB := tBound - b.t0
+		tauNew := b.tau + b.h
+		last := false
+		if tauNew >= tauB-1e-12*math.Max(1e-3, tauB) {
+			if tauNew != tauB {
+				b.changeStep((tauB - b.tau) / b.h)
+			}
+			tauNew, last = tauB, true
+		}
+		h := tauNew - b.tau
+		k := b.order
+		for i := range b.ypred {
+			s := 0.0
+			ps := 0.0
+			for j := 0; j <= k; j++ {
+				s += b.D[j][i]
+			}
+			for j := 1; j <= k; j++ {
+				ps += b.gamma[j] * b.D[j][i]
+			}
+			b.ypred[i] = s
+			b.psi[i] = ps / b.alpha[k]
+		}
+		b.setScale(b.ypred)
+		c := h / b.alpha[k]
+		var converged bool
+		var iters int
+		for {
+			if !b.luOK || math.Abs(c/b.luC-1) > maxGammaChange {
+				if b.stats.JacEvals == 0 {
+					b.p.jacobian(b.ypred, b.jv)
+					b.stats.JacEvals++
+					b.jacNew = true
+				}
+				if err := b.lu.factor(c, b.jv); err != nil {
+					return fmt.Errorf("t = %.9g ms: %w", b.t, err)
+				}
+				b.stats.Factorizations++
+				b.luOK, b.luC = true, c
+				b.crate = 1
+			}
+			converged, iters = b.newton(c)
+			if converged || b.jacNew {
+				break
+			}
+			b.p.jacobian(b.ypred, b.jv)
+			b.stats.JacEvals++
+			b.jacNew = true
+			b.luOK = false
+		}
+		if !converged {
+			b.stats.Rejected++
+			b.stats.NewtonFailures++
+			b.changeStep(0.5)
+			continue
+		}
+		safety := 0.9 * float64(2*newtonMaxIter+1) / float64(2*newtonMaxIter+iters)
+		b.setScale(b.ynew)
+		for i := range b.tmp {
+			b.tmp[i] = b.errConst[k] * b.d[i]
+		}
+		errNorm := b.rms(b.tmp)
+		if errNorm > 1 {
+			b.stats.Rejected++
+			b.changeStep(math.Max(minFactor, safety*math.Pow(errNorm, -1/float64(k+1))))
+			continue
+		}
+		// Accepted.
+		b.stats.Steps++
+		b.jacNew = false
+		b.nEqual++
+		b.tau = tauNew
+		if last {
+			b.t = tBound
+		} else {
+			b.t = b.t0 + tauNew
+		}
+		for i := range b.d {
+			b.D[k+2][i] = b.d[i] - b.D[k+1][i]
+			b.D[k+1][i] = b.d[i]
+		}
+		for j := k; j >= 0; j-- {
+			dj, dj1 := b.D[j], b.D[j+1]
+			for i := range dj {
+				dj[i] += dj1[i]
+			}
+		}
+		if b.nEqual < k+1 {
+			return nil
+		}
+		errM, errP := math.Inf(1), math.Inf(1)
+		if k > 1 {
+			for i := range b.tmp {
+				b.tmp[i] = b.errConst[k-1] * b.D[k][i]
+			}
+			errM = b.rms(b.tmp)
+		}
+		if k < maxOrder {
+			for i := range b.tmp {
+				b.tmp[i] = b.errConst[k+1] * b.D[k+2][i]
+			}
+			errP = b.rms(b.tmp)
+		}
+		fM := math.Pow(errM, -1/float64(k))
+		fC := math.Pow(errNorm, -1/float64(k+1))
+		fP := math.Pow(errP, -1/float64(k+2))
+		best, dk := fC, 0
+		if fM > best {
+			best, dk = fM, -1
+		}
+		if fP > best {
+			best, dk = fP, 1
+		}
+		b.order += dk
+		factor := math.Min(maxFactor, safety*best)
+		if factor < 1.2 && factor > 1 && dk == 0 {
+			// Not worth refactoring for a small increase.
+			b.nEqual = 0
+			return nil
+		}
+		b.changeStep(factor)
+		return nil
+	}
+}
+
+// interpolate writes the solution at time t (within the last step) into
+// out, from the interpolating polynomial of the difference array.
+func (b *bdf) interpolate(t float64, out []float64) {
+	k := b.order
+	copy(out, b.D[0])
+	if t == b.t {
+		return
+	}
+	tau := t - b.t0
+	var prod [maxOrder + 1]float64
+	p := 1.0
+	for j := 0; j < k; j++ {
+		p *= (tau - (b.tau - float64(j)*b.h)) / (float64(j+1) * b.h)
+		prod[j] = p
+	}
+	for j := 1; j <= k; j++ {
+		c := prod[j-1]
+		dj := b.D[j]
+		for i := range out {
+			out[i] += c * dj[i]
+		}
+	}
+}

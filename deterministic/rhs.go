@@ -1,0 +1,299 @@
+package deterministic
+
+import (
+	"math"
+
+	"github.com/spinerd/spinerd/model"
+)
+
+// problem is the right-hand side of the deterministic limit of a compiled
+// system, in molecules: the state y[v·ns+s] is the (real) number of
+// molecules of species s in voxel v, and
+//
+//	dy/dt = Σ_channels Δ·k_v·Π y_r^p_r  +  Σ_hops (rate·y_from into to, out of from)  +  injections.
+//
+// Falling factorials X(X−1)…(X−p+1) become powers y^p (the continuum
+// limit); a reactant with n > 1 is consumed n per firing through Δ. Rates
+// read reactant amounts clamped at 0, so that small negative excursions of
+// the integrator cannot feed on themselves.
+type problem struct {
+	n      int // number of unknowns (voxels × species)
+	ns, nv int
+	// Reaction terms, flattened. Term i has reactants
+	// react[rOff[i]:rOff[i+1]] with powers pow[...] and changes
+	// chg[cOff[i]:cOff[i+1]] with deltas delta[...].
+	k      []float64
+	rOff   []int32
+	react  []int32
+	pow    []int8
+	cOff   []int32
+	chg    []int32
+	delta  []float64
+	hopK   []float64 // per molecule per ms
+	hopSrc []int32
+	hopDst []int32
+	// Injection: per stimulus, the target unknowns and shares.
+	injIdx   [][]int32
+	injShare [][]float64
+	injRate  []float64 // current total rate of each stimulus, molecules/ms
+
+	// Jacobian in CSR (pattern fixed): row pointers, column indices, and
+	// for each term and each (change, reactant) pair the value position.
+	jp   []int32
+	ji   []int32
+	jpos []int32 // per term: len(changes)·len(reactants) positions, change-major
+	jOff []int32
+	hpos [][2]int32 // per hop: positions of (src,src) and (dst,src)
+	diag []int32    // position of (i,i)
+
+	scratch []float64
+	// frozen unknowns have dy/dt = 0 (clamped species).
+	frozen []int32
+}
+
+func newProblem(sys *model.System) *problem {
+	ns, nv := len(sys.Species), sys.NumVoxels()
+	p := &problem{n: ns * nv, ns: ns, nv: nv}
+	p.rOff = append(p.rOff, 0)
+	p.cOff = append(p.cOff, 0)
+	for v := 0; v < nv; v++ {
+		base := int32(v * ns)
+		for ci := range sys.Channels {
+			c := &sys.Channels[ci]
+			k := c.Const(v)
+			if k == 0 || len(c.Changes) == 0 {
+				continue
+			}
+			p.k = append(p.k, k)
+			for _, r := range c.Reactants {
+				if r.Power == 0 {
+					continue
+				}
+				p.react = append(p.react, base+int32(r.Species))
+				p.pow = append(p.pow, int8(r.Power))
+			}
+			for _, ch := range c.Changes {
+				p.chg = append(p.chg, base+int32(ch.Species))
+				p.delta = append(p.delta, float64(ch.Delta))
+			}
+			p.rOff = append(p.rOff, int32(len(p.react)))
+			p.cOff = append(p.cOff, int32(len(p.chg)))
+		}
+	}
+	for _, h := range sys.Hops {
+		if h.RatePerMs == 0 {
+			continue
+		}
+		p.hopK = append(p.hopK, h.RatePerMs)
+		p.hopSrc = append(p.hopSrc, int32(h.From*ns+h.Species))
+		p.hopDst = append(p.hopDst, int32(h.To*ns+h.Species))
+	}
+	for _, st := range sys.Stimuli {
+		var idx []int32
+		for _, v := range st.Targets {
+			idx = append(idx, int32(v*ns+st.Species))
+		}
+		p.injIdx = append(p.injIdx, idx)
+		p.injShare = append(p.injShare, st.Shares)
+	}
+	p.injRate = make([]float64, len(sys.Stimuli))
+	p.pattern()
+	return p
+}
+
+// pattern builds the Jacobian's CSR structure (the diagonal always
+// included) and the positions each term writes to.
+func (p *problem) pattern() {
+	rows := make([]map[int32]struct{}, p.n)
+	for i := range rows {
+		rows[i] = map[int32]struct{}{int32(i): {}}
+	}
+	nt := len(p.k)
+	for t := 0; t < nt; t++ {
+		for _, c := range p.chg[p.cOff[t]:p.cOff[t+1]] {
+			for _, r := range p.react[p.rOff[t]:p.rOff[t+1]] {
+				rows[c][r] = struct{}{}
+			}
+		}
+	}
+	for h := range p.hopK {
+		rows[p.hopDst[h]][p.hopSrc[h]] = struct{}{}
+	}
+	p.jp = make([]int32, p.n+1)
+	for i, r := range rows {
+		cols := make([]int32, 0, len(r))
+		for c := range r {
+			cols = append(cols, c)
+		}
+		sortInt32(cols)
+		p.ji = append(p.ji, cols...)
+		p.jp[i+1] = int32(len(p.ji))
+	}
+	p.diag = make([]int32, p.n)
+	for i := range p.diag {
+		p.diag[i] = p.find(int32(i), int32(i))
+	}
+	p.jOff = append(p.jOff[:0], 0)
+	for t := 0; t < nt; t++ {
+		for _, c := range p.chg[p.cOff[t]:p.cOff[t+1]] {
+			for _, r := range p.react[p.rOff[t]:p.rOff[t+1]] {
+				p.jpos = append(p.jpos, p.find(c, r))
+			}
+		}
+		p.jOff = append(p.jOff, int32(len(p.jpos)))
+	}
+	p.hpos = make([][2]int32, len(p.hopK))
+	for h := range p.hopK {
+		p.hpos[h] = [2]int32{p.find(p.hopSrc[h], p.hopSrc[h]), p.find(p.hopDst[h], p.hopSrc[h])}
+	}
+}
+
+func (p *problem) find(row, col int32) int32 {
+	lo, hi := p.jp[row], p.jp[row+1]
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch {
+		case p.ji[m] < col:
+			lo = m + 1
+		case p.ji[m] > col:
+			hi = m
+		default:
+			return m
+		}
+	}
+	panic("deterministic: Jacobian entry outside the pattern")
+}
+
+func sortInt32(a []int32) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+func ipow(x float64, p int8) float64 {
+	switch p {
+	case 1:
+		return x
+	case 2:
+		return x * x
+	case 3:
+		return x * x * x
+	}
+	return math.Pow(x, float64(p))
+}
+
+// eval writes dy/dt (molecules/ms) at y into f.
+func (p *problem) eval(y, f []float64) {
+	clear(f)
+	ks, rOff, react, pow := p.k, p.rOff, p.react, p.pow
+	cOff, chg, delta := p.cOff, p.chg, p.delta
+	for t, k := range ks {
+		r := k
+		r0, r1 := rOff[t], rOff[t+1]
+		for j := r0; j < r1; j++ {
+			x := y[react[j]]
+			if x <= 0 {
+				r = 0
+				break
+			}
+			switch pow[j] {
+			case 1:
+				r *= x
+			case 2:
+				r *= x * x
+			default:
+				r *= ipow(x, pow[j])
+			}
+		}
+		if r == 0 {
+			continue
+		}
+		c0, c1 := cOff[t], cOff[t+1]
+		cs, ds := chg[c0:c1], delta[c0:c1]
+		for j, c := range cs {
+			f[c] += ds[j] * r
+		}
+	}
+	src, dst := p.hopSrc, p.hopDst
+	for h, k := range p.hopK {
+		x := y[src[h]]
+		if x <= 0 {
+			continue
+		}
+		fl := k * x
+		f[src[h]] -= fl
+		f[dst[h]] += fl
+	}
+	p.inject(f)
+	for _, i := range p.frozen {
+		f[i] = 0
+	}
+}
+
+// inject adds the current injection fluxes to f.
+func (p *problem) inject(f []float64) {
+	for s, rate := range p.injRate {
+		if rate == 0 {
+			continue
+		}
+		for j, i := range p.injIdx[s] {
+			f[i] += rate * p.injShare[s][j]
+		}
+	}
+}
+
+// jacobian writes ∂f/∂y at y into jv (values on the CSR pattern).
+func (p *problem) jacobian(y, jv []float64) {
+	for i := range jv {
+		jv[i] = 0
+	}
+	if cap(p.scratch) < 8 {
+		p.scratch = make([]float64, 8)
+	}
+	nt := len(p.k)
+	for t := 0; t < nt; t++ {
+		rs := p.react[p.rOff[t]:p.rOff[t+1]]
+		ps := p.pow[p.rOff[t]:p.rOff[t+1]]
+		d := p.scratch[:0]
+		// d[j] = ∂rate/∂y_rj = k·p_j·y_j^(p_j−1)·Π_{i≠j} y_i^p_i.
+		for j := range rs {
+			v := p.k[t]
+			for i := range rs {
+				x := math.Max(y[rs[i]], 0)
+				if i == j {
+					if ps[i] > 1 {
+						v *= float64(ps[i]) * ipow(x, ps[i]-1)
+					} else if y[rs[i]] < 0 {
+						v = 0
+					}
+				} else {
+					v *= ipow(x, ps[i])
+				}
+			}
+			d = append(d, v)
+		}
+		pos := p.jpos[p.jOff[t]:p.jOff[t+1]]
+		q := 0
+		for c := p.cOff[t]; c < p.cOff[t+1]; c++ {
+			dl := p.delta[c]
+			for j := range rs {
+				jv[pos[q]] += dl * d[j]
+				q++
+			}
+		}
+	}
+	for h, k := range p.hopK {
+		if y[p.hopSrc[h]] < 0 {
+			continue
+		}
+		jv[p.hpos[h][0]] -= k
+		jv[p.hpos[h][1]] += k
+	}
+	for _, i := range p.frozen {
+		for q := p.jp[i]; q < p.jp[i+1]; q++ {
+			jv[q] = 0
+		}
+	}
+}

@@ -1,0 +1,328 @@
+package deterministic
+
+import (
+	"errors"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// sparseLU factors matrices M = I − c·J on the Jacobian's fixed pattern.
+//
+// The ordering is a minimum-degree ordering of the symmetrised pattern
+// (J + Jᵀ), computed once; the symbolic factorisation (the filled pattern
+// of L + U, from the elimination tree) is computed once too, so every
+// numeric factorisation is one pass of row-wise Gaussian elimination over
+// a fixed structure, without allocation. There is no pivoting: M has unit
+// diagonal plus c·|consumption rates|, and the symmetric ordering keeps
+// the diagonal (as the Yale sparse matrix package in LSODES does). A pivot
+// that loses more than 12 digits against its row makes the factorisation
+// fall back to dense LU with partial pivoting (gonum), so an unlucky
+// matrix costs time, never accuracy.
+type sparseLU struct {
+	n     int
+	perm  []int32 // perm[new] = old
+	iperm []int32 // iperm[old] = new
+	lp    []int32 // filled pattern, CSR by new row, sorted columns
+	li    []int32
+	dpos  []int32 // position of the diagonal in each row
+	val   []float64
+	jmap  []int32 // J's CSR position → position in val
+	jdiag []int32 // for each old i, val position of (i,i)
+	work  []float64
+	x     []float64
+
+	jp0, ji0 []int32 // J's pattern, for the dense fallback
+
+	dense   *mat.LU // fallback when the sparse factorisation fails
+	denseM  *mat.Dense
+	usingLU bool
+}
+
+var errSingular = errors.New("singular matrix")
+
+func newSparseLU(n int, jp, ji []int32) *sparseLU {
+	s := &sparseLU{n: n, jp0: jp, ji0: ji}
+	// Symmetrised adjacency without the diagonal.
+	adj := make([][]int32, n)
+	for i := 0; i < n; i++ {
+		for q := jp[i]; q < jp[i+1]; q++ {
+			j := ji[q]
+			if int(j) != i {
+				adj[i] = append(adj[i], j)
+				adj[j] = append(adj[j], int32(i))
+			}
+		}
+	}
+	for i := range adj {
+		adj[i] = dedup(adj[i])
+	}
+	s.perm = minimumDegree(adj)
+	s.iperm = make([]int32, n)
+	for k, o := range s.perm {
+		s.iperm[o] = int32(k)
+	}
+	// Permuted symmetric pattern, lower part per row.
+	lower := make([][]int32, n)
+	for o := 0; o < n; o++ {
+		i := s.iperm[o]
+		for _, oj := range adj[o] {
+			if j := s.iperm[oj]; j < i {
+				lower[i] = append(lower[i], j)
+			}
+		}
+	}
+	// Elimination tree (Liu's algorithm with path compression).
+	parent := make([]int32, n)
+	ancestor := make([]int32, n)
+	for i := 0; i < n; i++ {
+		parent[i], ancestor[i] = -1, -1
+		for _, k := range lower[i] {
+			r := k
+			for ancestor[r] != -1 && ancestor[r] != int32(i) {
+				next := ancestor[r]
+				ancestor[r] = int32(i)
+				r = next
+			}
+			if ancestor[r] == -1 {
+				ancestor[r] = int32(i)
+				parent[r] = int32(i)
+			}
+		}
+	}
+	// Row structure of L: the reach of each row's lower entries in the
+	// elimination tree.
+	mark := make([]int32, n)
+	for i := range mark {
+		mark[i] = -1
+	}
+	lrows := make([][]int32, n)
+	for i := 0; i < n; i++ {
+		mark[i] = int32(i)
+		for _, k := range lower[i] {
+			for r := k; r != -1 && mark[r] != int32(i); r = parent[r] {
+				mark[r] = int32(i)
+				lrows[i] = append(lrows[i], r)
+			}
+		}
+		sort.Slice(lrows[i], func(a, b int) bool { return lrows[i][a] < lrows[i][b] })
+	}
+	urows := make([][]int32, n)
+	for i := 0; i < n; i++ {
+		for _, k := range lrows[i] {
+			urows[k] = append(urows[k], int32(i))
+		}
+	}
+	s.lp = make([]int32, n+1)
+	s.dpos = make([]int32, n)
+	for i := 0; i < n; i++ {
+		s.li = append(s.li, lrows[i]...)
+		s.dpos[i] = int32(len(s.li))
+		s.li = append(s.li, int32(i))
+		s.li = append(s.li, urows[i]...) // increasing: rows were visited in order
+		s.lp[i+1] = int32(len(s.li))
+	}
+	s.val = make([]float64, len(s.li))
+	s.work = make([]float64, n)
+	s.x = make([]float64, n)
+	s.jmap = make([]int32, len(ji))
+	for o := 0; o < n; o++ {
+		for q := jp[o]; q < jp[o+1]; q++ {
+			s.jmap[q] = s.find(s.iperm[o], s.iperm[ji[q]])
+		}
+	}
+	s.jdiag = make([]int32, n)
+	for o := 0; o < n; o++ {
+		s.jdiag[o] = s.dpos[s.iperm[o]]
+	}
+	return s
+}
+
+func dedup(a []int32) []int32 {
+	sort.Slice(a, func(i, j int) bool { return a[i] < a[j] })
+	out := a[:0]
+	for i, v := range a {
+		if i == 0 || v != a[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (s *sparseLU) find(row, col int32) int32 {
+	r := s.li[s.lp[row]:s.lp[row+1]]
+	k := sort.Search(len(r), func(i int) bool { return r[i] >= col })
+	if k == len(r) || r[k] != col {
+		panic("deterministic: entry outside the filled pattern")
+	}
+	return s.lp[row] + int32(k)
+}
+
+// minimumDegree returns a minimum-degree elimination order of the graph
+// adj (ties to the lowest index), eliminating on the explicit graph.
+func minimumDegree(adj [][]int32) []int32 {
+	n := len(adj)
+	g := make([][]int32, n)
+	for i := range adj {
+		g[i] = append([]int32(nil), adj[i]...)
+	}
+	gone := make([]bool, n)
+	mark := make([]int32, n)
+	for i := range mark {
+		mark[i] = -1
+	}
+	order := make([]int32, 0, n)
+	for step := 0; step < n; step++ {
+		p, best := -1, math.MaxInt
+		for i := 0; i < n; i++ {
+			if !gone[i] && len(g[i]) < best {
+				p, best = i, len(g[i])
+			}
+		}
+		gone[p] = true
+		order = append(order, int32(p))
+		nb := g[p]
+		for _, u := range nb {
+			// g[u] ← (g[u] ∪ nb) \ {u, p}, keeping only live vertices.
+			tag := int32(step)
+			mark[u] = tag
+			merged := g[u][:0]
+			for _, w := range g[u] {
+				if !gone[w] && mark[w] != tag {
+					mark[w] = tag
+					merged = append(merged, w)
+				}
+			}
+			for _, w := range nb {
+				if !gone[w] && mark[w] != tag {
+					mark[w] = tag
+					merged = append(merged, w)
+				}
+			}
+			g[u] = merged
+		}
+		g[p] = nil
+	}
+	return order
+}
+
+// factor factors M = I − c·J, J given by its values jv on the pattern.
+func (s *sparseLU) factor(c float64, jv []float64) error {
+	for i := range s.val {
+		s.val[i] = 0
+	}
+	for q, v := range jv {
+		s.val[s.jmap[q]] = -c * v
+	}
+	for _, d := range s.jdiag {
+		s.val[d] += 1
+	}
+	s.usingLU = false
+	if err := s.eliminate(); err != nil {
+		return s.factorDense(c, jv)
+	}
+	return nil
+}
+
+func (s *sparseLU) eliminate() error {
+	w := s.work[:s.n]
+	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
+	for i := 0; i < s.n; i++ {
+		lo, hi, d := lp[i], lp[i+1], dpos[i]
+		scale := 0.0
+		cols := li[lo:hi]
+		for q, c := range cols {
+			v := val[lo+int32(q)]
+			w[c] = v
+			if v > scale {
+				scale = v
+			} else if -v > scale {
+				scale = -v
+			}
+		}
+		for _, k := range li[lo:d] {
+			l := w[k] / val[dpos[k]]
+			w[k] = l
+			if l == 0 {
+				continue
+			}
+			ud, uh := dpos[k]+1, lp[k+1]
+			ucols, uvals := li[ud:uh], val[ud:uh]
+			for q, c := range ucols {
+				w[c] -= l * uvals[q]
+			}
+		}
+		row := val[lo:hi]
+		for q, c := range cols {
+			row[q] = w[c]
+		}
+		piv := val[d]
+		if !(math.Abs(piv) > 1e-12*scale) || math.IsInf(piv, 0) {
+			return errSingular
+		}
+	}
+	return nil
+}
+
+func (s *sparseLU) factorDense(c float64, jv []float64) error {
+	n := s.n
+	if s.denseM == nil {
+		s.denseM = mat.NewDense(n, n, nil)
+		s.dense = &mat.LU{}
+	}
+	s.denseM.Zero()
+	for o := 0; o < n; o++ {
+		s.denseM.Set(o, o, 1)
+		for q := s.jp0[o]; q < s.jp0[o+1]; q++ {
+			j := int(s.ji0[q])
+			s.denseM.Set(o, j, s.denseM.At(o, j)-c*jv[q])
+		}
+	}
+	s.dense.Factorize(s.denseM)
+	if c := s.dense.Cond(); math.IsInf(c, 0) || math.IsNaN(c) {
+		return errSingular
+	}
+	s.usingLU = true
+	return nil
+}
+
+// solve overwrites b with M⁻¹b.
+func (s *sparseLU) solve(b []float64) {
+	if s.usingLU {
+		v := mat.NewVecDense(s.n, b)
+		if err := s.dense.SolveVecTo(v, false, v); err != nil {
+			for i := range b {
+				b[i] = math.NaN()
+			}
+		}
+		return
+	}
+	x := s.x[:s.n]
+	perm := s.perm[:s.n]
+	for i, o := range perm {
+		x[i] = b[o]
+	}
+	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
+	for i := range x {
+		v := x[i]
+		lo, d := lp[i], dpos[i]
+		cols, vals := li[lo:d], val[lo:d]
+		for q, c := range cols {
+			v -= vals[q] * x[c]
+		}
+		x[i] = v
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		d, hi := dpos[i], lp[i+1]
+		v := x[i]
+		cols, vals := li[d+1:hi], val[d+1:hi]
+		for q, c := range cols {
+			v -= vals[q] * x[c]
+		}
+		x[i] = v / val[d]
+	}
+	for i, o := range perm {
+		b[o] = x[i]
+	}
+}
