@@ -4,38 +4,21 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"testing"
 
+	"github.com/spinerd/spinerd/internal/testmodel"
 	"github.com/spinerd/spinerd/model"
-	"github.com/spinerd/spinerd/neurord"
 )
 
-const omega = 0.5 * model.PUVC // molecules per nM in the test voxel (0.5 µm³)
+const omega = testmodel.Omega // molecules per nM in the test voxel (0.5 µm³)
 
 func oneVoxel(scheme, ic, extra string) string {
-	return fmt.Sprintf(`<SDRun xmlns="http://stochdiff.textensor.org">
-  <ReactionScheme>%s</ReactionScheme>
-  <Morphology><Segment id="s" region="cell"><start x="0" y="0" z="0" r="0.5" label="site"/><end x="1" y="0" z="0" r="0.5"/></Segment></Morphology>
-  <InitialConditions><ConcentrationSet>%s</ConcentrationSet></InitialConditions>
-  <discretization><defaultMaxElementSide>1</defaultMaxElementSide></discretization>
-  <depth2D>0.5</depth2D>
-  <calculation>GRID_ADAPTIVE</calculation>
-  %s
-</SDRun>`, scheme, ic, extra)
+	return testmodel.OneVoxel(scheme, ic, extra+"<calculation>GRID_ADAPTIVE</calculation>")
 }
 
 func compileXML(t testing.TB, text string) *model.System {
 	t.Helper()
-	m, _, err := neurord.LoadBytes([]byte(text), filepath.Join(t.TempDir(), "m.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, _, err := model.Compile(m, model.Options{Method: "ode"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sys
+	return testmodel.Compile(t, text, model.Options{Method: "ode"})
 }
 
 // recorder keeps the main output's frames, in nM for one-voxel models.

@@ -4,47 +4,26 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/spinerd/spinerd/internal/testmodel"
 	"github.com/spinerd/spinerd/model"
-	"github.com/spinerd/spinerd/neurord"
 )
 
 // Statistical tests of the engines against exact results. Every test uses
 // fixed seeds; thresholds are 5 standard errors for means (false failure
 // rate ≈ 6e-7) and p > 1e-4 for chi-square tests.
 
-const omega = 0.5 * model.PUVC // molecules per nM in the test voxel (0.5 µm³)
+const omega = testmodel.Omega // molecules per nM in the test voxel (0.5 µm³)
 
-// oneVoxel returns a model file for a single 0.5 µm³ voxel with the given
-// reaction scheme, initial conditions and extra elements.
-func oneVoxel(scheme, ic, extra string) string {
-	return fmt.Sprintf(`<SDRun xmlns="http://stochdiff.textensor.org">
-  <ReactionScheme>%s</ReactionScheme>
-  <Morphology><Segment id="s" region="cell"><start x="0" y="0" z="0" r="0.5" label="site"/><end x="1" y="0" z="0" r="0.5"/></Segment></Morphology>
-  <InitialConditions><ConcentrationSet>%s</ConcentrationSet></InitialConditions>
-  <discretization><defaultMaxElementSide>1</defaultMaxElementSide></discretization>
-  <depth2D>0.5</depth2D>
-  %s
-</SDRun>`, scheme, ic, extra)
-}
+var oneVoxel = testmodel.OneVoxel
 
-// compileXML compiles a model given as text.
 func compileXML(t testing.TB, text string, opt model.Options) *model.System {
 	t.Helper()
-	m, _, err := neurord.LoadBytes([]byte(text), filepath.Join(t.TempDir(), "m.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys, _, err := model.Compile(m, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sys
+	return testmodel.Compile(t, text, opt)
 }
 
 // recorder keeps main-output frames.
