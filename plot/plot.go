@@ -1,12 +1,14 @@
 // Package plot draws figures of trajectories with gonum/plot: the time
 // course of chosen species (summed over the voxels of an output set), one
-// panel per species; for several runs (seeds) the mean with a band of ±1
-// standard deviation or of the 5–95 % range. Axes are molecules or, with
+// panel per species; for several runs (seeds), or an ensemble's
+// summary.traj of a one-voxel model, the mean with a band of ±1 standard
+// deviation or of the 5–95 % range. Axes are molecules or, with
 // Options.Concentration, nM (molecules / (volume · 0.602214179)). Times
 // are ms.
 package plot
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -47,10 +49,33 @@ type Options struct {
 	Width, PanelHeight vg.Length
 }
 
-// series is one species' values over runs: values[run][frame].
+// series is one species' values over runs: values[run][frame]; or, from
+// an ensemble summary, the mean with a precomputed band lo–hi.
 type series struct {
 	times  []float64
 	values [][]float64
+	lo, hi []float64
+}
+
+// summarySets returns, for an ensemble summary trajectory (spinerd
+// ensemble's summary.traj) whose set has one voxel, the sets holding the
+// mean and the band's edges (lo, hi; sd: the SD set twice).
+func summarySets(h *traj.Header, band Band) (mean, lo, hi int, sdBand, ok bool) {
+	if h.Extra["stats"] == "" || len(h.Sets[0].Voxels) != 1 {
+		return 0, 0, 0, false, false
+	}
+	idx := map[string]int{}
+	for i, s := range h.Sets {
+		idx[s.Name] = i
+	}
+	m, okm := idx["mean"]
+	if band == BandQuantiles {
+		a, oka := idx["q0.05"]
+		b, okb := idx["q0.95"]
+		return m, a, b, false, okm && oka && okb
+	}
+	sd, oks := idx["sd"]
+	return m, sd, sd, true, okm && oks
 }
 
 // load reads the chosen species of every file, checking that the runs
@@ -78,11 +103,30 @@ func load(files []string, opt Options) ([]series, string, error) {
 			scale = 1 / (vol * model.PUVC)
 			unit = "nM"
 		}
+		mi, li, hi, sdBand, summary := summarySets(h, opt.Band)
+		summary = summary && len(files) == 1 && opt.Set == 0
 		for si, id := range opt.Species {
 			sp, ok := h.SpeciesIndex(id)
 			if !ok {
 				r.Close()
 				return nil, "", fmt.Errorf("%s: no species %q", path, id)
+			}
+			if summary {
+				ts, m, err1 := r.Series(mi, sp, -1)
+				_, a, err2 := r.Series(li, sp, -1)
+				_, b, err3 := r.Series(hi, sp, -1)
+				if err := errors.Join(err1, err2, err3); err != nil {
+					r.Close()
+					return nil, "", err
+				}
+				for i := range m {
+					if sdBand {
+						a[i], b[i] = m[i]-a[i], m[i]+b[i]
+					}
+					m[i], a[i], b[i] = m[i]*scale, a[i]*scale, b[i]*scale
+				}
+				out[si] = series{times: ts, values: [][]float64{m}, lo: a, hi: b}
+				continue
 			}
 			ts, vs, err := r.Series(opt.Set, sp, -1)
 			if err != nil {
@@ -146,7 +190,13 @@ func panel(id, unit string, s series, band Band) (*gplot.Plot, error) {
 		lo[f] = plotter.XY{X: s.times[f], Y: a}
 		hi[f] = plotter.XY{X: s.times[f], Y: b}
 	}
-	if len(s.values) > 1 && n > 0 {
+	if s.lo != nil {
+		for f := 0; f < n; f++ {
+			lo[f] = plotter.XY{X: s.times[f], Y: s.lo[f]}
+			hi[f] = plotter.XY{X: s.times[f], Y: s.hi[f]}
+		}
+	}
+	if (len(s.values) > 1 || s.lo != nil) && n > 0 {
 		ring := make(plotter.XYs, 0, 2*n)
 		ring = append(ring, hi...)
 		for f := n - 1; f >= 0; f-- {

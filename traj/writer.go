@@ -39,6 +39,8 @@ type Writer struct {
 	raw, comp  []byte
 	err        error
 	closed     bool
+	// reproducible: no age-based chunk cuts.
+	reproducible bool
 }
 
 type pending struct {
@@ -48,8 +50,21 @@ type pending struct {
 	written time.Time
 }
 
+// Options tune a Writer.
+type Options struct {
+	// Reproducible makes the bytes of the file a function of its header
+	// and frames only: chunks are cut by size, never by the wall-clock age
+	// that otherwise bounds what a killed run loses. (Leave
+	// Header.Created empty too.) Ensembles use it so that a seed's file is
+	// identical however the seeds were scheduled.
+	Reproducible bool
+}
+
 // Create starts a trajectory at path (written as path.part until Close).
-func Create(path string, h *Header) (*Writer, error) {
+func Create(path string, h *Header) (*Writer, error) { return CreateWith(path, h, Options{}) }
+
+// CreateWith is Create with options.
+func CreateWith(path string, h *Header, opt Options) (*Writer, error) {
 	if err := h.validate(); err != nil {
 		return nil, fmt.Errorf("trajectory header: %w", err)
 	}
@@ -66,7 +81,7 @@ func Create(path string, h *Header) (*Writer, error) {
 		os.Remove(part)
 		return nil, err
 	}
-	w := &Writer{path: path, part: part, f: f, w: bufio.NewWriterSize(f, 1<<16), h: &hd, enc: enc, sets: make([]pending, len(hd.Sets))}
+	w := &Writer{path: path, part: part, f: f, w: bufio.NewWriterSize(f, 1<<16), h: &hd, enc: enc, sets: make([]pending, len(hd.Sets)), reproducible: opt.Reproducible}
 	now := time.Now()
 	for i := range w.sets {
 		w.sets[i].written = now
@@ -158,7 +173,7 @@ func (w *Writer) check(set, n int) error {
 
 func (w *Writer) maybeFlush(set int) error {
 	p := &w.sets[set]
-	if len(p.times) >= chunkFrames || len(p.counts)+len(p.floats) >= chunkValues || time.Since(p.written) > chunkAge {
+	if len(p.times) >= chunkFrames || len(p.counts)+len(p.floats) >= chunkValues || !w.reproducible && time.Since(p.written) > chunkAge {
 		return w.flushSet(set)
 	}
 	return nil

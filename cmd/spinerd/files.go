@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spinerd/spinerd/compare"
+	"github.com/spinerd/spinerd/ensemble"
 	"github.com/spinerd/spinerd/internal/atomicfile"
 	"github.com/spinerd/spinerd/output"
 	"github.com/spinerd/spinerd/plot"
@@ -30,7 +31,8 @@ func splitList(s string) []string {
 
 // expandFiles turns an argument into files: a comma list of files, glob
 // patterns or directories (whose trajectories and NeuroRD main outputs
-// are taken).
+// are taken; an ensemble directory's summary is not a run and is left
+// out).
 func expandFiles(arg string) ([]string, error) {
 	var out []string
 	for _, item := range splitList(arg) {
@@ -38,6 +40,9 @@ func expandFiles(arg string) ([]string, error) {
 			ents, _ := os.ReadDir(item)
 			for _, e := range ents {
 				n := e.Name()
+				if n == ensemble.SummaryName {
+					continue
+				}
 				if strings.HasSuffix(n, ".traj") || strings.HasSuffix(n, ".out") || strings.HasSuffix(n, ".out.zst") {
 					if !strings.Contains(n, "-mesh.txt") && !strings.Contains(n, "-conc.txt") {
 						out = append(out, filepath.Join(item, n))

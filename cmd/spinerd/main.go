@@ -32,14 +32,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"compare": {"compare two ensembles of runs (trajectories or NeuroRD outputs) species by species", "compare A B [flags]", runCompare},
-		"export":  {"export a trajectory to CSV, TSV, NPZ or NeuroRD's text files", "export FILE.traj --format csv|tsv|npz|neurord [-o OUT] [flags]", runExport},
-		"plot":    {"plot species time courses of one or several runs", "plot FILE.traj... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
-		"inspect": {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
-		"mesh":    {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
-		"run":     {"simulate a model: stochastically (exact SSA, adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
-		"steady":  {"compute the resting state of a model and write it as NeuroRD initial conditions", "steady MODEL.xml [--clamp A,B] [-o IC.xml] [flags]", runSteady},
-		"version": {"print the spinerd version", "version", runVersion},
+		"compare":  {"compare two ensembles of runs (trajectories or NeuroRD outputs) species by species", "compare A B [flags]", runCompare},
+		"ensemble": {"run many seeds on all cores (resumable, shardable) with a summary of mean, SD and quantiles", "ensemble MODEL.xml --seeds 1-64 [-o DIR] [flags]", runEnsemble},
+		"merge":    {"merge the directories of ensemble shards into one", "merge DIR... -o OUT", runMerge},
+		"export":   {"export a trajectory to CSV, TSV, NPZ or NeuroRD's text files", "export FILE.traj --format csv|tsv|npz|neurord [-o OUT] [flags]", runExport},
+		"plot":     {"plot species time courses of one or several runs", "plot FILE.traj... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
+		"inspect":  {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
+		"mesh":     {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
+		"run":      {"simulate a model: stochastically (exact SSA, adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
+		"steady":   {"compute the resting state of a model and write it as NeuroRD initial conditions", "steady MODEL.xml [--clamp A,B] [-o IC.xml] [flags]", runSteady},
+		"version":  {"print the spinerd version", "version", runVersion},
 	}
 }
 
