@@ -17,6 +17,10 @@ const (
 	// maxGammaChange is the relative change of h/α_k beyond which the
 	// iteration matrix is refactored (CVODE's DGMAX).
 	maxGammaChange = 0.3
+	// maxStepsJac and maxStepsLU bound the age of the Jacobian and of the
+	// factorisation in steps (CVODE's MSBJ and MSBP).
+	maxStepsJac = 51
+	maxStepsLU  = 20
 )
 
 // ErrBudget is returned when a run exceeds Options.MaxSteps.
@@ -51,6 +55,9 @@ type bdf struct {
 	luOK       bool
 	luC        float64
 	crate      float64 // Newton convergence rate estimate
+	// Steps at the last Jacobian evaluation and factorisation (CVODE
+	// refreshes them at least every 51 and 20 steps).
+	nstJ, nstLU int
 
 	gamma    [maxOrder + 2]float64
 	alpha    [maxOrder + 2]float64
@@ -309,8 +316,13 @@ func (b *bdf) step(tBound float64) error {
 		c := h / b.alpha[k]
 		var converged bool
 		var iters int
+		if b.stats.JacEvals > 0 && b.stats.Steps-b.nstJ >= maxStepsJac && !b.jacNew {
+			b.p.jacobian(b.ypred, b.jv)
+			b.stats.JacEvals++
+			b.jacNew, b.luOK, b.nstJ = true, false, b.stats.Steps
+		}
 		for {
-			if !b.luOK || math.Abs(c/b.luC-1) > maxGammaChange {
+			if !b.luOK || math.Abs(c/b.luC-1) > maxGammaChange || b.stats.Steps-b.nstLU >= maxStepsLU {
 				if b.stats.JacEvals == 0 {
 					b.p.jacobian(b.ypred, b.jv)
 					b.stats.JacEvals++
@@ -320,7 +332,7 @@ func (b *bdf) step(tBound float64) error {
 					return fmt.Errorf("t = %.9g ms: %w", b.t, err)
 				}
 				b.stats.Factorizations++
-				b.luOK, b.luC = true, c
+				b.luOK, b.luC, b.nstLU = true, c, b.stats.Steps
 				b.crate = 1
 			}
 			converged, iters = b.newton(c)
@@ -329,7 +341,7 @@ func (b *bdf) step(tBound float64) error {
 			}
 			b.p.jacobian(b.ypred, b.jv)
 			b.stats.JacEvals++
-			b.jacNew = true
+			b.jacNew, b.nstJ = true, b.stats.Steps
 			b.luOK = false
 		}
 		if !converged {

@@ -10,11 +10,15 @@ import (
 
 // Options control a deterministic run.
 type Options struct {
-	// Rtol is the relative tolerance (default 1e-6).
+	// Rtol is the relative tolerance (default 1e-6; negative: none, pure
+	// absolute error control as NEURON's CVODE uses by default).
 	Rtol float64
 	// AtolNM is the absolute tolerance in nM (default 1e-6 nM); in each
 	// voxel it becomes AtolNM·Ω_v molecules.
 	AtolNM float64
+	// AtolScale multiplies AtolNM for some species (by index), like
+	// NEURON's per-species atolscale.
+	AtolScale map[int]float64
 	// MaxStepMs bounds the step (default: none).
 	MaxStepMs float64
 	// MaxSteps bounds the number of steps, accepted and rejected (0: no
@@ -24,11 +28,18 @@ type Options struct {
 	// Progress, if set, is called with the simulated time after each
 	// segment between stimulus edges and at least every 1000 steps.
 	Progress func(tMs float64)
+	// OnStep, if set, sees the initial state and the state after every
+	// accepted step (molecules, [voxel*ns+species]; valid during the call
+	// only), e.g. to track a species' maximum over all solver points.
+	OnStep func(tMs float64, y []float64)
 }
 
 func (o *Options) defaults() {
-	if o.Rtol <= 0 {
+	switch {
+	case o.Rtol == 0:
 		o.Rtol = 1e-6
+	case o.Rtol < 0:
+		o.Rtol = 0 // pure absolute error control
 	}
 	if o.AtolNM <= 0 {
 		o.AtolNM = 1e-6
@@ -45,13 +56,16 @@ type Stats struct {
 }
 
 // atol returns the absolute tolerance per unknown, in molecules.
-func atol(sys *model.System, atolNM float64) []float64 {
+func atol(sys *model.System, atolNM float64, scale map[int]float64) []float64 {
 	ns := len(sys.Species)
 	a := make([]float64, ns*sys.NumVoxels())
 	for v := 0; v < sys.NumVoxels(); v++ {
 		om := sys.Omega(v)
 		for s := 0; s < ns; s++ {
 			a[v*ns+s] = atolNM * om
+			if f, ok := scale[s]; ok {
+				a[v*ns+s] *= f
+			}
 		}
 	}
 	return a
@@ -73,7 +87,7 @@ func Run(ctx context.Context, sys *model.System, opt Options, sink model.ValueSi
 // integrate runs from y (molecules), overwriting it with the final state.
 func integrate(ctx context.Context, sys *model.System, opt Options, y []float64, sink model.ValueSink) (Stats, error) {
 	p := newProblem(sys)
-	b := newBDF(p, opt.Rtol, atol(sys, opt.AtolNM))
+	b := newBDF(p, opt.Rtol, atol(sys, opt.AtolNM, opt.AtolScale))
 	if opt.MaxStepMs > 0 {
 		b.hmax = opt.MaxStepMs
 	}
@@ -99,6 +113,9 @@ func integrate(ctx context.Context, sys *model.System, opt Options, y []float64,
 	if err := sched.Due(t, emit); err != nil {
 		return b.stats, err
 	}
+	if opt.OnStep != nil {
+		opt.OnStep(t, y)
+	}
 	lastProgress := 0
 	for t < sys.EndMs {
 		tb := sys.EndMs
@@ -111,6 +128,9 @@ func integrate(ctx context.Context, sys *model.System, opt Options, y []float64,
 			tOld := b.t
 			if err := b.step(tb); err != nil {
 				return b.stats, fmt.Errorf("deterministic run at %.9g ms: %w", b.t, err)
+			}
+			if opt.OnStep != nil {
+				opt.OnStep(b.t, b.D[0])
 			}
 			// Outputs inside (tOld, b.t) from the interpolant; the one at
 			// b.t itself from the state.

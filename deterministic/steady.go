@@ -560,7 +560,7 @@ func lstsq(A *mat.Dense, b, x *mat.VecDense) bool {
 func integrateFrozen(sys *model.System, p *problem, frozen []int32, y []float64, span float64) (Stats, error) {
 	p.frozen = frozen
 	defer func() { p.frozen = nil }()
-	b := newBDF(p, 1e-6, atol(sys, 1e-6))
+	b := newBDF(p, 1e-6, atol(sys, 1e-6, nil))
 	for i := range p.injRate {
 		p.injRate[i] = 0
 	}
