@@ -291,3 +291,48 @@ func FormatOf(path string) (string, error) {
 	}
 	return "", fmt.Errorf("figure %s: use a .png or .svg name", path)
 }
+
+// Lines draws one panel per series against time (ms), each titled by its
+// label, to w as PNG or SVG.
+func Lines(w io.Writer, format string, times []float64, series [][]float64, labels []string, title string) error {
+	width, ph := 16*vg.Centimeter, 6*vg.Centimeter
+	plots := make([][]*gplot.Plot, len(series))
+	for i, ys := range series {
+		p := gplot.New()
+		p.Title.Text = labels[i]
+		if i == 0 && title != "" {
+			p.Title.Text = title + ": " + labels[i]
+		}
+		p.X.Label.Text = "time (ms)"
+		xy := make(plotter.XYs, len(times))
+		for k := range times {
+			xy[k] = plotter.XY{X: times[k], Y: ys[k]}
+		}
+		line, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		line.Color = lineColor
+		line.Width = vg.Points(1.2)
+		p.Add(line)
+		plots[i] = []*gplot.Plot{p}
+	}
+	var canvas vg.CanvasWriterTo
+	height := ph * vg.Length(len(series))
+	switch strings.ToLower(format) {
+	case "png":
+		canvas = vgimg.PngCanvas{Canvas: vgimg.New(width, height)}
+	case "svg":
+		canvas = vgsvg.New(width, height)
+	default:
+		return fmt.Errorf("unknown figure format %q (use png or svg)", format)
+	}
+	dc := draw.New(canvas)
+	tiles := draw.Tiles{Rows: len(series), Cols: 1, PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter}
+	canvases := gplot.Align(plots, tiles, dc)
+	for i := range plots {
+		plots[i][0].Draw(canvases[i][0])
+	}
+	_, err := canvas.WriteTo(w)
+	return err
+}

@@ -32,16 +32,19 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"compare":  {"compare two ensembles of runs (trajectories or NeuroRD outputs) species by species", "compare A B [flags]", runCompare},
-		"ensemble": {"run many seeds on all cores (resumable, shardable) with a summary of mean, SD and quantiles", "ensemble MODEL.xml --seeds 1-64 [-o DIR] [flags]", runEnsemble},
-		"merge":    {"merge the directories of ensemble shards into one", "merge DIR... -o OUT", runMerge},
-		"export":   {"export a trajectory to CSV, TSV, NPZ or NeuroRD's text files", "export FILE.traj --format csv|tsv|npz|neurord [-o OUT] [flags]", runExport},
-		"plot":     {"plot species time courses of one or several runs", "plot FILE.traj... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
-		"inspect":  {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
-		"mesh":     {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
-		"run":      {"simulate a model: stochastically (exact SSA, adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
-		"steady":   {"compute the resting state of a model and write it as NeuroRD initial conditions", "steady MODEL.xml [--clamp A,B] [-o IC.xml] [flags]", runSteady},
-		"version":  {"print the spinerd version", "version", runVersion},
+		"compare":     {"compare two ensembles of runs (trajectories or NeuroRD outputs) species by species", "compare A B [flags]", runCompare},
+		"ensemble":    {"run many seeds on all cores (resumable, shardable) with a summary of mean, SD and quantiles", "ensemble MODEL.xml --seeds 1-64 [-o DIR] [flags]", runEnsemble},
+		"merge":       {"merge the directories of ensemble shards into one", "merge DIR... -o OUT", runMerge},
+		"conductance": {"AMPA conductance g (pS) and g/g0 of a run (trajectory, NeuroRD .out or CSV export)", "conductance FILE [--baseline T] [--plot fig.png] [-o table.tsv]", runConductance},
+		"evaluate":    {"objectives of a parameter set on one of the paper's fitted data sets", "evaluate --dataset NAME --params FILE.json [flags]", runEvaluate},
+		"plasticity":  {"run a plasticity protocol on the spine model and report g/g0", "plasticity --protocol 4xHFS|LFS|... [flags]", runPlasticity},
+		"export":      {"export a trajectory to CSV, TSV, NPZ or NeuroRD's text files", "export FILE.traj --format csv|tsv|npz|neurord [-o OUT] [flags]", runExport},
+		"plot":        {"plot species time courses of one or several runs", "plot FILE.traj... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
+		"inspect":     {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
+		"mesh":        {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
+		"run":         {"simulate a model: stochastically (exact SSA, adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
+		"steady":      {"compute the resting state of a model and write it as NeuroRD initial conditions", "steady MODEL.xml [--clamp A,B] [-o IC.xml] [flags]", runSteady},
+		"version":     {"print the spinerd version", "version", runVersion},
 	}
 }
 

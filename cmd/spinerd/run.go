@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/spinerd/spinerd/deterministic"
+	"github.com/spinerd/spinerd/diag"
 	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
@@ -39,17 +40,30 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if len(fs.Args()) == 0 {
-		fmt.Fprintf(stderr, "spinerd run: give a model file (MODEL.xml); see 'spinerd run --help'\n")
-		return exitBadInput
-	}
-	path, ok := oneModel("run", fs.Args(), stderr)
-	if !ok {
-		return exitBadInput
-	}
-	sys, warns, err := neurord.Compile(path, model.Options{Method: *method, RuntimeMs: *runtimeMs, Tolerance: *tol, FixedStepMs: *step})
-	if err != nil {
-		return report(stderr, "run", warns, err)
+	var sys *model.System
+	var warns diag.List
+	var err error
+	path, isDefault := "", len(fs.Args()) == 0
+	if isDefault {
+		// The embedded spine model under one HFS train.
+		path = "spine-hfs.xml"
+		sys, err = defaultSystem(*method, *runtimeMs, *tol)
+		if err != nil {
+			return report(stderr, "run", nil, err)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "spinerd run: no model given: the embedded Mäki-Marttunen et al. 2020 spine model, one HFS train (100 pulses of 3 ms at 100 Hz from 2 s; Ca 1900, L 10, Glu 20, ACh 20 particles/ms), 12 s\n")
+		}
+	} else {
+		var ok bool
+		path, ok = oneModel("run", fs.Args(), stderr)
+		if !ok {
+			return exitBadInput
+		}
+		sys, warns, err = neurord.Compile(path, model.Options{Method: *method, RuntimeMs: *runtimeMs, Tolerance: *tol, FixedStepMs: *step})
+		if err != nil {
+			return report(stderr, "run", warns, err)
+		}
 	}
 	if !(*rtol > 0) || !(*atolNM > 0) {
 		fmt.Fprintf(stderr, "spinerd run: --rtol and --atol must be positive (got %g, %g)\n", *rtol, *atolNM)
@@ -128,6 +142,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 				prog.last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(tw.Files(), ", "))
+	}
+	if isDefault && !interrupted && output.Format(*format) == output.Trajectory {
+		if err := defaultSummary(stdout, base, sys); err != nil {
+			return report(stderr, "run", nil, err)
+		}
 	}
 	if interrupted {
 		return 130

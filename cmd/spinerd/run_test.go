@@ -45,7 +45,7 @@ func TestRunCommand(t *testing.T) {
 		{"run", model, "--tolerance", "2", "-o", filepath.Join(dir, "bad")},
 		{"run", model, "--runtime", "-5", "-o", filepath.Join(dir, "bad")},
 		{"run", model, "-o", filepath.Join(dir, "no", "such", "dir", "x")},
-		{"run"},
+		{"run", "--method", "magic", "-o", filepath.Join(dir, "bad")}, // the default model with a bad flag
 	} {
 		if code, _, _ := runCmd(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args[1:], code)
