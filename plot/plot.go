@@ -295,6 +295,11 @@ func FormatOf(path string) (string, error) {
 // Lines draws one panel per series against time (ms), each titled by its
 // label, to w as PNG or SVG.
 func Lines(w io.Writer, format string, times []float64, series [][]float64, labels []string, title string) error {
+	return LinesX(w, format, "time (ms)", times, series, labels, title)
+}
+
+// LinesX is Lines with another x axis label.
+func LinesX(w io.Writer, format, xLabel string, times []float64, series [][]float64, labels []string, title string) error {
 	width, ph := 16*vg.Centimeter, 6*vg.Centimeter
 	plots := make([][]*gplot.Plot, len(series))
 	for i, ys := range series {
@@ -303,7 +308,7 @@ func Lines(w io.Writer, format string, times []float64, series [][]float64, labe
 		if i == 0 && title != "" {
 			p.Title.Text = title + ": " + labels[i]
 		}
-		p.X.Label.Text = "time (ms)"
+		p.X.Label.Text = xLabel
 		xy := make(plotter.XYs, len(times))
 		for k := range times {
 			xy[k] = plotter.XY{X: times[k], Y: ys[k]}

@@ -227,8 +227,22 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	if len(fs.Args()) == 1 {
+		// A fit's log (or its directory): objective traces.
+		if logPath, ok := isFitLog(fs.Args()[0]); ok {
+			path := *out
+			if path == "" {
+				path = filepath.Join(filepath.Dir(logPath), "fit.png")
+			}
+			if err := plotFitLog(logPath, path); err != nil {
+				return report(stderr, "plot", nil, err)
+			}
+			fmt.Fprintf(stderr, "wrote %s\n", path)
+			return exitOK
+		}
+	}
 	if len(fs.Args()) == 0 || *species == "" {
-		fmt.Fprintf(stderr, "spinerd plot: need trajectory files and --species; see 'spinerd plot --help'\n")
+		fmt.Fprintf(stderr, "spinerd plot: need trajectory files and --species (or a fit directory); see 'spinerd plot --help'\n")
 		return exitBadInput
 	}
 	var files []string

@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"plasticity":  {"run a plasticity protocol on the spine model and report g/g0", "plasticity --protocol 4xHFS|LFS|... [flags]", runPlasticity},
 		"export":      {"export a trajectory to CSV, TSV, NPZ or NeuroRD's text files", "export FILE.traj --format csv|tsv|npz|neurord [-o OUT] [flags]", runExport},
 		"plot":        {"plot species time courses of one or several runs", "plot FILE.traj... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
+		"fit":         {"fit the spine model to one of the paper's data sets (Emoo multi-objective evolution, checkpoint/resume)", "fit --dataset NAME [--population N] [--generations G] [flags]", runFit},
 		"inspect":     {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
 		"mesh":        {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
 		"run":         {"simulate a model: stochastically (exact SSA, adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
@@ -86,7 +87,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun 'spinerd COMMAND --help' for a command's flags.\n")
 }

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/spinerd/spinerd/fit"
+	"github.com/spinerd/spinerd/internal/atomicfile"
+	"github.com/spinerd/spinerd/models"
+	"github.com/spinerd/spinerd/plasticity"
+	"github.com/spinerd/spinerd/plot"
+)
+
+func runFit(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("fit", stdout)
+	dataset := fs.String("dataset", "", "data set caption, e.g. VC-1 (required)")
+	space := fs.String("param-space", "fewer", "fewer (12 parameters) or manyb (21)")
+	variant := fs.String("variant", "", "protocol file variant (default: protocols_many_78withoutCK for fewer, protocols_many for manyb)")
+	n := fs.Int("population", 100, "population size N (even)")
+	c := fs.Int("capacity", 0, "capacity C: parents + children (default 2N)")
+	gens := fs.Int("generations", 25, "generations (generation 0 is the initial population)")
+	seed := fs.Uint64("seed", 1, "random seed")
+	jobs := fs.Int("jobs", 0, "evaluations run at once (default: one per core)")
+	etaC := fs.Float64("eta-c", 20, "SBX distribution index η_c")
+	etaM := fs.Float64("eta-m", 20, "mutation distribution index η_m")
+	pm := fs.Float64("p-m", 0.5, "per-variable mutation probability (Emoo's 0.5)")
+	variation := fs.String("variation", "emoo", "emoo (emoo.py's crossover and survival) or nsga2 (Deb's SBX and parent survival)")
+	dedup := fs.Bool("drop-duplicates", false, "drop duplicate individuals before truncation (emoo.py keeps them)")
+	maxSteps := fs.Int("max-steps", 500_000, "solver-step budget of each simulated experiment (reproducible); an exhausted budget gives the missing-data value 1e8")
+	out := fs.StringP("output", "o", "", "output directory (default: fit-DATASET)")
+	resume := fs.Bool("resume", false, "continue from the output directory's checkpoint")
+	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if *dataset == "" || len(fs.Args()) > 0 {
+		fmt.Fprintf(stderr, "spinerd fit: give --dataset NAME (e.g. VC-1)\n")
+		return exitBadInput
+	}
+	if *n < 2 || *n%2 != 0 || (*c != 0 && (*c <= *n || (*c-*n)%2 != 0)) || *gens < 1 {
+		fmt.Fprintf(stderr, "spinerd fit: --population must be even and ≥ 2, --capacity greater than it by an even number, --generations ≥ 1\n")
+		return exitBadInput
+	}
+	var vt fit.Variation
+	switch *variation {
+	case "emoo":
+	case "nsga2":
+		vt = fit.NSGA2
+	default:
+		fmt.Fprintf(stderr, "spinerd fit: --variation %q: use emoo or nsga2\n", *variation)
+		return exitBadInput
+	}
+	d, err := plasticity.Load()
+	if err != nil {
+		return report(stderr, "fit", nil, err)
+	}
+	ds, err := d.Dataset(*dataset)
+	if err != nil {
+		return report(stderr, "fit", nil, err)
+	}
+	sp, ok := d.Spaces[*space]
+	if !ok {
+		return report(stderr, "fit", nil, fmt.Errorf("--param-space %q: use fewer or manyb", *space))
+	}
+	if *variant == "" {
+		*variant = plasticity.DefaultVariant(*space)
+	}
+	v, err := ds.Variant(*variant)
+	if err != nil {
+		return report(stderr, "fit", nil, err)
+	}
+	base, _, err := models.SpineModel()
+	if err != nil {
+		return report(stderr, "fit", nil, err)
+	}
+	if *jobs <= 0 {
+		*jobs = numCPU()
+	}
+	dir := *out
+	if dir == "" {
+		dir = "fit-" + ds.Caption
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return report(stderr, "fit", nil, err)
+	}
+	failLog, err := os.OpenFile(filepath.Join(dir, "failures.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return report(stderr, "fit", nil, err)
+	}
+	defer failLog.Close()
+	prob := &plasticity.Problem{Data: d, Base: base, Dataset: ds, Variant: v, Space: sp,
+		Options: plasticity.Options{Jobs: 1, MaxSteps: *maxSteps}, Log: failLog}
+	cfg := fit.Config{Variables: prob.Variables(), Objectives: prob.Objectives(), N: *n, C: *c, Generations: *gens,
+		EtaC: *etaC, EtaM: *etaM, PM: *pm, Variation: vt, DropDuplicates: *dedup, Seed: *seed, Jobs: *jobs}
+	capacity := *c
+	if capacity == 0 {
+		capacity = 2 * *n
+	}
+	total := int64(*n + (*gens-1)*(capacity-*n))
+	var bar *progressbar.ProgressBar
+	if !*quiet && isTerminal(stderr) {
+		bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionShowCount(), progressbar.OptionSetDescription("evaluations"), progressbar.OptionThrottle(200*time.Millisecond))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opt := fit.Options{Dir: dir, Resume: *resume,
+		Extra: map[string]string{"dataset": ds.Caption, "param_space": *space, "variant": *variant, "max_steps": strconv.Itoa(*maxSteps)},
+		OnEvaluation: func() {
+			if bar != nil {
+				bar.Add(1)
+			}
+		},
+		OnGeneration: func(g fit.Generation) {
+			line := fmt.Sprintf("generation %d: hypervolume %.5g, best %s, %d on the first front, %d failed, %.2f evaluations/s", g.Gen, g.Hypervolume, fmtFloats(g.Best), g.Front0, g.Failed, g.EvalsPerSecond())
+			if bar != nil {
+				bar.Describe(fmt.Sprintf("gen %d/%d, HV %.4g", g.Gen+1, *gens, g.Hypervolume))
+			} else if !*quiet {
+				fmt.Fprintln(stderr, line)
+			}
+		}}
+	_, err = fit.Run(ctx, prob, cfg, opt)
+	if bar != nil {
+		bar.Finish()
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stderr, "spinerd fit: interrupted; %s holds the last complete generation: rerun with --resume\n", filepath.Join(dir, fit.CheckpointName))
+			return 130
+		}
+		return report(stderr, "fit", nil, err)
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "wrote %s: %s, %s, %s, %s, %s\n", dir, fit.PopulationName, fit.FrontName, fit.BestName, fit.CheckpointName, fit.LogName)
+	}
+	return exitOK
+}
+
+// isFitLog reports whether path is a fit's log.tsv or a fit directory.
+func isFitLog(path string) (string, bool) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, fit.LogName)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	head, _ := bufio.NewReader(f).ReadString('\n')
+	return path, strings.HasPrefix(head, "generation\tevaluations\t")
+}
+
+// plotFitLog draws the hypervolume and the best value of every objective
+// against the generation.
+func plotFitLog(path, outPath string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	head := strings.Split(lines[0], "\t")
+	var gens []float64
+	cols := map[int][]float64{}
+	var labels []string
+	var idx []int
+	for i, h := range head {
+		if h == "hypervolume" || strings.HasPrefix(h, "best_") {
+			idx = append(idx, i)
+			labels = append(labels, strings.Replace(h, "best_", "best ", 1))
+		}
+	}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, "\t")
+		g, _ := strconv.ParseFloat(f[0], 64)
+		gens = append(gens, g)
+		for _, i := range idx {
+			v, _ := strconv.ParseFloat(f[i], 64)
+			cols[i] = append(cols[i], v)
+		}
+	}
+	var series [][]float64
+	for _, i := range idx {
+		series = append(series, cols[i])
+	}
+	format, err := plot.FormatOf(outPath)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(outPath, func(w io.Writer) error {
+		return plot.LinesX(w, format, "generation", gens, series, labels, filepath.Base(filepath.Dir(path)))
+	})
+}

@@ -1,0 +1,393 @@
+package fit
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/spinerd/spinerd/internal/atomicfile"
+)
+
+// File names in a fit's output directory.
+const (
+	CheckpointName = "checkpoint.json"
+	PopulationName = "population.json"
+	FrontName      = "front.json"
+	BestName       = "best.json"
+	LogName        = "log.tsv"
+)
+
+// Generation summarises one generation.
+type Generation struct {
+	Gen         int       `json:"generation"`
+	Evaluations int       `json:"evaluations"` // in this generation
+	Seconds     float64   `json:"seconds"`     // wall time of its evaluations
+	Hypervolume float64   `json:"hypervolume"` // of the first front
+	HVStdErr    float64   `json:"hypervolume_se,omitempty"`
+	Best        []float64 `json:"best"` // per objective, over the population
+	Front0      int       `json:"front0"`
+	Failed      int       `json:"failed"` // rows with MaxErr objectives
+}
+
+// EvalsPerSecond is the generation's evaluation rate.
+func (g Generation) EvalsPerSecond() float64 {
+	if g.Seconds <= 0 {
+		return 0
+	}
+	return float64(g.Evaluations) / g.Seconds
+}
+
+// Row is an individual as checkpoints and result files store it.
+type Row struct {
+	Params     map[string]float64 `json:"params"`
+	X          []float64          `json:"x"`
+	Objectives []float64          `json:"objectives"`
+	Rank       int                `json:"emoo_rank"`
+	Dist       float64            `json:"emoo_dist"`
+	Fitness    int                `json:"emoo_fitness"`
+	Failed     bool               `json:"failed,omitempty"`
+}
+
+// Checkpoint is the state after a completed generation.
+type Checkpoint struct {
+	FormatVersion int          `json:"format_version"`
+	Variables     []string     `json:"variables"`
+	Low, High     []float64    `json:"-"`
+	Bounds        [][2]float64 `json:"bounds"`
+	Objectives    []string     `json:"objectives"`
+	N             int          `json:"population_size"`
+	C             int          `json:"capacity"`
+	Generations   int          `json:"generations"`
+	EtaC          float64      `json:"eta_c"`
+	EtaM          float64      `json:"eta_m"`
+	PM            float64      `json:"p_m"`
+	FinishGen     int          `json:"finishgen"`
+	DEtaC, DEtaM  float64      `json:"-"`
+	FixedPara     int          `json:"fixed_parameters"`
+	DropDup       bool         `json:"drop_duplicates"`
+	Seed          uint64       `json:"seed"`
+	RefPoint      []float64    `json:"reference_point"`
+	// Generation is the last completed generation; RNG is the state of
+	// the generator that the next one starts with (PCG, binary, base64).
+	Generation int          `json:"generation"`
+	RNG        string       `json:"rng_state"`
+	Population []Row        `json:"population"`
+	Log        []Generation `json:"log"`
+	Extra      any          `json:"extra,omitempty"`
+}
+
+// Options of Run.
+type Options struct {
+	// Dir receives the checkpoint and the result files.
+	Dir string
+	// Resume continues from Dir's checkpoint (it must match the config).
+	Resume bool
+	// StopAfter, if positive, stops after that generation (tests; the run
+	// can be resumed).
+	StopAfter int
+	// OnGeneration, if set, is called after every generation.
+	OnGeneration func(Generation)
+	// OnEvaluation, if set, is called after every evaluation (from the
+	// worker goroutines).
+	OnEvaluation func()
+	// Extra is stored in the checkpoint (e.g. the data set).
+	Extra any
+}
+
+type counting struct {
+	Problem
+	fn func()
+}
+
+func (c counting) Evaluate(ctx context.Context, p []float64) ([]float64, error) {
+	f, err := c.Problem.Evaluate(ctx, p)
+	if c.fn != nil {
+		c.fn()
+	}
+	return f, err
+}
+
+// Run optimises prob. It writes Dir/checkpoint.json after every
+// generation and population.json, front.json, best.json and log.tsv at
+// the end (and at every checkpoint), each atomically. A cancelled ctx
+// stops after the last complete generation.
+func Run(ctx context.Context, prob Problem, cfg Config, opt Options) ([]*Individual, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	if opt.OnEvaluation != nil {
+		prob = counting{prob, opt.OnEvaluation}
+	}
+	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("fit: %w", err)
+	}
+	var pop []*Individual
+	var log []Generation
+	start := 1
+	if opt.Resume {
+		cp, err := ReadCheckpoint(filepath.Join(opt.Dir, CheckpointName))
+		if err != nil {
+			return nil, err
+		}
+		if err := cp.matches(&cfg); err != nil {
+			return nil, err
+		}
+		pop, log, start = cp.individuals(), cp.Log, cp.Generation+1
+		cfg.RefPoint = cp.RefPoint
+		if start >= cfg.Generations {
+			return pop, writeResults(opt.Dir, &cfg, pop)
+		}
+	} else {
+		r := rng(cfg.Seed, 0)
+		pop = cfg.initial(r)
+		t0 := time.Now()
+		n, err := cfg.evaluate(ctx, prob, pop)
+		if err != nil {
+			return nil, err
+		}
+		pop = assignFitness(pop)
+		if cfg.RefPoint == nil {
+			cfg.RefPoint = refPoint(pop)
+		}
+		g := cfg.summary(0, pop, n, time.Since(t0))
+		log = append(log, g)
+		if err := checkpoint(opt, &cfg, 0, pop, log); err != nil {
+			return nil, err
+		}
+		if opt.OnGeneration != nil {
+			opt.OnGeneration(g)
+		}
+	}
+	etaC, etaM := cfg.EtaC, cfg.EtaM
+	for gen := start; gen < cfg.Generations; gen++ {
+		if opt.StopAfter > 0 && gen > opt.StopAfter {
+			break
+		}
+		if cfg.FinishGen > 0 && gen > cfg.FinishGen {
+			etaC += cfg.DEtaC
+			etaM += cfg.DEtaM
+		}
+		r := rng(cfg.Seed, gen)
+		pool := selection(pop, r)
+		children := cfg.crossover(pool, r, etaC)
+		cfg.mutation(children, r, etaM)
+		// Emoo: the mating pool (with its duplicates) replaces the
+		// parents; NSGA-II: the parents themselves compete with the
+		// children.
+		union := append(pool, children...)
+		if cfg.Variation == NSGA2 {
+			union = append(append([]*Individual(nil), pop...), children...)
+		}
+		t0 := time.Now()
+		n, err := cfg.evaluate(ctx, prob, union)
+		if err != nil {
+			return pop, err
+		}
+		// The pool holds pointers to parents that may appear twice; copy
+		// so that ranking and truncation treat rows independently.
+		for i, ind := range union {
+			cp := *ind
+			union[i] = &cp
+		}
+		if cfg.DropDuplicates {
+			union = dropDuplicates(union)
+		}
+		union = assignFitness(union)
+		pop = union[:min(cfg.N, len(union))]
+		g := cfg.summary(gen, pop, n, time.Since(t0))
+		log = append(log, g)
+		if err := checkpoint(opt, &cfg, gen, pop, log); err != nil {
+			return pop, err
+		}
+		if opt.OnGeneration != nil {
+			opt.OnGeneration(g)
+		}
+	}
+	return pop, writeResults(opt.Dir, &cfg, pop)
+}
+
+func refPoint(pop []*Individual) []float64 {
+	m := len(pop[0].F)
+	ref := make([]float64, m)
+	for k := 0; k < m; k++ {
+		hi := 0.0
+		for _, ind := range pop {
+			if ind.F[k] < MaxErr {
+				hi = math.Max(hi, ind.F[k])
+			}
+		}
+		if hi == 0 {
+			hi = 1
+		}
+		ref[k] = 1.1 * hi
+	}
+	return ref
+}
+
+func (c *Config) summary(gen int, pop []*Individual, evals int, d time.Duration) Generation {
+	g := Generation{Gen: gen, Evaluations: evals, Seconds: d.Seconds()}
+	m := len(c.Objectives)
+	g.Best = make([]float64, m)
+	for k := range g.Best {
+		g.Best[k] = math.Inf(1)
+	}
+	var front [][]float64
+	for _, ind := range pop {
+		for k, v := range ind.F {
+			g.Best[k] = math.Min(g.Best[k], v)
+		}
+		if ind.Rank == 0 {
+			front = append(front, ind.F)
+			g.Front0++
+		}
+		if ind.Failed {
+			g.Failed++
+		}
+	}
+	g.Hypervolume, g.HVStdErr = Hypervolume(front, c.RefPoint)
+	return g
+}
+
+func (c *Config) rows(pop []*Individual) []Row {
+	out := make([]Row, len(pop))
+	for i, ind := range pop {
+		p := c.params(ind.X)
+		pm := make(map[string]float64, len(p))
+		for j, v := range c.Variables {
+			pm[v.Name] = p[j]
+		}
+		out[i] = Row{Params: pm, X: ind.X, Objectives: ind.F, Rank: ind.Rank, Dist: ind.Dist, Fitness: ind.Fitness, Failed: ind.Failed}
+	}
+	return out
+}
+
+func checkpoint(opt Options, c *Config, gen int, pop []*Individual, log []Generation) error {
+	cp := Checkpoint{FormatVersion: 1, Objectives: c.Objectives, N: c.N, C: c.C, Generations: c.Generations,
+		EtaC: c.EtaC, EtaM: c.EtaM, PM: c.PM, FinishGen: c.FinishGen, FixedPara: c.FixedPara, DropDup: c.DropDuplicates,
+		Seed: c.Seed, RefPoint: c.RefPoint, Generation: gen, Population: c.rows(pop), Log: log, Extra: opt.Extra}
+	for _, v := range c.Variables {
+		cp.Variables = append(cp.Variables, v.Name)
+		cp.Bounds = append(cp.Bounds, [2]float64{v.Low, v.High})
+	}
+	state, err := rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15^uint64(gen+1)).MarshalBinary()
+	if err != nil {
+		return err
+	}
+	cp.RNG = base64.StdEncoding.EncodeToString(state)
+	if err := writeJSON(filepath.Join(opt.Dir, CheckpointName), cp); err != nil {
+		return err
+	}
+	if err := writeLog(filepath.Join(opt.Dir, LogName), c, log); err != nil {
+		return err
+	}
+	return writeResults(opt.Dir, c, pop)
+}
+
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
+}
+
+func writeLog(path string, c *Config, log []Generation) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		fmt.Fprintf(w, "generation\tevaluations\tseconds\tevals_per_s\thypervolume\tfront0\tfailed")
+		for _, o := range c.Objectives {
+			fmt.Fprintf(w, "\tbest_%s", o)
+		}
+		fmt.Fprintln(w)
+		for _, g := range log {
+			fmt.Fprintf(w, "%d\t%d\t%.3f\t%.4g\t%.10g\t%d\t%d", g.Gen, g.Evaluations, g.Seconds, g.EvalsPerSecond(), g.Hypervolume, g.Front0, g.Failed)
+			for _, b := range g.Best {
+				fmt.Fprintf(w, "\t%.10g", b)
+			}
+			fmt.Fprintln(w)
+		}
+		return nil
+	})
+}
+
+// writeResults writes population.json, front.json (rank 0) and best.json
+// (the front member with the smallest sum of objectives, ties by row).
+func writeResults(dir string, c *Config, pop []*Individual) error {
+	rows := c.rows(pop)
+	if err := writeJSON(filepath.Join(dir, PopulationName), rows); err != nil {
+		return err
+	}
+	var front []Row
+	best, bestSum := -1, math.Inf(1)
+	for i, r := range rows {
+		if r.Rank != 0 {
+			continue
+		}
+		front = append(front, r)
+		s := 0.0
+		for _, v := range r.Objectives {
+			s += v
+		}
+		if s < bestSum {
+			best, bestSum = i, s
+		}
+	}
+	if err := writeJSON(filepath.Join(dir, FrontName), front); err != nil {
+		return err
+	}
+	if best < 0 {
+		return errors.New("fit: empty first front")
+	}
+	return writeJSON(filepath.Join(dir, BestName), rows[best])
+}
+
+// ReadCheckpoint reads a checkpoint file.
+func ReadCheckpoint(path string) (*Checkpoint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	var cp Checkpoint
+	if err := json.Unmarshal(data, &cp); err != nil {
+		return nil, fmt.Errorf("resume: %s: %w", path, err)
+	}
+	return &cp, nil
+}
+
+func (cp *Checkpoint) matches(c *Config) error {
+	var names []string
+	for _, v := range c.Variables {
+		names = append(names, v.Name)
+	}
+	switch {
+	case !slices.Equal(names, cp.Variables) || !slices.Equal(c.Objectives, cp.Objectives):
+		return fmt.Errorf("resume: the checkpoint is of another problem (variables %v, objectives %v)", cp.Variables, cp.Objectives)
+	case c.N != cp.N || c.C != cp.C || c.Seed != cp.Seed || c.EtaC != cp.EtaC || c.EtaM != cp.EtaM || c.PM != cp.PM || c.FixedPara != cp.FixedPara || c.DropDuplicates != cp.DropDup:
+		return fmt.Errorf("resume: the checkpoint has other settings (population %d, capacity %d, seed %d, η_c %g, η_m %g, p_m %g)", cp.N, cp.C, cp.Seed, cp.EtaC, cp.EtaM, cp.PM)
+	}
+	for i, v := range c.Variables {
+		if cp.Bounds[i] != [2]float64{v.Low, v.High} {
+			return fmt.Errorf("resume: variable %s has bounds %v in the checkpoint", v.Name, cp.Bounds[i])
+		}
+	}
+	return nil
+}
+
+func (cp *Checkpoint) individuals() []*Individual {
+	out := make([]*Individual, len(cp.Population))
+	for i, r := range cp.Population {
+		out[i] = &Individual{X: r.X, F: r.Objectives, Rank: r.Rank, Dist: r.Dist, Fitness: r.Fitness, Failed: r.Failed}
+	}
+	return out
+}
