@@ -129,6 +129,10 @@ type Protocol struct {
 	PairingISIMs float64
 	// Site is the injection site (default "dendrite:submembrane").
 	Site string
+	// NeuroRDPulses makes Injections return NeuroRDEncoding: the
+	// authors' generated stimulus files as NeuroRD reads them (N+1
+	// pulses per train), for NeuroRD-identical input.
+	NeuroRDPulses bool
 }
 
 // events returns the (time, rate) switch list of input i.
@@ -175,6 +179,9 @@ func (p *Protocol) events(i int) ([]model.RateRow, error) {
 // Injections returns the protocol's stimuli: one injection per input
 // whose amplitude is not zero, as a <rates> table (exact pulse counts).
 func (p *Protocol) Injections() ([]model.Injection, error) {
+	if p.NeuroRDPulses {
+		return p.NeuroRDEncoding()
+	}
 	site := p.Site
 	if site == "" {
 		site = "dendrite:submembrane"

@@ -88,6 +88,14 @@ func TestNeuroRDEncoding(t *testing.T) {
 	if st := stim(t, sys, "Ca"); st.NumPulses != 404 {
 		t.Errorf("NeuroRD reading: %d pulses, want 404", st.NumPulses)
 	}
+	p.NeuroRDPulses = true
+	m2, _, err := Apply(spine(t), p, Edits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := stim(t, compile(t, m2), "Ca"); st.NumPulses != 404 {
+		t.Errorf("NeuroRDPulses: %d pulses, want 404", st.NumPulses)
+	}
 	if _, err := (&Protocol{Gating: SimpleFlux}).NeuroRDEncoding(); err == nil {
 		t.Error("simpleflux encoded")
 	}

@@ -231,6 +231,7 @@ func runPlasticity(args []string, stdout, stderr io.Writer) int {
 	modelPath := fs.String("model", "", "a NeuroRD model file instead of the embedded spine model")
 	start := fs.String("start", "steady", "steady (from the computed resting state; stimulus at 40 s of a 500 s run) or prerun (from the initial concentrations; stimulus at 4,040 s of 5,000 s, as the NEURON runs)")
 	isi := fs.Float64("isi", 0, "pairing protocol: the ISI of the Ca influx series (ms)")
+	nrdPulses := fs.Bool("neurord-pulses", false, "encode trains as the authors' NeuroRD stimulus files, which NeuroRD reads as N+1 pulses per train (NeuroRD-identical input)")
 	jobs := fs.Int("jobs", 0, "stochastic seeds run at once (default: one per core)")
 	out := fs.StringP("output", "o", "", "directory of the stochastic runs (default: PROTOCOL-plasticity); for ode, a trajectory file to write")
 	quiet := fs.BoolP("quiet", "q", false, "print only the table")
@@ -255,6 +256,7 @@ func runPlasticity(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spinerd plasticity: --protocol: %v\n", err)
 		return exitBadInput
 	}
+	p.NeuroRDPulses = *nrdPulses
 	if p.Fluxes, err = protocol.ParseFluxes(*flux, p.Fluxes); err != nil {
 		fmt.Fprintf(stderr, "spinerd plasticity: --flux: %v\n", err)
 		return exitBadInput
