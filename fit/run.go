@@ -305,13 +305,13 @@ func writeJSON(path string, v any) error {
 
 func writeLog(path string, c *Config, log []Generation) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
-		fmt.Fprintf(w, "generation\tevaluations\tseconds\tevals_per_s\thypervolume\tfront0\tfailed")
+		fmt.Fprintf(w, "generation\tevaluations\tseconds\tevals_per_s\thypervolume\thypervolume_se\tfront0\tfailed")
 		for _, o := range c.Objectives {
 			fmt.Fprintf(w, "\tbest_%s", o)
 		}
 		fmt.Fprintln(w)
 		for _, g := range log {
-			fmt.Fprintf(w, "%d\t%d\t%.3f\t%.4g\t%.10g\t%d\t%d", g.Gen, g.Evaluations, g.Seconds, g.EvalsPerSecond(), g.Hypervolume, g.Front0, g.Failed)
+			fmt.Fprintf(w, "%d\t%d\t%.3f\t%.4g\t%.10g\t%.3g\t%d\t%d", g.Gen, g.Evaluations, g.Seconds, g.EvalsPerSecond(), g.Hypervolume, g.HVStdErr, g.Front0, g.Failed)
 			for _, b := range g.Best {
 				fmt.Fprintf(w, "\t%.10g", b)
 			}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/spinerd/spinerd/ampa"
 	"github.com/spinerd/spinerd/deterministic"
@@ -91,6 +92,11 @@ type Options struct {
 	MaxSteps int
 	// Jobs is the number of experiments run at once (default 1).
 	Jobs int
+	// Timeout, if positive, bounds each experiment's wall-clock time; an
+	// experiment that exceeds it gets the missing-result error. It makes
+	// results depend on machine load (use MaxSteps for reproducible
+	// budgets).
+	Timeout time.Duration
 	// NEURONTolerances makes the solver use the original fits' error
 	// control instead of Rtol/AtolNM: no relative tolerance, absolute
 	// tolerance 1e-6 mM scaled per species as the NEURON scripts scale it,
@@ -185,6 +191,11 @@ func (d *Data) RunExperiment(ctx context.Context, base *model.Model, s *Space, p
 	}
 	om := sys.Omega(0)
 	peak := 0.0
+	if opt.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
+		defer cancel()
+	}
 	so := opt.solver(sys)
 	so.OnStep = func(_ float64, y []float64) { peak = math.Max(peak, y[ca]) }
 	st, err := deterministic.Run(ctx, sys, so, g)

@@ -39,6 +39,7 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 	variation := fs.String("variation", "emoo", "emoo (emoo.py's crossover and survival) or nsga2 (Deb's SBX and parent survival)")
 	dedup := fs.Bool("drop-duplicates", false, "drop duplicate individuals before truncation (emoo.py keeps them)")
 	maxSteps := fs.Int("max-steps", 500_000, "solver-step budget of each simulated experiment (reproducible); an exhausted budget gives the missing-data value 1e8")
+	timeout := fs.Duration("timeout", 0, "wall-clock limit of each simulated experiment (e.g. 10m; 0: none); breaks reproducibility, prefer --max-steps")
 	out := fs.StringP("output", "o", "", "output directory (default: fit-DATASET)")
 	resume := fs.Bool("resume", false, "continue from the output directory's checkpoint")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
@@ -101,7 +102,7 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 	}
 	defer failLog.Close()
 	prob := &plasticity.Problem{Data: d, Base: base, Dataset: ds, Variant: v, Space: sp,
-		Options: plasticity.Options{Jobs: 1, MaxSteps: *maxSteps}, Log: failLog}
+		Options: plasticity.Options{Jobs: 1, MaxSteps: *maxSteps, Timeout: *timeout}, Log: failLog}
 	cfg := fit.Config{Variables: prob.Variables(), Objectives: prob.Objectives(), N: *n, C: *c, Generations: *gens,
 		EtaC: *etaC, EtaM: *etaM, PM: *pm, Variation: vt, DropDuplicates: *dedup, Seed: *seed, Jobs: *jobs}
 	capacity := *c
