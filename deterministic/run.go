@@ -103,13 +103,10 @@ func integrate(ctx context.Context, sys *model.System, opt Options, y []float64,
 		buf = model.Gather(sys, set, cur, buf)
 		return sink.Values(set, t, buf)
 	}
-	edges := sys.StimulusEdges()
-	ei := 0
+	edges := sys.NewEdges()
+	setRate := func(stim int, rate float64) { p.injRate[stim] = rate }
 	t := sys.StartMs
-	for ei < len(edges) && edges[ei].TimeMs <= t {
-		p.injRate[edges[ei].Stim] = edges[ei].RatePerMs
-		ei++
-	}
+	edges.Apply(t, setRate)
 	if err := sched.Due(t, emit); err != nil {
 		return b.stats, err
 	}
@@ -118,10 +115,7 @@ func integrate(ctx context.Context, sys *model.System, opt Options, y []float64,
 	}
 	lastProgress := 0
 	for t < sys.EndMs {
-		tb := sys.EndMs
-		if ei < len(edges) && edges[ei].TimeMs < tb {
-			tb = edges[ei].TimeMs
-		}
+		tb := math.Min(sys.EndMs, edges.Next())
 		b.restart(t, y, tb-t)
 		b.stats.Segments++
 		for b.t < tb {
@@ -153,10 +147,7 @@ func integrate(ctx context.Context, sys *model.System, opt Options, y []float64,
 		}
 		t = tb
 		copy(y, b.D[0])
-		for ei < len(edges) && edges[ei].TimeMs <= t {
-			p.injRate[edges[ei].Stim] = edges[ei].RatePerMs
-			ei++
-		}
+		edges.Apply(t, setRate)
 		cur = y
 		if err := sched.Due(t, emit); err != nil {
 			return b.stats, err

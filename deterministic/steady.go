@@ -125,12 +125,7 @@ func (p *problem) conservation(free []int) (*mat.Dense, error) {
 	}
 	sv := svd.Values(nil)
 	tol := 1e-10 * math.Max(1, sv[0])
-	rank := 0
-	for _, v := range sv {
-		if v > tol {
-			rank++
-		}
-	}
+	rank := rankAbove(sv, tol)
 	var U mat.Dense
 	svd.UTo(&U)
 	n := len(free)
@@ -538,12 +533,7 @@ func lstsq(A *mat.Dense, b, x *mat.VecDense) bool {
 		return false
 	}
 	sv := svd.Values(nil)
-	rank := 0
-	for _, v := range sv {
-		if v > 1e-13*sv[0] {
-			rank++
-		}
-	}
+	rank := rankAbove(sv, 1e-13*sv[0])
 	if rank == 0 {
 		return false
 	}
@@ -592,12 +582,7 @@ func restrictLaws(W *mat.Dense, free []int) *mat.Dense {
 		return R
 	}
 	sv := svd.Values(nil)
-	rank := 0
-	for _, v := range sv {
-		if v > 1e-10 {
-			rank++
-		}
-	}
+	rank := rankAbove(sv, 1e-10)
 	if rank == 0 {
 		return nil
 	}
@@ -610,4 +595,15 @@ func restrictLaws(W *mat.Dense, free []int) *mat.Dense {
 		}
 	}
 	return out
+}
+
+// rankAbove counts the singular values above tol.
+func rankAbove(sv []float64, tol float64) int {
+	rank := 0
+	for _, v := range sv {
+		if v > tol {
+			rank++
+		}
+	}
+	return rank
 }

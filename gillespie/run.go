@@ -69,29 +69,19 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 		buf = model.Gather(sys, set, x, buf)
 		return sink.Counts(set, t, buf)
 	}
-	edges := sys.StimulusEdges()
-	ei := 0
+	edges := sys.NewEdges()
 	t := sys.StartMs
-	for ei < len(edges) && edges[ei].TimeMs <= t {
-		eng.setRate(edges[ei].Stim, edges[ei].RatePerMs)
-		ei++
-	}
+	edges.Apply(t, eng.setRate)
 	if err := out.Due(t, emit); err != nil {
 		return eng.stats(), err
 	}
 	for t < sys.EndMs {
-		next := math.Min(sys.EndMs, out.Next())
-		if ei < len(edges) && edges[ei].TimeMs < next {
-			next = edges[ei].TimeMs
-		}
+		next := math.Min(math.Min(sys.EndMs, out.Next()), edges.Next())
 		if err := eng.advance(ctx, next); err != nil {
 			return eng.stats(), err
 		}
 		t = next
-		for ei < len(edges) && edges[ei].TimeMs <= t {
-			eng.setRate(edges[ei].Stim, edges[ei].RatePerMs)
-			ei++
-		}
+		edges.Apply(t, eng.setRate)
 		if err := out.Due(t, emit); err != nil {
 			return eng.stats(), err
 		}

@@ -34,6 +34,30 @@ func (s *System) StimulusEdges() []Edge {
 	return e
 }
 
+// Edges walks a system's stimulus edges in time order.
+type Edges struct {
+	e []Edge
+	i int
+}
+
+// NewEdges returns a cursor over StimulusEdges.
+func (s *System) NewEdges() *Edges { return &Edges{e: s.StimulusEdges()} }
+
+// Apply calls set for every edge at or before t not yet applied, in order.
+func (c *Edges) Apply(t float64, set func(stim int, ratePerMs float64)) {
+	for ; c.i < len(c.e) && c.e[c.i].TimeMs <= t; c.i++ {
+		set(c.e[c.i].Stim, c.e[c.i].RatePerMs)
+	}
+}
+
+// Next returns the time of the next edge not yet applied (+Inf if none).
+func (c *Edges) Next() float64 {
+	if c.i < len(c.e) {
+		return c.e[c.i].TimeMs
+	}
+	return math.Inf(1)
+}
+
 // Schedule walks the output times of every output set of a system: each
 // set's start time and exact multiples of its interval after it (computed
 // as start + k·interval, never accumulated), and the end of the run for

@@ -262,6 +262,12 @@ func Write(w io.Writer, format string, files []string, opt Options) error {
 		}
 		plots[i] = []*gplot.Plot{p}
 	}
+	return writeColumn(w, format, width, height, plots)
+}
+
+// writeColumn draws plots (one per row) stacked in a figure of the given
+// size and writes it to w as PNG or SVG.
+func writeColumn(w io.Writer, format string, width, height vg.Length, plots [][]*gplot.Plot) error {
 	var canvas vg.CanvasWriterTo
 	switch strings.ToLower(format) {
 	case "png":
@@ -271,13 +277,12 @@ func Write(w io.Writer, format string, files []string, opt Options) error {
 	default:
 		return fmt.Errorf("unknown figure format %q (use png or svg)", format)
 	}
-	dc := draw.New(canvas)
-	tiles := draw.Tiles{Rows: len(data), Cols: 1, PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter}
-	canvases := gplot.Align(plots, tiles, dc)
+	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter}
+	canvases := gplot.Align(plots, tiles, draw.New(canvas))
 	for i := range plots {
 		plots[i][0].Draw(canvases[i][0])
 	}
-	_, err = canvas.WriteTo(w)
+	_, err := canvas.WriteTo(w)
 	return err
 }
 
@@ -322,22 +327,5 @@ func LinesX(w io.Writer, format, xLabel string, times []float64, series [][]floa
 		p.Add(line)
 		plots[i] = []*gplot.Plot{p}
 	}
-	var canvas vg.CanvasWriterTo
-	height := ph * vg.Length(len(series))
-	switch strings.ToLower(format) {
-	case "png":
-		canvas = vgimg.PngCanvas{Canvas: vgimg.New(width, height)}
-	case "svg":
-		canvas = vgsvg.New(width, height)
-	default:
-		return fmt.Errorf("unknown figure format %q (use png or svg)", format)
-	}
-	dc := draw.New(canvas)
-	tiles := draw.Tiles{Rows: len(series), Cols: 1, PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter}
-	canvases := gplot.Align(plots, tiles, dc)
-	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
-	}
-	_, err := canvas.WriteTo(w)
-	return err
+	return writeColumn(w, format, width, ph*vg.Length(len(series)), plots)
 }
