@@ -59,18 +59,27 @@ func KSIndex(k int) (reaction int, reverse bool, err error) {
 func ParseBlock(s string) ([]Scale, error) {
 	var out []Scale
 	for _, kv := range strings.Split(s, ",") {
-		kv = strings.TrimSpace(kv)
-		if kv == "" {
+		if kv = strings.TrimSpace(kv); kv == "" {
 			continue
 		}
-		k, v, ok := strings.Cut(kv, "=")
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if !ok || err != nil || f < 0 || math.IsInf(f, 0) || strings.TrimSpace(k) == "" {
+		k, f, ok := factorItem(kv)
+		if !ok || k == "" {
 			return nil, fmt.Errorf("bad --block %q (want SPECIES=FACTOR, factor ≥ 0)", kv)
 		}
-		out = append(out, Scale{strings.TrimSpace(k), f})
+		out = append(out, Scale{k, f})
 	}
 	return out, nil
+}
+
+// factorItem reads one "KEY=FACTOR" item of a comma-separated list: the
+// trimmed key and a finite factor ≥ 0.
+func factorItem(kv string) (key string, factor float64, ok bool) {
+	k, v, found := strings.Cut(kv, "=")
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if !found || err != nil || !(f >= 0) || math.IsInf(f, 0) {
+		return "", 0, false
+	}
+	return strings.TrimSpace(k), f, true
 }
 
 // ParseAlter reads "REACTION=FACTOR" items, comma-separated, where
@@ -81,16 +90,13 @@ func ParseBlock(s string) ([]Scale, error) {
 func ParseAlter(s string, m *model.Model) ([]RateScale, error) {
 	var out []RateScale
 	for _, kv := range strings.Split(s, ",") {
-		kv = strings.TrimSpace(kv)
-		if kv == "" {
+		if kv = strings.TrimSpace(kv); kv == "" {
 			continue
 		}
-		k, v, ok := strings.Cut(kv, "=")
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if !ok || err != nil || f < 0 || math.IsInf(f, 0) {
+		k, f, ok := factorItem(kv)
+		if !ok {
 			return nil, fmt.Errorf("bad --alter %q (want REACTION=FACTOR, factor ≥ 0)", kv)
 		}
-		k = strings.TrimSpace(k)
 		rs := RateScale{Factor: f}
 		switch {
 		case strings.HasPrefix(k, "ks"):

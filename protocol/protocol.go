@@ -42,12 +42,11 @@ func ParseFluxes(s string, def Fluxes) (Fluxes, error) {
 		if kv == "" {
 			continue
 		}
-		k, v, ok := strings.Cut(kv, "=")
-		var x float64
-		if _, err := fmt.Sscan(strings.TrimSpace(v), &x); !ok || err != nil || x < 0 || math.IsInf(x, 0) {
+		k, x, ok := factorItem(kv)
+		if !ok {
 			return f, fmt.Errorf("bad flux %q (want NAME=particles/ms ≥ 0, e.g. Ca=1900)", kv)
 		}
-		switch strings.TrimSpace(k) {
+		switch k {
 		case "Ca":
 			f.Ca = x
 		case "L":

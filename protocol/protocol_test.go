@@ -159,18 +159,23 @@ func TestEdits(t *testing.T) {
 	if e.Reactions[0].ReverseRate != 3*m.Reactions[0].ReverseRate || e.Reactions[0].ForwardRate != m.Reactions[0].ForwardRate {
 		t.Error("Ca_pump1a:reverse not applied")
 	}
-	for _, bad := range []string{"DAGKdag1=0", "nope=1", "#999=1", "ks9999=1", "ks1=-1", "#1:sideways=1"} {
+	for _, bad := range []string{"DAGKdag1=0", "nope=1", "#999=1", "ks9999=1", "ks1=-1", "ks1=NaN", "#1:sideways=1"} {
 		if _, err := ParseAlter(bad, m); err == nil {
 			t.Errorf("ParseAlter(%q) accepted", bad)
 		}
 	}
-	for _, bad := range []string{"CK", "CK=-1", "=2"} {
+	for _, bad := range []string{"CK", "CK=-1", "=2", "CK=NaN"} {
 		if _, err := ParseBlock(bad); err == nil {
 			t.Errorf("ParseBlock(%q) accepted", bad)
 		}
 	}
 	if _, err := ParseFluxes("Ca=1,Na=2", Fluxes{}); err == nil {
 		t.Error("unknown input accepted")
+	}
+	for _, bad := range []string{"Ca=NaN", "Ca=19x", "Ca=-1", "Ca"} {
+		if _, err := ParseFluxes(bad, Fluxes{}); err == nil {
+			t.Errorf("ParseFluxes(%q) accepted", bad)
+		}
 	}
 	if f, err := ParseFluxes("Ca=5, ACh=0", DefaultFluxes()); err != nil || f != (Fluxes{5, 10, 20, 0}) {
 		t.Errorf("ParseFluxes: %+v %v", f, err)

@@ -111,7 +111,7 @@ func parseFloats(s string) ([]float64, error) {
 	var out []float64
 	for _, f := range splitList(s) {
 		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || v < 0 || v > 1 {
+		if err != nil || !(v >= 0 && v <= 1) {
 			return nil, fmt.Errorf("bad quantile %q (use numbers in [0, 1])", f)
 		}
 		out = append(out, v)
