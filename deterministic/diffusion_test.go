@@ -3,27 +3,18 @@ package deterministic
 import (
 	"fmt"
 	"math"
-	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/spinerd/spinerd/internal/testmodel"
 )
 
 // chain is a chain of 10 one-box voxels of volumes 0.5 … 0.95 µm³ with a
 // diffusing species A (2 µm²/ms) that starts in voxel 0, and a species B
 // made from A by a first-order reaction, so the system is linear.
 func chain(runtime, interval float64) string {
-	var segs strings.Builder
-	x := 0.0
-	for i := 0; i < 10; i++ {
-		l := 1 + 0.1*float64(i)
-		if i == 0 {
-			fmt.Fprintf(&segs, `<Segment id="s0" region="r0"><start x="0" y="0" z="0" r="0.5"/><end x="%g" y="0" z="0" r="0.5"/></Segment>`, l)
-		} else {
-			fmt.Fprintf(&segs, `<Segment id="s%d" region="r%d"><start on="s%d" at="end"/><end x="%g" y="0" z="0" r="0.5"/></Segment>`, i, i, i-1, x+l)
-		}
-		x += l
-	}
+	segs := testmodel.ChainSegments()
 	return fmt.Sprintf(`<SDRun>
   <ReactionScheme><Specie name="A" kdiff="2" kdiffunit="mu2/ms"/><Specie name="B"/>
     <Reaction id="ab"><Reactant specieID="A"/><Product specieID="B"/><forwardRate>0.01</forwardRate></Reaction></ReactionScheme>
@@ -31,7 +22,7 @@ func chain(runtime, interval float64) string {
   <InitialConditions><ConcentrationSet region="r0"><NanoMolarity specieID="A" value="3000"/></ConcentrationSet></InitialConditions>
   <discretization><defaultMaxElementSide>1</defaultMaxElementSide></discretization>
   <depth2D>0.5</depth2D><runtime>%g</runtime><outputInterval>%g</outputInterval><calculation>GRID_ADAPTIVE</calculation>
-</SDRun>`, segs.String(), runtime, interval)
+</SDRun>`, segs, runtime, interval)
 }
 
 // TestDiffusionReactionChain: on a linear reaction–diffusion system the

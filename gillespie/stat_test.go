@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -302,25 +301,11 @@ func TestThirdOrder(t *testing.T) {
 	}, a0/3, 40, 600)
 }
 
-// TestDiffusionChain: molecules diffusing on a chain of 10 voxels of
-// different volumes end up multinomially distributed with probabilities
-// proportional to the volumes. Each run starts with all molecules in
-// voxel 0 and is sampled once after many mixing times.
 // chainText is a chain of 10 one-box voxels of volumes 0.5 … 0.95 µm³
 // (slices of 1.0 … 1.9 µm) with a diffusing species A: total molecules
 // of A start in voxel 0 (allIn0) or spread in proportion to volume.
 func chainText(total int, allIn0 bool, runtime float64) string {
-	var segs strings.Builder
-	x := 0.0
-	for i := 0; i < 10; i++ {
-		l := 1 + 0.1*float64(i)
-		if i == 0 {
-			fmt.Fprintf(&segs, `<Segment id="s0" region="r0"><start x="0" y="0" z="0" r="0.5"/><end x="%g" y="0" z="0" r="0.5"/></Segment>`, l)
-		} else {
-			fmt.Fprintf(&segs, `<Segment id="s%d" region="r%d"><start on="s%d" at="end"/><end x="%g" y="0" z="0" r="0.5"/></Segment>`, i, i, i-1, x+l)
-		}
-		x += l
-	}
+	segs := testmodel.ChainSegments()
 	ic := fmt.Sprintf(`<ConcentrationSet><NanoMolarity specieID="A" value="%g"/></ConcentrationSet>`, float64(total)/(7.25*model.PUVC))
 	if allIn0 {
 		ic = fmt.Sprintf(`<ConcentrationSet region="r0"><NanoMolarity specieID="A" value="%g"/></ConcentrationSet>`, float64(total)/(0.5*model.PUVC))
@@ -331,7 +316,7 @@ func chainText(total int, allIn0 bool, runtime float64) string {
   <InitialConditions>%s</InitialConditions>
   <discretization><defaultMaxElementSide>1</defaultMaxElementSide></discretization>
   <depth2D>0.5</depth2D><runtime>%g</runtime><outputInterval>%g</outputInterval>
-</SDRun>`, segs.String(), ic, runtime, runtime)
+</SDRun>`, segs, ic, runtime, runtime)
 }
 
 // TestDiffusionChain: molecules diffusing on a chain of 10 voxels of

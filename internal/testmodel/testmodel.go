@@ -1,10 +1,12 @@
 // Package testmodel builds small NeuroRD models from text for the engines'
-// tests: a single 0.5 µm³ voxel, and compilation of model text.
+// tests: a single 0.5 µm³ voxel, a chain of ten voxels of different
+// volumes, and compilation of model text.
 package testmodel
 
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spinerd/spinerd/model"
@@ -26,6 +28,24 @@ func OneVoxel(scheme, ic, extra string) string {
   <depth2D>0.5</depth2D>
   %s
 </SDRun>`, scheme, ic, extra)
+}
+
+// ChainSegments returns the <Segment> elements of a chain of 10 one-box
+// voxels (radius 0.5 µm, slices of 1.0, 1.1, … 1.9 µm, so volumes 0.5 …
+// 0.95 µm³ in 2D with depth2D 0.5), voxel i in region "ri".
+func ChainSegments() string {
+	var segs strings.Builder
+	x := 0.0
+	for i := 0; i < 10; i++ {
+		l := 1 + 0.1*float64(i)
+		if i == 0 {
+			fmt.Fprintf(&segs, `<Segment id="s0" region="r0"><start x="0" y="0" z="0" r="0.5"/><end x="%g" y="0" z="0" r="0.5"/></Segment>`, l)
+		} else {
+			fmt.Fprintf(&segs, `<Segment id="s%d" region="r%d"><start on="s%d" at="end"/><end x="%g" y="0" z="0" r="0.5"/></Segment>`, i, i, i-1, x+l)
+		}
+		x += l
+	}
+	return segs.String()
 }
 
 // Compile loads and compiles a model given as text, failing the test on
