@@ -317,7 +317,14 @@ func (d *adaptive) tryLeap(u int32) bool {
 	if sum*tmax < d.jump {
 		return false
 	}
-	tau, ok := d.tauBound(u, af, ar, tmax)
+	// A pair's per-molecule rates and allowed firings (both directions).
+	var rf, rr float64
+	var nf, nr int64
+	if d.uKind[u] == unitPair {
+		rf, nf = d.perMolecule(A, af)
+		rr, nr = d.perMolecule(B, ar)
+	}
+	tau, ok := d.tauBound(u, af, ar, rf+rr, tmax)
 	if !ok || sum*tau < d.jump {
 		return false
 	}
@@ -339,7 +346,6 @@ func (d *adaptive) tryLeap(u int32) bool {
 		}
 		fired = k
 	default:
-		rf, rr := d.perMolecule(A, af), d.perMolecule(B, ar)
 		afm, arm := af, ar
 		m := relax(rf+rr, tau)
 		if h := 0.5 * (af - ar) * m; math.Abs(h) >= 0.5 {
@@ -355,8 +361,8 @@ func (d *adaptive) tryLeap(u int32) bool {
 			}
 			m = relax(rf+rr, tau)
 		}
-		f := d.extent(rng, A, afm, rf, m)
-		r := d.extent(rng, B, arm, rr, m)
+		f := extent(rng, nf, afm, rf, m)
+		r := extent(rng, nr, arm, rr, m)
 		k = f - r
 		fired = f + r
 	}
@@ -401,14 +407,15 @@ func (d *adaptive) tryLeap(u int32) bool {
 // limiting reactant allows (its propensity over the firings allowed, or,
 // when none is allowed now, the propensity it would have with one): the
 // per-molecule rate of a first-order exchange, which does not vanish when
-// the exchanging species is momentarily absent.
-func (d *adaptive) perMolecule(i int32, a float64) float64 {
+// the exchanging species is momentarily absent. It also returns the
+// firings allowed (math.MaxInt64 for none of its reactants limiting).
+func (d *adaptive) perMolecule(i int32, a float64) (float64, int64) {
 	nmax, lim := d.limiting(i)
 	if nmax == math.MaxInt64 {
-		return 0 // zero order: no per-molecule rate
+		return 0, nmax // zero order: no per-molecule rate
 	}
 	if nmax > 0 {
-		return a / float64(nmax)
+		return a / float64(nmax), nmax
 	}
 	n := d.n
 	r := n.c[i]
@@ -417,11 +424,11 @@ func (d *adaptive) perMolecule(i int32, a float64) float64 {
 		if k == lim {
 			X = int64(n.rN[k])
 		} else if X < int64(n.rN[k]) {
-			return 0
+			return 0, 0
 		}
 		r *= falling(X, n.rP[k])
 	}
-	return r
+	return r, 0
 }
 
 // relax returns the effective time m = (1 − e^{−λτ})/λ of a pair's leap,
@@ -468,13 +475,13 @@ func (d *adaptive) shifted(i, A int32, h float64) (a, perFiring float64) {
 	return a, -1
 }
 
-// extent samples the firings of direction i (propensity a, rate r per
-// firing its reactants allow) over effective time m.
-func (d *adaptive) extent(rng *Stream, i int32, a, r, m float64) int64 {
+// extent samples the firings of a direction that its reactants allow
+// nmax times (propensity a, rate r per firing allowed) over effective
+// time m.
+func extent(rng *Stream, nmax int64, a, r, m float64) int64 {
 	if !(a > 0) && !(r > 0) {
 		return 0
 	}
-	nmax, _ := d.limiting(i)
 	if nmax == math.MaxInt64 {
 		return rng.Poisson(a * m)
 	}
@@ -483,8 +490,8 @@ func (d *adaptive) extent(rng *Stream, i int32, a, r, m float64) int64 {
 
 // tauBound returns the longest leap of unit u that keeps the accuracy
 // bounds of the package documentation, capped at tmax; ok is false when
-// the unit must not leap at all.
-func (d *adaptive) tauBound(u int32, af, ar, tmax float64) (float64, bool) {
+// the unit must not leap at all. lam is a pair's summed per-molecule rate.
+func (d *adaptive) tauBound(u int32, af, ar, lam, tmax float64) (float64, bool) {
 	n := d.n
 	A, B := d.uA[u], d.uB[u]
 	eps := d.eps
@@ -545,7 +552,6 @@ func (d *adaptive) tauBound(u int32, af, ar, tmax float64) (float64, bool) {
 	// and others read stays within max(ε of the count, one molecule): a
 	// pair far from its equilibrium must not move many molecules at once.
 	sum, da := af+ar, math.Abs(af-ar)
-	lam := d.perMolecule(A, af) + d.perMolecule(B, ar)
 	mMax := math.Inf(1)
 	if da > 0 {
 		for k := d.readStart[u]; k < d.readStart[u+1]; k++ {
