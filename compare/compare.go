@@ -1,5 +1,5 @@
-// Package compare compares two ensembles of runs — spinerd trajectories or
-// NeuroRD text outputs, one file per seed — species by species at chosen
+// Package compare compares two ensembles of runs — any run files package
+// runfile reads, one file per seed — species by species at chosen
 // times: the means and standard deviations of the voxel-summed molecule
 // counts, a z score for the difference of means, the ratio of standard
 // deviations and a two-sample Kolmogorov–Smirnov statistic.
@@ -10,16 +10,14 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/spinerd/spinerd/neurord"
-	"github.com/spinerd/spinerd/traj"
+	"github.com/spinerd/spinerd/runfile"
 )
 
 // Ensemble holds voxel-summed counts: Samples[t][s] lists one value per
@@ -60,66 +58,6 @@ func TimeIndex(times []float64, t float64) int {
 	return -1
 }
 
-// ReadNeuroRD reads the main outputs (O.out or O.out.zst) of NeuroRD runs
-// and keeps the voxel-summed counts at the given times.
-func ReadNeuroRD(paths []string, times []float64) (*Ensemble, error) {
-	var e *Ensemble
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		var r io.Reader = f
-		var zr *zstd.Decoder
-		if strings.HasSuffix(p, ".zst") {
-			zr, err = zstd.NewReader(f)
-			if err != nil {
-				f.Close()
-				return nil, err
-			}
-			r = zr
-		}
-		or, err := neurord.NewOutReader(r)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		found := 0
-		for found < len(times) {
-			fr, err := or.Next()
-			if err != nil {
-				break
-			}
-			ti := TimeIndex(times, fr.TimeMs)
-			if ti < 0 {
-				continue
-			}
-			if e == nil {
-				e = NewEnsemble(fr.Species, times)
-			}
-			for s := range fr.Species {
-				sum := 0.0
-				for v := range fr.Counts {
-					sum += float64(fr.Counts[v][s])
-				}
-				e.Samples[ti][s] = append(e.Samples[ti][s], sum)
-			}
-			found++
-		}
-		if zr != nil {
-			zr.Close()
-		}
-		f.Close()
-		if found != len(times) {
-			return nil, fmt.Errorf("%s: found %d of the %d requested times", p, found, len(times))
-		}
-	}
-	if e == nil {
-		return nil, fmt.Errorf("no NeuroRD outputs")
-	}
-	return e, nil
-}
-
 // NeuroRDOutputs lists the main outputs of a reference set folder.
 func NeuroRDOutputs(dir string) []string {
 	var out []string
@@ -143,124 +81,70 @@ func meanSD(x []float64) (float64, float64) {
 	return stat.MeanStdDev(x, nil)
 }
 
-// ReadTrajectories reads the main output (set 0) of spinerd trajectories
-// and keeps the voxel-summed values at the given times. Files that were
-// cut are read as far as they go; a requested time beyond the end is an
-// error naming the file.
-func ReadTrajectories(paths []string, times []float64) (*Ensemble, error) {
-	var e *Ensemble
-	for _, p := range paths {
-		r, err := traj.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		h := r.Header()
-		set := &h.Sets[0]
-		if e == nil {
-			var species []string
-			for _, s := range set.Species {
-				species = append(species, h.Species[s].ID)
-			}
-			e = NewEnsemble(species, times)
-		} else if len(set.Species) != len(e.Species) {
-			r.Close()
-			return nil, fmt.Errorf("%s: %d species, the first file has %d", p, len(set.Species), len(e.Species))
-		}
-		ns := len(set.Species)
-		found := make([]bool, len(times))
-		err = r.Frames(0, times[0]-1, times[len(times)-1]+1, func(t float64, c []int64, f []float64) error {
-			ti := TimeIndex(times, t)
-			if ti < 0 || found[ti] {
-				return nil
-			}
-			found[ti] = true
-			for j := 0; j < ns; j++ {
-				sum := 0.0
-				for k := range set.Voxels {
-					if c != nil {
-						sum += float64(c[k*ns+j])
-					} else {
-						sum += f[k*ns+j]
-					}
-				}
-				e.Samples[ti][j] = append(e.Samples[ti][j], sum)
-			}
-			return nil
-		})
-		r.Close()
-		if err != nil {
-			return nil, err
-		}
-		for ti, ok := range found {
-			if !ok {
-				return nil, fmt.Errorf("%s: no output at %g ms", p, times[ti])
-			}
-		}
-	}
-	if e == nil {
-		return nil, fmt.Errorf("no trajectories")
-	}
-	return e, nil
-}
-
-// Read reads the files of one ensemble, trajectories or NeuroRD main
-// outputs (.out, .out.zst), keeping the voxel-summed values at times.
+// Read reads the runs of one ensemble — any run files runfile.Open reads
+// (trajectories, NeuroRD main outputs, CSV exports), one per seed — and
+// keeps the voxel-summed values of the main output at the given times.
+// Files cut short are read as far as they go; a requested time beyond
+// the end is an error naming the file.
 func Read(paths []string, times []float64) (*Ensemble, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no files")
 	}
-	kind := traj.IsTrajectory(paths[0])
-	for _, p := range paths[1:] {
-		if traj.IsTrajectory(p) != kind {
-			return nil, fmt.Errorf("%s and %s are not the same kind of file", paths[0], p)
-		}
-	}
-	if kind {
-		return ReadTrajectories(paths, times)
-	}
-	return ReadNeuroRD(paths, times)
-}
-
-// OutputTimes returns the main-output times of a trajectory or NeuroRD
-// main output.
-func OutputTimes(path string) ([]float64, error) {
-	if traj.IsTrajectory(path) {
-		r, err := traj.Open(path)
-		if err != nil {
+	var e *Ensemble
+	for _, p := range paths {
+		var err error
+		if e, err = readRun(p, times, e); err != nil {
 			return nil, err
 		}
-		defer r.Close()
-		return r.Times(0)
 	}
-	f, err := os.Open(path)
+	return e, nil
+}
+
+// readRun adds one run to e (nil: a new ensemble of the run's species).
+func readRun(path string, times []float64, e *Ensemble) (*Ensemble, error) {
+	r, err := runfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var rd io.Reader = bufio.NewReader(f)
-	if strings.HasSuffix(path, ".zst") {
-		zr, err := zstd.NewReader(f)
-		if err != nil {
-			return nil, err
-		}
-		defer zr.Close()
-		rd = zr
+	defer r.Close()
+	ids := runfile.SetSpecies(r.Header(), 0)
+	if e == nil {
+		e = NewEnsemble(ids, times)
+	} else if !slices.Equal(ids, e.Species) {
+		return nil, fmt.Errorf("%s: its species differ from the first file's (%d vs %d species)", path, len(ids), len(e.Species))
 	}
-	or, err := neurord.NewOutReader(rd)
+	found := make([]bool, len(times))
+	lo, hi := slices.Min(times), slices.Max(times)
+	err = runfile.Sums(r, 0, lo-1, hi+1, func(t float64, sums []float64) error {
+		ti := TimeIndex(times, t)
+		if ti < 0 || found[ti] {
+			return nil
+		}
+		found[ti] = true
+		for j, v := range sums {
+			e.Samples[ti][j] = append(e.Samples[ti][j], v)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var ts []float64
-	for {
-		fr, err := or.Next()
-		if err == io.EOF {
-			return ts, nil
+	for ti, ok := range found {
+		if !ok {
+			return nil, fmt.Errorf("%s: no output at %g ms", path, times[ti])
 		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		ts = append(ts, fr.TimeMs)
 	}
+	return e, nil
+}
+
+// OutputTimes returns the main-output times of a run file.
+func OutputTimes(path string) ([]float64, error) {
+	r, err := runfile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return runfile.Times(r, 0)
 }
 
 // SpreadTimes picks n times evenly spread over the output times after the

@@ -36,6 +36,11 @@ type Diagnostic struct {
 	Element string
 	// Value is the offending value as written, if any.
 	Value string
+	// Option names the run option the diagnostic is about (a field of
+	// the caller's options, e.g. "Method"), when the problem is not in a
+	// file. Front ends rename it (a command line shows its flag); Element
+	// then holds the same name.
+	Option string
 	// Msg says what is wrong; it quotes Value where that helps.
 	Msg string
 	// Warning is true for problems that do not stop the run.
@@ -66,6 +71,24 @@ type List []Diagnostic
 // Errorf records an error.
 func (l *List) Errorf(pos Pos, element, value, format string, args ...any) {
 	*l = append(*l, Diagnostic{Pos: pos, Element: element, Value: value, Msg: fmt.Sprintf(format, args...)})
+}
+
+// OptionErrorf records an error about a run option (not a file).
+func (l *List) OptionErrorf(option, value, format string, args ...any) {
+	*l = append(*l, Diagnostic{Element: option, Option: option, Value: value, Msg: fmt.Sprintf(format, args...)})
+}
+
+// RenameOptions returns a copy of l whose option diagnostics name their
+// option as name(option) says (e.g. a command-line flag).
+func (l List) RenameOptions(name func(option string) string) List {
+	out := make(List, len(l))
+	for i, d := range l {
+		if d.Option != "" {
+			d.Element = name(d.Option)
+		}
+		out[i] = d
+	}
+	return out
 }
 
 // Warnf records a warning.

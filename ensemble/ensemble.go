@@ -110,16 +110,11 @@ func modelHash(sys *model.System) string {
 }
 
 func newManifest(sys *model.System, opt Options, shardSeeds []uint64) *Manifest {
+	pv := sys.Provenance()
 	m := &Manifest{
 		SpinerdVersion: version.String(), ModelSource: sys.Model.Source, ModelSHA256: modelHash(sys),
-		Method: sys.Method.String(), StartMs: sys.StartMs, EndMs: sys.EndMs,
+		Method: pv.Method, Tolerance: pv.Tolerance, FixedStepMs: pv.FixedStepMs, StartMs: sys.StartMs, EndMs: sys.EndMs,
 		Seeds: FormatSeeds(opt.Seeds), ShardSeeds: FormatSeeds(shardSeeds), Quantiles: opt.Quantiles,
-	}
-	if sys.Method == model.MethodAdaptive {
-		m.Tolerance = sys.Tolerance
-	}
-	if sys.Method == model.MethodFixed {
-		m.FixedStepMs = sys.FixedStepMs
 	}
 	if !opt.Shard.All() {
 		m.Shard = opt.Shard.String()
@@ -192,8 +187,8 @@ func complete(path string, sys *model.System, seed uint64) bool {
 // writes the summary of the shard's seeds. A cancelled ctx stops the run:
 // seeds in flight leave only .part files, which a rerun replaces.
 func Run(ctx context.Context, sys *model.System, opt Options) (*Result, error) {
-	if sys.Method == model.MethodODE {
-		return nil, errors.New("an ensemble needs a stochastic method (exact, adaptive or fixed): a deterministic run does not depend on the seed")
+	if !sys.Method.Info().Stochastic {
+		return nil, fmt.Errorf("an ensemble needs a stochastic method (%s): a deterministic run does not depend on the seed", model.MethodNames(model.Stochastic))
 	}
 	if len(opt.Seeds) == 0 {
 		return nil, errors.New("no seeds")
@@ -318,7 +313,7 @@ func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, pr
 	path := filepath.Join(dir, SeedFile(seed))
 	h := output.Header(sys, seed, traj.Counts)
 	h.Created = ""
-	w, err := traj.CreateWith(path, h, traj.Options{Reproducible: true})
+	w, err := output.Create("traj", path, h, output.CreateOptions{Reproducible: true})
 	if err != nil {
 		return err
 	}

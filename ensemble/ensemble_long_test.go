@@ -10,6 +10,7 @@ import (
 	"github.com/spinerd/spinerd/compare"
 	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/model"
+	"github.com/spinerd/spinerd/runfile"
 )
 
 // TestSummaryStatisticsHFS: the summary check over the whole 12 s HFS
@@ -42,7 +43,7 @@ func TestODEMatchesAdaptiveMean(t *testing.T) {
 	sys := spine(t, 0)
 	seeds, _ := ParseSeeds("1-32")
 	_, sum := runSummary(t, sys, seeds)
-	times, _ := sum.Times(0)
+	times, _ := runfile.Times(sum, 0)
 	check := compare.SpreadTimes(times, 6)
 	odeSys := spine(t, 0)
 	odeSys.Method = model.MethodODE
@@ -52,7 +53,7 @@ func TestODEMatchesAdaptiveMean(t *testing.T) {
 	}
 	n := 0
 	for s, sp := range sys.Species {
-		_, mean, _ := sum.Series(0, s, 0)
+		_, mean, _ := runfile.Series(sum, 0, s, 0)
 		for _, tc := range check {
 			i := compare.TimeIndex(times, tc)
 			j := compare.TimeIndex(f.times, tc)

@@ -16,6 +16,7 @@ import (
 	"github.com/spinerd/spinerd/internal/testenv"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/runfile"
 	"github.com/spinerd/spinerd/traj"
 )
 
@@ -282,16 +283,16 @@ func checkSummary(t *testing.T, sys *model.System, varying, others []string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ts, v, err := r.Series(0, s, 0)
+			ts, v, err := runfile.Series(r, 0, s, 0)
 			r.Close()
 			if err != nil {
 				t.Fatal(err)
 			}
 			per, times = append(per, v), ts
 		}
-		_, mean, _ := sum.Series(0, s, 0)
-		_, sd, _ := sum.Series(1, s, 0)
-		_, med, _ := sum.Series(4, s, 0)
+		_, mean, _ := runfile.Series(sum, 0, s, 0)
+		_, sd, _ := runfile.Series(sum, 1, s, 0)
+		_, med, _ := runfile.Series(sum, 4, s, 0)
 		varied := false
 		for f := range times {
 			x := make([]float64, len(seeds))

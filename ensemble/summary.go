@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spinerd/spinerd/runfile"
 	"github.com/spinerd/spinerd/traj"
 )
 
@@ -66,7 +67,7 @@ func Summarize(files []string, out string, quantiles []float64) error {
 		readers[i] = r
 	}
 	h0 := readers[0].Header()
-	times, err := readers[0].Times(0)
+	times, err := runfile.Times(readers[0], 0)
 	if err != nil {
 		return err
 	}

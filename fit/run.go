@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spinerd/spinerd/internal/atomicfile"
@@ -94,26 +96,42 @@ type Options struct {
 	// StopAfter, if positive, stops after that generation (tests; the run
 	// can be resumed).
 	StopAfter int
-	// OnGeneration, if set, is called after every generation.
-	OnGeneration func(Generation)
-	// OnEvaluation, if set, is called after every evaluation (from the
-	// worker goroutines).
-	OnEvaluation func()
+	// Recorder, if set, follows the run's progress.
+	Recorder Recorder
 	// Extra is stored in the checkpoint (e.g. the data set).
 	Extra any
 }
 
+// Recorder follows a fit's progress, in the manner of gonum's
+// optimize.Recorder: Init once before the first evaluation, Evaluated
+// after every evaluation (from the worker goroutines, concurrently),
+// Generation after every completed generation (from Run's goroutine).
+type Recorder interface {
+	// Init gives the number of evaluations of the whole run and how many
+	// of them a resumed run has already done.
+	Init(total, done int)
+	Evaluated()
+	Generation(Generation)
+}
+
 type counting struct {
 	Problem
-	fn func()
+	rec Recorder
 }
 
 func (c counting) Evaluate(ctx context.Context, p []float64) ([]float64, error) {
 	f, err := c.Problem.Evaluate(ctx, p)
-	if c.fn != nil {
-		c.fn()
-	}
+	c.rec.Evaluated()
 	return f, err
+}
+
+// Evaluations returns the number of evaluations of a whole run of cfg:
+// the initial population, then C − N children per generation.
+func (c Config) Evaluations() int {
+	if c.C == 0 {
+		c.C = 2 * c.N
+	}
+	return c.N + (c.Generations-1)*(c.C-c.N)
 }
 
 // Run optimises prob. It writes Dir/checkpoint.json after every
@@ -124,9 +142,11 @@ func Run(ctx context.Context, prob Problem, cfg Config, opt Options) ([]*Individ
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	if opt.OnEvaluation != nil {
-		prob = counting{prob, opt.OnEvaluation}
+	rec := opt.Recorder
+	if rec == nil {
+		rec = nopRecorder{}
 	}
+	prob = counting{prob, rec}
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
@@ -143,10 +163,16 @@ func Run(ctx context.Context, prob Problem, cfg Config, opt Options) ([]*Individ
 		}
 		pop, log, start = cp.individuals(), cp.Log, cp.Generation+1
 		cfg.RefPoint = cp.RefPoint
+		done := 0
+		for _, g := range log {
+			done += g.Evaluations
+		}
+		rec.Init(cfg.Evaluations(), done)
 		if start >= cfg.Generations {
 			return pop, writeResults(opt.Dir, &cfg, pop)
 		}
 	} else {
+		rec.Init(cfg.Evaluations(), 0)
 		r := rng(cfg.Seed, 0)
 		pop = cfg.initial(r)
 		t0 := time.Now()
@@ -163,9 +189,7 @@ func Run(ctx context.Context, prob Problem, cfg Config, opt Options) ([]*Individ
 		if err := checkpoint(opt, &cfg, 0, pop, log); err != nil {
 			return nil, err
 		}
-		if opt.OnGeneration != nil {
-			opt.OnGeneration(g)
-		}
+		rec.Generation(g)
 	}
 	etaC, etaM := cfg.EtaC, cfg.EtaM
 	for gen := start; gen < cfg.Generations; gen++ {
@@ -208,9 +232,7 @@ func Run(ctx context.Context, prob Problem, cfg Config, opt Options) ([]*Individ
 		if err := checkpoint(opt, &cfg, gen, pop, log); err != nil {
 			return pop, err
 		}
-		if opt.OnGeneration != nil {
-			opt.OnGeneration(g)
-		}
+		rec.Generation(g)
 	}
 	return pop, writeResults(opt.Dir, &cfg, pop)
 }
@@ -305,7 +327,7 @@ func writeJSON(path string, v any) error {
 
 func writeLog(path string, c *Config, log []Generation) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
-		fmt.Fprintf(w, "generation\tevaluations\tseconds\tevals_per_s\thypervolume\thypervolume_se\tfront0\tfailed")
+		fmt.Fprint(w, logHead)
 		for _, o := range c.Objectives {
 			fmt.Fprintf(w, "\tbest_%s", o)
 		}
@@ -320,6 +342,74 @@ func writeLog(path string, c *Config, log []Generation) error {
 		return nil
 	})
 }
+
+// logHead is log.tsv's header up to the best value of each objective
+// (best_<objective> columns follow).
+const logHead = "generation\tevaluations\tseconds\tevals_per_s\thypervolume\thypervolume_se\tfront0\tfailed"
+
+// logFixed is the number of columns in logHead.
+const logFixed = 8
+
+// ReadLog reads a fit's log.tsv: the generations and the objective names.
+func ReadLog(path string) ([]Generation, []string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	head := strings.Split(lines[0], "\t")
+	if len(head) < logFixed || strings.Join(head[:logFixed], "\t") != logHead {
+		return nil, nil, fmt.Errorf("%s: not a fit log (its header does not start %q)", path, logHead)
+	}
+	var objectives []string
+	for _, h := range head[logFixed:] {
+		o, ok := strings.CutPrefix(h, "best_")
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: column %q is not best_<objective>", path, h)
+		}
+		objectives = append(objectives, o)
+	}
+	var gens []Generation
+	for i, l := range lines[1:] {
+		f := strings.Split(l, "\t")
+		if len(f) != len(head) {
+			return nil, nil, fmt.Errorf("%s:%d: %d columns, the header has %d", path, i+2, len(f), len(head))
+		}
+		var g Generation
+		var perSecond float64
+		_, err := fmt.Sscan(strings.Join(f[:logFixed], " "), &g.Gen, &g.Evaluations, &g.Seconds, &perSecond, &g.Hypervolume, &g.HVStdErr, &g.Front0, &g.Failed)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %v", path, i+2, err)
+		}
+		for _, x := range f[logFixed:] {
+			v, err := strconv.ParseFloat(x, 64)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s:%d: %q is not a number", path, i+2, x)
+			}
+			g.Best = append(g.Best, v)
+		}
+		gens = append(gens, g)
+	}
+	return gens, objectives, nil
+}
+
+// IsLog reports whether path is a fit's log.tsv (by its header).
+func IsLog(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(logHead))
+	n, _ := io.ReadFull(f, head)
+	return string(head[:n]) == logHead
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) Init(int, int)         {}
+func (nopRecorder) Evaluated()            {}
+func (nopRecorder) Generation(Generation) {}
 
 // writeResults writes population.json, front.json (rank 0) and best.json
 // (the front member with the smallest sum of objectives, ties by row).

@@ -54,8 +54,6 @@ type adaptive struct {
 	readNu    []float64 // |change| of the x index per firing
 
 	tEnd float64 // current barrier: leaps end at or before it
-	dbg  []int64
-	dbgL []int64
 }
 
 // newAdaptive builds the engine for all voxels, or (own not nil) for the
@@ -239,9 +237,6 @@ func (d *adaptive) exactEvent(v int) {
 		return
 	}
 	d.st.ExactEvents++
-	if d.dbg != nil {
-		d.dbg[i]++
-	}
 	u := d.unitOf[i]
 	if u < 0 {
 		return
@@ -394,9 +389,6 @@ func (d *adaptive) tryLeap(u int32) bool {
 		}
 	}
 	d.leaping[u] = true
-	if d.dbgL != nil {
-		d.dbgL[A]++
-	}
 	d.oclk.set(d.uSlot0+u, d.t+tau)
 	d.st.Leaps++
 	d.st.LeapFirings += fired

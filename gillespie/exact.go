@@ -19,6 +19,32 @@ import (
 // of the voxels whose total changed are redrawn (exponential waits are
 // memoryless, so redrawing is exact). Each voxel draws from its own random
 // stream, so a trajectory depends only on the seed.
+//
+// Engines built on exact (adaptive embeds it; domains runs one adaptive
+// per domain) drive it through this contract, and nothing else:
+//
+//   - e.x is the state; only n.fire through applyK changes it, so that the
+//     dependent propensities, voxel totals and clocks follow.
+//   - excl marks an instance that the event loop must not fire (a timer,
+//     a leaping unit, an instance of another domain). An engine that sets
+//     it takes the instance's propensity out of its voxel's total
+//     (av[v] −= h.a; h.a = 0) and reschedules the voxel; clearing it, the
+//     engine puts prop(i) back in the same way. applyK skips excluded
+//     dependents, resum gives them 0.
+//   - applyK(i, k) fires instance i k times (k < 0: the reverse of a
+//     pair) with all dependent updates; it may be called for an excluded
+//     instance (a leap).
+//   - oclk holds the clocks that are not voxels: slots
+//     0..len(timerInst)−1 are the timers of evenly timed injections, the
+//     extraSlots reserved by newExact follow (the adaptive engine's units,
+//     from its uSlot0). next() returns the earliest voxel or other clock;
+//     an engine that owns other slots handles them itself and lets
+//     arrival handle the timers.
+//   - e.t is the current time: the owner sets it to a clock's time before
+//     acting on that clock, and to the barrier when advance returns.
+//   - resum(v) recomputes voxel v's total exactly (after a change that did
+//     not go through applyK, e.g. a boundary exchange); schedule(v)
+//     redraws its clock from e.t.
 type exact struct {
 	n  *net
 	x  []int64

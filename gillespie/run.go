@@ -38,31 +38,43 @@ type engine interface {
 	stats() Stats
 }
 
+// newEngine builds a method's engine over net n from counts x (which the
+// engine owns and updates) at sys.StartMs.
+type newEngine func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine
+
+// engines maps each stochastic method to its engine's constructor. A new
+// method is a row here, a row in model.Methods, and its engine's file.
+func engines() map[model.Method]newEngine {
+	return map[model.Method]newEngine{
+		model.MethodExact: func(n *net, x []int64, seed uint64, sys *model.System, _ Options) engine {
+			return newExact(n, x, seed, sys.StartMs, 0, nil)
+		},
+		model.MethodAdaptive: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
+			if dom := partition(n, sys.Tolerance); dom != nil {
+				return newDomains(n, x, seed, sys, dom, opt.Workers)
+			}
+			return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
+		},
+		model.MethodFixed: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
+			return newFixed(n, x, seed, sys.StartMs, sys.FixedStepMs, opt.Workers)
+		},
+	}
+}
+
 // Run simulates sys stochastically from the initial counts drawn with seed,
-// by sys.Method (exact, adaptive or fixed), writing every output set to
-// sink at its times. A cancelled ctx stops the run after the last complete
-// output; Run then returns ctx's error and what was written stays valid.
+// by sys.Method, writing every output set to sink at its times. A
+// cancelled ctx stops the run after the last complete output; Run then
+// returns ctx's error and what was written stays valid.
 func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink model.Sink) (Stats, error) {
-	x := sys.InitialCounts(seed)
-	n := newNet(sys)
-	var eng engine
-	switch sys.Method {
-	case model.MethodExact:
-		eng = newExact(n, x, seed, sys.StartMs, 0, nil)
-	case model.MethodAdaptive:
-		if dom := partition(n, sys.Tolerance); dom != nil {
-			eng = newDomains(n, x, seed, sys, dom, opt.Workers)
-		} else {
-			eng = newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
-		}
-	case model.MethodFixed:
-		if !(sys.FixedStepMs > 0) {
-			return Stats{}, fmt.Errorf("the fixed method needs a positive step (fixedStepDt)")
-		}
-		eng = newFixed(n, x, seed, sys.StartMs, sys.FixedStepMs, opt.Workers)
-	default:
+	ctor, ok := engines()[sys.Method]
+	if !ok {
 		return Stats{}, fmt.Errorf("method %v is not a stochastic method", sys.Method)
 	}
+	if sys.Method.Info().NeedsFixedStep && !(sys.FixedStepMs > 0) {
+		return Stats{}, fmt.Errorf("the %v method needs a positive step (fixedStepDt)", sys.Method)
+	}
+	x := sys.InitialCounts(seed)
+	eng := ctor(newNet(sys), x, seed, sys, opt)
 	out := sys.NewSchedule()
 	var buf []int64
 	emit := func(set int, t float64) error {

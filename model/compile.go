@@ -77,7 +77,7 @@ func (s *System) settings(m *Model, opt Options, d *diag.List) {
 	if opt.Method != "" {
 		mt, err := ParseMethod(opt.Method)
 		if err != nil {
-			d.Errorf(diag.Pos{}, "--method", opt.Method, "%v", err)
+			d.OptionErrorf("Method", opt.Method, "%v", err)
 		} else {
 			s.Method = mt
 		}
@@ -94,20 +94,24 @@ func (s *System) settings(m *Model, opt Options, d *diag.List) {
 	if opt.RuntimeMs > 0 {
 		s.EndMs = s.StartMs + opt.RuntimeMs
 	} else if opt.RuntimeMs < 0 || math.IsNaN(opt.RuntimeMs) {
-		d.Errorf(diag.Pos{}, "--runtime", fmt.Sprint(opt.RuntimeMs), "runtime %g ms must be positive", opt.RuntimeMs)
+		d.OptionErrorf("RuntimeMs", fmt.Sprint(opt.RuntimeMs), "runtime %g ms must be positive", opt.RuntimeMs)
 	}
 	if opt.Tolerance > 0 && opt.Tolerance <= 1 {
 		s.Tolerance = opt.Tolerance
 	} else if opt.Tolerance != 0 {
-		d.Errorf(diag.Pos{}, "--tolerance", fmt.Sprint(opt.Tolerance), "tolerance %g must be in (0, 1]", opt.Tolerance)
+		d.OptionErrorf("Tolerance", fmt.Sprint(opt.Tolerance), "tolerance %g must be in (0, 1]", opt.Tolerance)
 	}
 	if opt.FixedStepMs > 0 {
 		s.FixedStepMs = opt.FixedStepMs
 	} else if opt.FixedStepMs < 0 || math.IsNaN(opt.FixedStepMs) {
-		d.Errorf(diag.Pos{}, "--fixed-step", fmt.Sprint(opt.FixedStepMs), "fixed step %g ms must be positive", opt.FixedStepMs)
+		d.OptionErrorf("FixedStepMs", fmt.Sprint(opt.FixedStepMs), "fixed step %g ms must be positive", opt.FixedStepMs)
 	}
-	if s.Method == MethodFixed && !(s.FixedStepMs > 0) && opt.Method != "" {
-		d.Errorf(diag.Pos{}, "--method", opt.Method, "the fixed method needs a step: give <fixedStepDt> in the model or --fixed-step")
+	if s.Method.Info().NeedsFixedStep && !(s.FixedStepMs > 0) {
+		if opt.Method != "" {
+			d.OptionErrorf("Method", opt.Method, "the %s method needs a step: give <fixedStepDt> in the model or a fixed step", s.Method)
+		} else {
+			d.Errorf(st.At("calculation"), "<calculation>", st.Calculation, "%s needs a positive <fixedStepDt> (ms)", st.Calculation)
+		}
 	}
 }
 

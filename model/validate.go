@@ -172,19 +172,13 @@ func validateSettings(m *Model, d *diag.List) {
 	} else if !(s.OutputIntervalMs > 0) || math.IsInf(s.OutputIntervalMs, 0) {
 		d.Errorf(s.At("outputInterval"), "<outputInterval>", fmt.Sprint(s.OutputIntervalMs), "outputInterval %g ms must be positive (NeuroRD loops forever on 0)", s.OutputIntervalMs)
 	}
-	method := MethodAdaptive
 	if s.Calculation == "" {
 		d.Warnf(root, "<SDRun>", "", "no <calculation>: using GRID_ADAPTIVE (NeuroRD stops with an error)")
-	} else if mt, ok := ParseCalculation(s.Calculation); ok {
-		method = mt
-	} else {
-		d.Errorf(s.At("calculation"), "<calculation>", s.Calculation, "unknown calculation %q (use GRID_EXACT, GRID_ADAPTIVE, GRID_STEPPED_STOCHASTIC or GRID_STEPPED_DETERMINISTIC)", s.Calculation)
+	} else if _, ok := ParseCalculation(s.Calculation); !ok {
+		d.Errorf(s.At("calculation"), "<calculation>", s.Calculation, "unknown calculation %q (use %s)", s.Calculation, CalculationNames())
 	}
 	if math.IsNaN(s.Tolerance) || s.Tolerance < 0 || s.Tolerance > 1 {
 		d.Errorf(s.At("tolerance"), "<tolerance>", fmt.Sprint(s.Tolerance), "tolerance %g must be in [0, 1]", s.Tolerance)
-	}
-	if method == MethodFixed && !(s.FixedStepMs > 0) {
-		d.Errorf(s.At("calculation"), "<calculation>", s.Calculation, "GRID_STEPPED_STOCHASTIC needs a positive <fixedStepDt> (ms)")
 	}
 	if s.LeapMinJump < 0 || math.IsNaN(s.LeapMinJump) {
 		d.Errorf(s.At("leap_min_jump"), "<leap_min_jump>", fmt.Sprint(s.LeapMinJump), "leap_min_jump %g must be ≥ 0", s.LeapMinJump)

@@ -2,6 +2,7 @@ package neurord
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -97,4 +98,40 @@ func WriteMeshText(w io.Writer, voxels []TextVoxel) error {
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
+}
+
+// ReadMeshText reads NeuroRD's O-mesh.txt.out (the layout WriteMeshText
+// writes): per voxel its corners (µm), volume (µm³) and deltaZ (µm).
+func ReadMeshText(r io.Reader) ([]TextVoxel, error) {
+	sc := bufio.NewScanner(r)
+	var out []TextVoxel
+	for line := 1; sc.Scan(); line++ {
+		f := strings.Fields(sc.Text())
+		if line == 1 {
+			if len(f) == 0 || f[0] != "element_index" {
+				return nil, fmt.Errorf("line 1: not a NeuroRD mesh file (no element_index header)")
+			}
+			continue
+		}
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 15 {
+			return nil, fmt.Errorf("line %d: %d fields, want 15", line, len(f))
+		}
+		var v TextVoxel
+		var x [14]float64
+		for k := range x {
+			var err error
+			if x[k], err = strconv.ParseFloat(f[k+1], 64); err != nil {
+				return nil, fmt.Errorf("line %d: %q is not a number", line, f[k+1])
+			}
+		}
+		for k := 0; k < 12; k++ {
+			v.Corners[k/3][k%3] = x[k]
+		}
+		v.VolumeUm3, v.DeltaZUm = x[12], x[13]
+		out = append(out, v)
+	}
+	return out, sc.Err()
 }

@@ -2,6 +2,7 @@ package neurord
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,7 +15,12 @@ type OutReader struct {
 	sc     *bufio.Scanner
 	line   int
 	Voxels int
+	// Corners are the voxels' outline corners from the grid (µm).
+	Corners [][4][3]float64
 }
+
+// ErrTruncated reports a block cut short by the end of the file.
+var ErrTruncated = errors.New("truncated block")
 
 // Frame is one output time of an O.out file: Counts[voxel][species].
 type Frame struct {
@@ -39,12 +45,35 @@ func NewOutReader(r io.Reader) (*OutReader, error) {
 	if o.Voxels, err = strconv.Atoi(f[1]); err != nil {
 		return nil, fmt.Errorf("line 2: %v", err)
 	}
+	if o.Voxels < 0 || o.Voxels > 1<<24 {
+		return nil, fmt.Errorf("line 2: %d voxels", o.Voxels)
+	}
 	for i := 0; i < o.Voxels; i++ {
-		if _, err := o.next(); err != nil {
-			return nil, err
+		row, err := o.next()
+		if err != nil {
+			return nil, fmt.Errorf("line %d: truncated voxel grid: %v", o.line+1, err)
 		}
+		c, err := parseCorners(row)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", o.line, err)
+		}
+		o.Corners = append(o.Corners, c)
 	}
 	return o, nil
+}
+
+// parseCorners reads "(x y z) (x y z) (x y z) (x y z)".
+func parseCorners(row string) (c [4][3]float64, err error) {
+	f := strings.Fields(strings.NewReplacer("(", " ", ")", " ").Replace(row))
+	if len(f) != 12 {
+		return c, fmt.Errorf("expected 4 corners (x y z), got %q", row)
+	}
+	for k := range f {
+		if c[k/3][k%3], err = strconv.ParseFloat(f[k], 64); err != nil {
+			return c, fmt.Errorf("corner coordinate %q", f[k])
+		}
+	}
+	return c, nil
 }
 
 func (o *OutReader) next() (string, error) {
@@ -78,7 +107,7 @@ func (o *OutReader) Next() (*Frame, error) {
 	for v := 0; v < nv; v++ {
 		row, err := o.next()
 		if err != nil {
-			return nil, fmt.Errorf("line %d: truncated block: %v", o.line, err)
+			return nil, fmt.Errorf("line %d: %w: %v", o.line, ErrTruncated, err)
 		}
 		vals := strings.Fields(row)
 		if len(vals) != ns {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spinerd/spinerd/mesh"
-	"github.com/spinerd/spinerd/model"
 )
 
 // FormatJavaDouble formats x as Java's Double.toString, which NeuroRD uses
@@ -82,19 +81,6 @@ func MeshVoxels(m *mesh.Mesh) []TextVoxel {
 		}
 	}
 	return out
-}
-
-// LayoutOf returns the text layout of a compiled system's outputs.
-func LayoutOf(sys *model.System) *TextLayout {
-	l := &TextLayout{Voxels: MeshVoxels(sys.Mesh)}
-	for _, s := range sys.Species {
-		l.Species = append(l.Species, s.ID)
-	}
-	for i := 0; i < sys.NumOutputSets(); i++ {
-		o := sys.OutputSet(i)
-		l.Sets = append(l.Sets, TextSet{Name: o.Name, Species: o.Species, Voxels: o.Voxels})
-	}
-	return l
 }
 
 // TextWriter writes a run in NeuroRD's text layout so that scripts written

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/runfile"
 	"github.com/spinerd/spinerd/traj"
 )
 
@@ -129,7 +130,7 @@ func (p *picked) value(j, k int, c []int64, f []float64) (int64, float64) {
 // ExportTable writes the selection as text columns separated by sep: a
 // header "time_ms" then one column per species (summed voxels, or a
 // single voxel) or per SPECIES@VOXEL, then one row per frame.
-func ExportTable(r *traj.Reader, sel Selection, sep string, w io.Writer) error {
+func ExportTable(r runfile.Run, sel Selection, sep string, w io.Writer) error {
 	h := r.Header()
 	p, err := resolve(h, sel)
 	if err != nil {
@@ -202,13 +203,13 @@ func npyHeader(descr string, shape ...int) []byte {
 // ExportNPZ writes the selection as a numpy .npz archive: times (float64
 // [T], ms), values ([T, V, S]: int32 counts, or float64), species (strings
 // [S]) and voxels (int64 [V]: mesh indices; [-1] when summed).
-func ExportNPZ(r *traj.Reader, sel Selection, w io.Writer) error {
+func ExportNPZ(r runfile.Run, sel Selection, w io.Writer) error {
 	h := r.Header()
 	p, err := resolve(h, sel)
 	if err != nil {
 		return err
 	}
-	times, err := r.Times(sel.Set)
+	times, err := runfile.Times(r, sel.Set)
 	if err != nil {
 		return err
 	}
@@ -317,7 +318,7 @@ func ExportNPZ(r *traj.Reader, sel Selection, w io.Writer) error {
 // base name O (O.out, O-mesh.txt.out, O-<set>-conc.txt.out) and returns
 // the file names. Real values (deterministic runs) are rounded to whole
 // molecules, as NeuroRD writes counts.
-func ExportNeuroRD(r *traj.Reader, base string) ([]string, error) {
+func ExportNeuroRD(r runfile.Run, base string) ([]string, error) {
 	h := r.Header()
 	l := TextLayout(h)
 	tw, err := neurord.CreateText(base, l)

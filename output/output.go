@@ -19,23 +19,20 @@ import (
 // Header returns the trajectory header of a run of sys with seed.
 func Header(sys *model.System, seed uint64, values traj.ValueType) *traj.Header {
 	m := sys.Model
+	pv := sys.Provenance()
 	h := &traj.Header{
 		SpinerdVersion: version.String(),
 		Created:        time.Now().UTC().Format(time.RFC3339),
 		ModelSource:    m.Source,
 		ModelText:      m.Text,
-		Method:         sys.Method.String(),
+		Method:         pv.Method,
+		Tolerance:      pv.Tolerance,
+		FixedStepMs:    pv.FixedStepMs,
 		Seed:           seed,
 		StartMs:        sys.StartMs,
 		EndMs:          sys.EndMs,
 		Values:         values,
 		Depth2DUm:      sys.Mesh.Depth2DUm,
-	}
-	if sys.Method == model.MethodAdaptive {
-		h.Tolerance = sys.Tolerance
-	}
-	if sys.Method == model.MethodFixed {
-		h.FixedStepMs = sys.FixedStepMs
 	}
 	for _, s := range sys.Species {
 		h.Species = append(h.Species, traj.Species{ID: s.ID, Name: s.Name})
@@ -84,43 +81,26 @@ type Sink interface {
 	Files() []string
 }
 
-// Format is an output format of spinerd run.
-type Format string
-
-const (
-	// Trajectory is spinerd's compressed trajectory file (default).
-	Trajectory Format = "traj"
-	// NeuroRD is NeuroRD's text layout (O.out, O-mesh.txt.out, sets).
-	NeuroRD Format = "neurord"
-)
-
-// Create opens the output of a run of sys: a trajectory at path, or
-// NeuroRD's text files with base name path. Deterministic systems
-// (MethodODE) write real values, stochastic ones counts. extra is
-// recorded in a trajectory's header (e.g. the ODE tolerances).
-func Create(format Format, path string, sys *model.System, seed uint64, extra map[string]string) (Sink, error) {
-	switch format {
-	case Trajectory:
-		vt := traj.Counts
-		if sys.Method == model.MethodODE {
-			vt = traj.Floats
-		}
-		h := Header(sys, seed, vt)
-		h.Extra = extra
-		w, err := traj.Create(path, h)
-		if err != nil {
-			return nil, err
-		}
-		return &trajSink{w, path}, nil
-	case NeuroRD:
-		l := neurord.LayoutOf(sys)
-		tw, err := neurord.CreateText(path, l)
-		if err != nil {
-			return nil, err
-		}
-		return &textSink{tw, neurord.OutputNames(path, l)}, nil
+// Create opens the sink of a run described by h (see Header) in the
+// named format (a row of Formats that runs can write) at path.
+func Create(format, path string, h *traj.Header, opt CreateOptions) (Sink, error) {
+	f, err := FormatByName(format)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown output format %q (use traj or neurord)", format)
+	if f.Create == nil {
+		return nil, fmt.Errorf("format %s is written by export, not by a run (use %s)", f.Name, FormatNames(RunFormat))
+	}
+	return f.Create(path, h, opt)
+}
+
+// ValueType returns the value type of a run of sys: counts for stochastic
+// methods, real numbers for deterministic ones.
+func ValueType(sys *model.System) traj.ValueType {
+	if sys.Method.Info().Stochastic {
+		return traj.Counts
+	}
+	return traj.Floats
 }
 
 type trajSink struct {

@@ -1,16 +1,12 @@
 package plasticity
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
 	"math"
-	"strconv"
-	"strings"
+	"slices"
 
 	"github.com/spinerd/spinerd/ampa"
-	"github.com/spinerd/spinerd/neurord"
-	"github.com/spinerd/spinerd/traj"
+	"github.com/spinerd/spinerd/runfile"
 )
 
 // Series is a conductance time course.
@@ -74,135 +70,37 @@ func FromSpecies(ids []string, times []float64, frames [][]float64, m ampa.Model
 	return s, nil
 }
 
-// FromTrajectory computes the conductance of a trajectory's main output,
-// summing each species over the set's voxels.
-func FromTrajectory(r *traj.Reader, m ampa.Model) (*Series, error) {
-	h := r.Header()
-	set := h.Sets[0]
-	ids := make([]string, len(set.Species))
-	for j, sp := range set.Species {
-		ids[j] = h.Species[sp].ID
-	}
-	ns := len(ids)
+// FromRun computes the conductance of a run's main output (any file
+// runfile.Open reads: a trajectory, a NeuroRD .out, a CSV export), summing
+// each species over the output's voxels.
+func FromRun(r runfile.Run, m ampa.Model) (*Series, error) {
+	ids := runfile.SetSpecies(r.Header(), 0)
 	var times []float64
 	var frames [][]float64
-	err := r.Frames(0, math.Inf(-1), math.Inf(1), func(t float64, c []int64, f []float64) error {
-		x := make([]float64, ns)
-		for k := 0; k < len(set.Voxels); k++ {
-			for j := 0; j < ns; j++ {
-				if c != nil {
-					x[j] += float64(c[k*ns+j])
-				} else {
-					x[j] += f[k*ns+j]
-				}
-			}
-		}
+	err := runfile.Sums(r, 0, math.Inf(-1), math.Inf(1), func(t float64, sums []float64) error {
 		times = append(times, t)
-		frames = append(frames, x)
+		frames = append(frames, slices.Clone(sums))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	if len(times) == 0 {
-		return nil, fmt.Errorf("the trajectory has no frames")
+		return nil, fmt.Errorf("the run has no output frames")
 	}
 	return FromSpecies(ids, times, frames, m)
 }
 
-// FromNeuroRD computes the conductance of a NeuroRD main output (O.out),
-// summing each species over the voxels.
-func FromNeuroRD(r io.Reader, m ampa.Model) (*Series, error) {
-	or, err := neurord.NewOutReader(r)
+// FromFile computes the conductance of the run file at path.
+func FromFile(path string, m ampa.Model) (*Series, error) {
+	r, err := runfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	var times []float64
-	var frames [][]float64
-	for {
-		fr, err := or.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		ids = fr.Species
-		x := make([]float64, len(ids))
-		for v := range fr.Counts {
-			for j := range ids {
-				x[j] += float64(fr.Counts[v][j])
-			}
-		}
-		times = append(times, fr.TimeMs)
-		frames = append(frames, x)
-	}
-	if len(times) == 0 {
-		return nil, fmt.Errorf("no output frames")
-	}
-	return FromSpecies(ids, times, frames, m)
-}
-
-// FromTable computes the conductance of a CSV or TSV export (spinerd
-// export): a time_ms column, then species columns (SPECIES or
-// SPECIES@VOXEL, summed per species).
-func FromTable(r io.Reader, m ampa.Model) (*Series, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
+	defer r.Close()
+	s, err := FromRun(r, m)
 	if err != nil {
-		return nil, fmt.Errorf("table header: %w", err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(head) == 1 && strings.Contains(head[0], "\t") {
-		return nil, fmt.Errorf("tab-separated tables: convert with --format csv")
-	}
-	if len(head) < 2 || head[0] != "time_ms" {
-		return nil, fmt.Errorf("table header: first column must be time_ms (a spinerd export)")
-	}
-	col := map[string]int{}
-	var ids []string
-	colSpecies := make([]int, len(head))
-	for i, h := range head[1:] {
-		id, _, _ := strings.Cut(h, "@")
-		j, ok := col[id]
-		if !ok {
-			j = len(ids)
-			col[id] = j
-			ids = append(ids, id)
-		}
-		colSpecies[i+1] = j
-	}
-	var times []float64
-	var frames [][]float64
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(rec) != len(head) {
-			return nil, fmt.Errorf("line %d: %d columns, header has %d", line, len(rec), len(head))
-		}
-		t, err := strconv.ParseFloat(rec[0], 64)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: time %q", line, rec[0])
-		}
-		x := make([]float64, len(ids))
-		for i := 1; i < len(rec); i++ {
-			v, err := strconv.ParseFloat(rec[i], 64)
-			if err != nil {
-				return nil, fmt.Errorf("line %d, column %s: %q is not a number", line, head[i], rec[i])
-			}
-			x[colSpecies[i]] += v
-		}
-		times = append(times, t)
-		frames = append(frames, x)
-	}
-	if len(times) == 0 {
-		return nil, fmt.Errorf("the table has no rows")
-	}
-	return FromSpecies(ids, times, frames, m)
+	return s, nil
 }

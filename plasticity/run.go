@@ -3,11 +3,12 @@ package plasticity
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/protocol"
-	"github.com/spinerd/spinerd/traj"
+	"github.com/spinerd/spinerd/runfile"
 )
 
 // Start says where a protocol run begins.
@@ -25,6 +26,14 @@ const (
 	FromInitial Start = "initial"
 )
 
+// UnmatchedError reports scalings of initial amounts (protocol.Edits'
+// Blocked) that name no initial amount of the model.
+type UnmatchedError struct{ Species []string }
+
+func (e *UnmatchedError) Error() string {
+	return fmt.Sprintf("no initial amount of %v in the model to scale", e.Species)
+}
+
 // Prepare applies a protocol and edits to a model, compiles it for method
 // (exact, adaptive, fixed or ode; "" keeps the model's) with outputs every
 // outputMs (0 keeps the model's), and sets the initial state as start
@@ -35,7 +44,7 @@ func Prepare(base *model.Model, p *protocol.Protocol, e protocol.Edits, start St
 		return nil, "", err
 	}
 	if len(unmatched) > 0 {
-		return nil, "", fmt.Errorf("--block: no initial amount of %v in the model", unmatched)
+		return nil, "", &UnmatchedError{Species: unmatched}
 	}
 	if outputMs > 0 {
 		m.Settings.OutputIntervalMs, m.Settings.HasOutputInterval = outputMs, true
@@ -141,24 +150,20 @@ func (r *Recorder) Sum(ids ...string) []float64 {
 	return out
 }
 
-// RecorderFromTrajectory reads a trajectory's main output.
-func RecorderFromTrajectory(path string) (*Recorder, error) {
-	rd, err := traj.Open(path)
+// RecorderFromFile reads the main output of a run file (any file
+// runfile.Open reads).
+func RecorderFromFile(path string) (*Recorder, error) {
+	rd, err := runfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer rd.Close()
-	h := rd.Header()
-	r := &Recorder{}
-	for _, s := range h.Sets[0].Species {
-		r.IDs = append(r.IDs, h.Species[s].ID)
-	}
+	r := &Recorder{IDs: runfile.SetSpecies(rd.Header(), 0)}
 	r.ns = len(r.IDs)
-	err = rd.Frames(0, math.Inf(-1), math.Inf(1), func(t float64, c []int64, f []float64) error {
-		if c != nil {
-			return r.Counts(0, t, c)
-		}
-		return r.Values(0, t, f)
+	err = runfile.Sums(rd, 0, math.Inf(-1), math.Inf(1), func(t float64, sums []float64) error {
+		r.Times = append(r.Times, t)
+		r.Frames = append(r.Frames, slices.Clone(sums))
+		return nil
 	})
 	return r, err
 }

@@ -25,6 +25,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/spinerd/spinerd/model"
+	"github.com/spinerd/spinerd/runfile"
 	"github.com/spinerd/spinerd/traj"
 )
 
@@ -84,7 +85,7 @@ func load(files []string, opt Options) ([]series, string, error) {
 	out := make([]series, len(opt.Species))
 	var unit string
 	for fi, path := range files {
-		r, err := traj.Open(path)
+		r, err := runfile.Open(path)
 		if err != nil {
 			return nil, "", err
 		}
@@ -99,6 +100,10 @@ func load(files []string, opt Options) ([]series, string, error) {
 		}
 		scale := 1.0
 		unit = "molecules"
+		if opt.Concentration && !(vol > 0) {
+			r.Close()
+			return nil, "", fmt.Errorf("%s: the file records no voxel volumes: plot molecules, or a trajectory", path)
+		}
 		if opt.Concentration {
 			scale = 1 / (vol * model.PUVC)
 			unit = "nM"
@@ -112,9 +117,9 @@ func load(files []string, opt Options) ([]series, string, error) {
 				return nil, "", fmt.Errorf("%s: no species %q", path, id)
 			}
 			if summary {
-				ts, m, err1 := r.Series(mi, sp, -1)
-				_, a, err2 := r.Series(li, sp, -1)
-				_, b, err3 := r.Series(hi, sp, -1)
+				ts, m, err1 := runfile.Series(r, mi, sp, -1)
+				_, a, err2 := runfile.Series(r, li, sp, -1)
+				_, b, err3 := runfile.Series(r, hi, sp, -1)
 				if err := errors.Join(err1, err2, err3); err != nil {
 					r.Close()
 					return nil, "", err
@@ -128,7 +133,7 @@ func load(files []string, opt Options) ([]series, string, error) {
 				out[si] = series{times: ts, values: [][]float64{m}, lo: a, hi: b}
 				continue
 			}
-			ts, vs, err := r.Series(opt.Set, sp, -1)
+			ts, vs, err := runfile.Series(r, opt.Set, sp, -1)
 			if err != nil {
 				r.Close()
 				return nil, "", err

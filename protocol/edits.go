@@ -64,7 +64,7 @@ func ParseBlock(s string) ([]Scale, error) {
 		}
 		k, f, ok := factorItem(kv)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("bad --block %q (want SPECIES=FACTOR, factor ≥ 0)", kv)
+			return nil, fmt.Errorf("bad initial-amount scaling %q (want SPECIES=FACTOR, factor ≥ 0)", kv)
 		}
 		out = append(out, Scale{k, f})
 	}
@@ -95,14 +95,14 @@ func ParseAlter(s string, m *model.Model) ([]RateScale, error) {
 		}
 		k, f, ok := factorItem(kv)
 		if !ok {
-			return nil, fmt.Errorf("bad --alter %q (want REACTION=FACTOR, factor ≥ 0)", kv)
+			return nil, fmt.Errorf("bad rate scaling %q (want REACTION=FACTOR, factor ≥ 0)", kv)
 		}
 		rs := RateScale{Factor: f}
 		switch {
 		case strings.HasPrefix(k, "ks"):
 			n, err := strconv.Atoi(k[2:])
 			if err != nil {
-				return nil, fmt.Errorf("bad --alter %q: %q is not a ks index", kv, k)
+				return nil, fmt.Errorf("bad rate scaling %q: %q is not a ks index", kv, k)
 			}
 			if rs.Reaction, rs.Reverse, err = KSIndex(n); err != nil {
 				return nil, err
@@ -114,12 +114,12 @@ func ParseAlter(s string, m *model.Model) ([]RateScale, error) {
 			case "reverse":
 				rs.Reverse = true
 			default:
-				return nil, fmt.Errorf("bad --alter %q: direction %q (use forward or reverse)", kv, dir)
+				return nil, fmt.Errorf("bad rate scaling %q: direction %q (use forward or reverse)", kv, dir)
 			}
 			if strings.HasPrefix(name, "#") {
 				n, err := strconv.Atoi(name[1:])
 				if err != nil || n < 0 || n >= len(m.Reactions) {
-					return nil, fmt.Errorf("bad --alter %q: reaction position %q (0–%d)", kv, name, len(m.Reactions)-1)
+					return nil, fmt.Errorf("bad rate scaling %q: reaction position %q (0–%d)", kv, name, len(m.Reactions)-1)
 				}
 				rs.Reaction = n
 			} else {
@@ -127,13 +127,13 @@ func ParseAlter(s string, m *model.Model) ([]RateScale, error) {
 				for i, r := range m.Reactions {
 					if r.ID == name {
 						if pos >= 0 {
-							return nil, fmt.Errorf("--alter %q: reaction id %q names reactions #%d and #%d; address it as #N", kv, name, pos, i)
+							return nil, fmt.Errorf("rate scaling %q: reaction id %q names reactions #%d and #%d; address it as #N", kv, name, pos, i)
 						}
 						pos = i
 					}
 				}
 				if pos < 0 {
-					return nil, fmt.Errorf("--alter %q: no reaction %q", kv, name)
+					return nil, fmt.Errorf("rate scaling %q: no reaction %q", kv, name)
 				}
 				rs.Reaction = pos
 			}

@@ -273,61 +273,6 @@ func (r *Reader) Frames(set int, t0, t1 float64, fn func(t float64, counts []int
 	return nil
 }
 
-// Times returns the frame times of set.
-func (r *Reader) Times(set int) ([]float64, error) {
-	var ts []float64
-	err := r.Frames(set, math.Inf(-1), math.Inf(1), func(t float64, _ []int64, _ []float64) error {
-		ts = append(ts, t)
-		return nil
-	})
-	return ts, err
-}
-
-// Series returns the time course of one species in set: in one voxel
-// (voxel ≥ 0, an index into Header.Voxels) or summed over the set's voxels
-// (voxel < 0).
-func (r *Reader) Series(set, species, voxel int) (times, values []float64, err error) {
-	s := &r.h.Sets[set]
-	j := -1
-	for k, sp := range s.Species {
-		if sp == species {
-			j = k
-		}
-	}
-	if j < 0 {
-		return nil, nil, fmt.Errorf("%s: species %s is not in output set %s", r.path, r.h.Species[species].ID, s.Name)
-	}
-	vk := -1
-	if voxel >= 0 {
-		for k, v := range s.Voxels {
-			if v == voxel {
-				vk = k
-			}
-		}
-		if vk < 0 {
-			return nil, nil, fmt.Errorf("%s: voxel %d is not in output set %s", r.path, voxel, s.Name)
-		}
-	}
-	ns := len(s.Species)
-	err = r.Frames(set, math.Inf(-1), math.Inf(1), func(t float64, c []int64, f []float64) error {
-		times = append(times, t)
-		v := 0.0
-		for k := range s.Voxels {
-			if vk >= 0 && k != vk {
-				continue
-			}
-			if c != nil {
-				v += float64(c[k*ns+j])
-			} else {
-				v += f[k*ns+j]
-			}
-		}
-		values = append(values, v)
-		return nil
-	})
-	return times, values, err
-}
-
 // IsTrajectory reports whether the file at path starts like a trajectory.
 func IsTrajectory(path string) bool {
 	f, err := os.Open(path)

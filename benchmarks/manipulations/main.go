@@ -1,9 +1,10 @@
 // Command manipulations prints g(500 s)/g(40 s) for every Fig. 3/4
 // manipulation of protocols-and-fitting.md §2.1 (4xHFS and LFS with
 // inputs removed) on the embedded spine model started from its resting
-// state: deterministic, and as the mean ± SD of a stochastic (adaptive,
-// ε = 0.01) ensemble. Usage: go run ./benchmarks/manipulations
-// [-seeds 1-16] [-jobs N] [-dir DIR]; -seeds "" skips the stochastic runs.
+// state: deterministic, and as the mean ± SD of a stochastic ensemble
+// (by default adaptive, ε = 0.01). Usage: go run ./benchmarks/manipulations
+// [-seeds 1-16] [-method M] [-jobs N] [-dir DIR]; -seeds "" skips the
+// stochastic runs.
 package main
 
 import (
@@ -15,15 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/stat"
-
-	"github.com/spinerd/spinerd/ampa"
-	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/ensemble"
 	"github.com/spinerd/spinerd/models"
 	"github.com/spinerd/spinerd/plasticity"
 	"github.com/spinerd/spinerd/protocol"
-	"github.com/spinerd/spinerd/traj"
 )
 
 func die(err error) {
@@ -35,6 +31,7 @@ func main() {
 	seedsFlag := flag.String("seeds", "1-16", "seeds of the stochastic ensembles (empty: deterministic only)")
 	jobs := flag.Int("jobs", 0, "seeds at once (default: one per core)")
 	dir := flag.String("dir", "", "where to keep the ensembles (default: a temporary directory)")
+	method := flag.String("method", "adaptive", "stochastic method of the ensembles")
 	flag.Parse()
 	base, _, err := models.SpineModel()
 	if err != nil {
@@ -52,7 +49,7 @@ func main() {
 		}
 		defer os.RemoveAll(*dir)
 	}
-	fmt.Printf("%-36s %-22s %10s %18s %8s\n", "manipulation", "Ca/L/Glu/ACh", "ode", "adaptive mean±SD", "s")
+	fmt.Printf("%-36s %-22s %10s %18s %8s\n", "manipulation", "Ca/L/Glu/ACh", "ode", *method+" mean±SD", "s")
 	for i, mp := range protocol.Manipulations() {
 		start := time.Now()
 		p, err := protocol.ByName(mp.Protocol, protocol.NeuroRDTiming(), 0)
@@ -60,46 +57,24 @@ func main() {
 			die(err)
 		}
 		p.Fluxes = mp.Fluxes
-		sys, _, err := plasticity.Prepare(base, p, protocol.Edits{}, plasticity.FromSteadyState, "ode", 1000)
+		at := []float64{500_000}
+		ode, err := (&plasticity.ProtocolRun{Base: base, Protocol: p, Start: plasticity.FromSteadyState, TimesMs: at}).Run(context.Background())
 		if err != nil {
 			die(err)
 		}
-		rec := plasticity.NewRecorder(sys)
-		if _, err := deterministic.Run(context.Background(), sys, deterministic.Options{}, rec); err != nil {
-			die(err)
-		}
-		s, err := plasticity.FromSpecies(rec.IDs, rec.Times, rec.Frames, ampa.RandomTetramers)
-		if err != nil {
-			die(err)
-		}
-		ode := s.At(500_000) / s.At(40_000)
 		sto := "-"
 		if len(seeds) > 0 {
-			ssys, _, err := plasticity.Prepare(base, p, protocol.Edits{}, plasticity.FromSteadyState, "adaptive", 1000)
+			pr := &plasticity.ProtocolRun{Base: base, Protocol: p, Start: plasticity.FromSteadyState, TimesMs: at,
+				Method: *method, Seeds: seeds, Jobs: *jobs, Dir: filepath.Join(*dir, fmt.Sprintf("m%d", i))}
+			res, err := pr.Run(context.Background())
 			if err != nil {
 				die(err)
 			}
-			d := filepath.Join(*dir, fmt.Sprintf("m%d", i))
-			if _, err := ensemble.Run(context.Background(), ssys, ensemble.Options{Seeds: seeds, Jobs: *jobs, Dir: d}); err != nil {
-				die(err)
-			}
-			var r []float64
-			for _, seed := range seeds {
-				rd, err := traj.Open(filepath.Join(d, ensemble.SeedFile(seed)))
-				if err != nil {
-					die(err)
-				}
-				gs, err := plasticity.FromTrajectory(rd, ampa.RandomTetramers)
-				rd.Close()
-				if err != nil {
-					die(err)
-				}
-				r = append(r, gs.At(500_000)/gs.At(40_000))
-			}
-			m, sd := stat.MeanStdDev(r, nil)
+			m, sd := res.Ratio(0)
 			sto = fmt.Sprintf("%.3f ± %.3f", m, sd)
 		}
+		r, _ := ode.Ratio(0)
 		f := mp.Fluxes
-		fmt.Printf("%-36s %-22s %10.3f %18s %8.0f\n", mp.Label, strings.TrimSpace(fmt.Sprintf("%g/%g/%g/%g", f.Ca, f.L, f.Glu, f.ACh)), ode, sto, time.Since(start).Seconds())
+		fmt.Printf("%-36s %-22s %10.3f %18s %8.0f\n", mp.Label, strings.TrimSpace(fmt.Sprintf("%g/%g/%g/%g", f.Ca, f.L, f.Glu, f.ACh)), r, sto, time.Since(start).Seconds())
 	}
 }

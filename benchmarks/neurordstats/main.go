@@ -51,7 +51,7 @@ func main() {
 			continue
 		}
 		dir := filepath.Join(*shared, "reference", "neurord-3.3", s.dir)
-		ref, err := compare.ReadNeuroRD(compare.NeuroRDOutputs(dir), s.times)
+		ref, err := compare.Read(compare.NeuroRDOutputs(dir), s.times)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/spinerd/spinerd/ensemble"
 	"github.com/spinerd/spinerd/model"
@@ -24,7 +20,7 @@ import (
 func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("ensemble", stdout)
 	seedsFlag := fs.String("seeds", "", "seeds to run: a range or list, e.g. 1-64 or 3,5,9 (required)")
-	method := fs.String("method", "", "exact, adaptive or fixed (default: the model's <calculation>)")
+	method := fs.String("method", "", methodHelp(model.Stochastic, "the model's <calculation>"))
 	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")
@@ -47,20 +43,17 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	}
 	seeds, err := ensemble.ParseSeeds(*seedsFlag)
 	if err != nil {
-		fmt.Fprintf(stderr, "spinerd ensemble: --seeds: %v\n", err)
-		return exitBadInput
+		return badFlag(stderr, "ensemble", "seeds", err)
 	}
 	quantiles, err := parseFloats(*quant)
 	if err != nil {
-		fmt.Fprintf(stderr, "spinerd ensemble: --quantiles: %v\n", err)
-		return exitBadInput
+		return badFlag(stderr, "ensemble", "quantiles", err)
 	}
 	var shard ensemble.Shard
 	source := ""
 	if *shardFlag != "" {
 		if shard, err = ensemble.ParseShard(*shardFlag); err != nil {
-			fmt.Fprintf(stderr, "spinerd ensemble: --shard: %v\n", err)
-			return exitBadInput
+			return badFlag(stderr, "ensemble", "shard", err)
 		}
 	} else {
 		sh, ok, err := ensemble.ShardFromEnv(os.Getenv, *shards)
@@ -83,16 +76,16 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	if dir == "" {
 		dir = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + "-ensemble"
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
-	pr := newEnsembleProgress(stderr, *quiet)
+	pr := newEnsembleBar(stderr, *quiet)
 	start := time.Now()
 	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update})
 	pr.finish()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "spinerd ensemble: interrupted; complete seeds are kept in %s and rerunning the same command resumes\n", dir)
-			return 130
+			return exitInterrupted
 		}
 		return report(stderr, "ensemble", nil, err)
 	}
@@ -119,80 +112,33 @@ func parseFloats(s string) ([]float64, error) {
 	return out, nil
 }
 
-func runMerge(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("merge", stdout)
-	out := fs.StringP("output", "o", "", "directory of the merged ensemble (required)")
-	quiet := fs.BoolP("quiet", "q", false, "no summary")
-	if code, done := parse(fs, args, stderr); done {
-		return code
-	}
-	if *out == "" || len(fs.Args()) == 0 {
-		fmt.Fprintf(stderr, "spinerd merge: give the shard directories and -o OUT\n")
-		return exitBadInput
-	}
-	m, err := ensemble.Merge(fs.Args(), *out, nil)
-	if err != nil {
-		return report(stderr, "merge", nil, err)
-	}
-	if !*quiet {
-		fmt.Fprintf(stderr, "merged %d directories: seeds %s of %s into %s\n", len(fs.Args()), m.Seeds, m.ModelSource, *out)
-	}
-	return exitOK
+// ensembleBar is the progress display of an ensemble: one bar (seeds
+// done, simulated ms per second, elapsed time and ETA) on a terminal, a
+// log line every 10 s otherwise. The total is known from the first update.
+type ensembleBar struct {
+	w     io.Writer
+	quiet bool
+	start time.Time
+	once  sync.Once
+	p     *progress
 }
 
-// ensembleProgress shows one bar for the ensemble on a terminal, and a
-// log line every 10 s otherwise.
-type ensembleProgress struct {
-	mu       sync.Mutex
-	w        io.Writer
-	quiet    bool
-	terminal bool
-	start    time.Time
-	lastLog  time.Time
-	bar      *progressbar.ProgressBar
+func newEnsembleBar(w io.Writer, quiet bool) *ensembleBar {
+	return &ensembleBar{w: w, quiet: quiet, start: time.Now()}
 }
 
-func newEnsembleProgress(w io.Writer, quiet bool) *ensembleProgress {
-	return &ensembleProgress{w: w, quiet: quiet, terminal: isTerminal(w), start: time.Now(), lastLog: time.Now()}
-}
-
-func (p *ensembleProgress) update(pr ensemble.Progress) {
-	if p.quiet {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	el := time.Since(p.start).Seconds()
+// update implements ensemble.Options.Progress (calls are serialised).
+func (e *ensembleBar) update(pr ensemble.Progress) {
+	e.once.Do(func() { e.p = newProgress(e.w, e.quiet, "ensemble", pr.TotalMs, 10*time.Second) })
 	rate := 0.0
-	if el > 0 {
+	if el := time.Since(e.start).Seconds(); el > 0 {
 		rate = (pr.SimulatedMs - float64(pr.Skipped)*pr.TotalMs/float64(max(pr.Seeds, 1))) / el
 	}
-	desc := fmt.Sprintf("seeds %d/%d, %.3g ms/s", pr.Done, pr.Seeds, rate)
-	if p.terminal {
-		if p.bar == nil {
-			p.bar = progressbar.NewOptions64(1000,
-				progressbar.OptionSetWriter(p.w),
-				progressbar.OptionSetPredictTime(true),
-				progressbar.OptionThrottle(200*time.Millisecond),
-				progressbar.OptionClearOnFinish(),
-			)
-		}
-		p.bar.Describe(desc)
-		p.bar.Set64(int64(1000 * pr.SimulatedMs / pr.TotalMs))
-		return
-	}
-	if time.Since(p.lastLog) >= 10*time.Second || pr.Done == pr.Seeds {
-		p.lastLog = time.Now()
-		eta := ""
-		if done := pr.SimulatedMs / pr.TotalMs; done > 0 && done < 1 && rate > 0 {
-			eta = fmt.Sprintf(", ETA %s", time.Duration((pr.TotalMs-pr.SimulatedMs)/rate*float64(time.Second)).Round(time.Second))
-		}
-		fmt.Fprintf(p.w, "ensemble: %s, %.0f %%%s\n", desc, 100*pr.SimulatedMs/pr.TotalMs, eta)
-	}
+	e.p.set(pr.SimulatedMs, fmt.Sprintf("seeds %d/%d, %.3g ms/s", pr.Done, pr.Seeds, rate))
 }
 
-func (p *ensembleProgress) finish() {
-	if p.bar != nil {
-		p.bar.Finish()
+func (e *ensembleBar) finish() {
+	if e.p != nil {
+		e.p.finish()
 	}
 }

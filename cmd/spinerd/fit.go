@@ -1,26 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
+	"sync"
 
 	"github.com/spinerd/spinerd/fit"
-	"github.com/spinerd/spinerd/internal/atomicfile"
 	"github.com/spinerd/spinerd/models"
 	"github.com/spinerd/spinerd/plasticity"
-	"github.com/spinerd/spinerd/plot"
 )
 
 func runFit(args []string, stdout, stderr io.Writer) int {
@@ -105,42 +97,17 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 		Options: plasticity.Options{Jobs: 1, MaxSteps: *maxSteps, Timeout: *timeout}, Log: failLog}
 	cfg := fit.Config{Variables: prob.Variables(), Objectives: prob.Objectives(), N: *n, C: *c, Generations: *gens,
 		EtaC: *etaC, EtaM: *etaM, PM: *pm, Variation: vt, DropDuplicates: *dedup, Seed: *seed, Jobs: *jobs}
-	capacity := *c
-	if capacity == 0 {
-		capacity = 2 * *n
-	}
-	total := int64(*n + (*gens-1)*(capacity-*n))
-	var bar *progressbar.ProgressBar
-	if !*quiet && isTerminal(stderr) {
-		bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionShowCount(), progressbar.OptionSetDescription("evaluations"), progressbar.OptionThrottle(200*time.Millisecond))
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
-	opt := fit.Options{Dir: dir, Resume: *resume,
-		Extra: map[string]string{"dataset": ds.Caption, "param_space": *space, "variant": *variant, "max_steps": strconv.Itoa(*maxSteps)},
-		OnEvaluation: func() {
-			if bar != nil {
-				bar.Add(1)
-			}
-		},
-		OnGeneration: func(g fit.Generation) {
-			line := fmt.Sprintf("generation %d: hypervolume %.5g, best %s, %d on the first front, %d failed, %.2f evaluations/s", g.Gen, g.Hypervolume, fmtFloats(g.Best), g.Front0, g.Failed, g.EvalsPerSecond())
-			if bar != nil {
-				bar.Describe(fmt.Sprintf("gen %d/%d, HV %.4g", g.Gen+1, *gens, g.Hypervolume))
-			} else if !*quiet {
-				fmt.Fprintln(stderr, line)
-			}
-		}}
+	rec := &fitProgress{w: stderr, quiet: *quiet, generations: *gens}
+	opt := fit.Options{Dir: dir, Resume: *resume, Recorder: rec,
+		Extra: map[string]string{"dataset": ds.Caption, "param_space": *space, "variant": *variant, "max_steps": strconv.Itoa(*maxSteps)}}
 	_, err = fit.Run(ctx, prob, cfg, opt)
-	if bar != nil {
-		bar.Finish()
-		fmt.Fprintln(stderr)
-	}
+	rec.finish()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "spinerd fit: interrupted; %s holds the last complete generation: rerun with --resume\n", filepath.Join(dir, fit.CheckpointName))
-			return 130
+			return exitInterrupted
 		}
 		return report(stderr, "fit", nil, err)
 	}
@@ -150,57 +117,43 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// isFitLog reports whether path is a fit's log.tsv or a fit directory.
-func isFitLog(path string) (string, bool) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, fit.LogName)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	head, _ := bufio.NewReader(f).ReadString('\n')
-	return path, strings.HasPrefix(head, "generation\tevaluations\t")
+// fitProgress is the fit's fit.Recorder: a bar of evaluations on a
+// terminal, a line per generation otherwise.
+type fitProgress struct {
+	w           io.Writer
+	quiet       bool
+	generations int
+	p           *progress
+	mu          sync.Mutex
+	done, total int
+	gen         string
 }
 
-// plotFitLog draws the hypervolume and the best value of every objective
-// against the generation.
-func plotFitLog(path, outPath string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
+func (f *fitProgress) Init(total, done int) {
+	f.p = newProgress(f.w, f.quiet || !isTerminal(f.w), "evaluations", float64(total), 0)
+	f.total, f.done = total, done
+	f.p.set(float64(done), "")
+}
+
+func (f *fitProgress) Evaluated() {
+	f.mu.Lock()
+	f.done++
+	done, gen := f.done, f.gen
+	f.mu.Unlock()
+	f.p.set(float64(done), fmt.Sprintf("%d/%d%s", done, f.total, gen))
+}
+
+func (f *fitProgress) Generation(g fit.Generation) {
+	f.mu.Lock()
+	f.gen = fmt.Sprintf(", generation %d/%d, HV %.4g", g.Gen+1, f.generations, g.Hypervolume)
+	f.mu.Unlock()
+	if !f.quiet && !isTerminal(f.w) {
+		fmt.Fprintf(f.w, "generation %d: hypervolume %.5g, best %s, %d on the first front, %d failed, %.2f evaluations/s\n", g.Gen, g.Hypervolume, fmtFloats(g.Best), g.Front0, g.Failed, g.EvalsPerSecond())
 	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	head := strings.Split(lines[0], "\t")
-	var gens []float64
-	cols := map[int][]float64{}
-	var labels []string
-	var idx []int
-	for i, h := range head {
-		if h == "hypervolume" || strings.HasPrefix(h, "best_") {
-			idx = append(idx, i)
-			labels = append(labels, strings.Replace(h, "best_", "best ", 1))
-		}
+}
+
+func (f *fitProgress) finish() {
+	if f.p != nil {
+		f.p.finish()
 	}
-	for _, l := range lines[1:] {
-		f := strings.Split(l, "\t")
-		g, _ := strconv.ParseFloat(f[0], 64)
-		gens = append(gens, g)
-		for _, i := range idx {
-			v, _ := strconv.ParseFloat(f[i], 64)
-			cols[i] = append(cols[i], v)
-		}
-	}
-	var series [][]float64
-	for _, i := range idx {
-		series = append(series, cols[i])
-	}
-	format, err := plot.FormatOf(outPath)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(outPath, func(w io.Writer) error {
-		return plot.LinesX(w, format, "generation", gens, series, labels, filepath.Base(filepath.Dir(path)))
-	})
 }

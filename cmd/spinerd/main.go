@@ -1,27 +1,17 @@
 // Command spinerd simulates the biochemistry of dendritic spines from
 // NeuroRD model files. It parses flags and calls the spinerd packages; the
-// science lives in those packages.
+// science lives in those packages. Each command is one file (run.go,
+// ensemble.go, …); common.go holds what they share (flags, error reports,
+// exit codes, the progress display).
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
-	"strings"
 
-	"github.com/spf13/pflag"
-
-	"github.com/spinerd/spinerd/diag"
 	"github.com/spinerd/spinerd/internal/version"
-)
-
-// Exit statuses.
-const (
-	exitOK       = 0
-	exitInternal = 1
-	exitBadInput = 2 // bad model, bad flags, unwritable output
 )
 
 type command struct {
@@ -32,14 +22,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"compare":     {"compare two ensembles of runs (trajectories or NeuroRD outputs) species by species", "compare A B [flags]", runCompare},
+		"compare":     {"compare two ensembles of runs (trajectories, NeuroRD outputs or CSV exports) species by species", "compare A B [flags]", runCompare},
 		"ensemble":    {"run many seeds on all cores (resumable, shardable) with a summary of mean, SD and quantiles", "ensemble MODEL.xml --seeds 1-64 [-o DIR] [flags]", runEnsemble},
 		"merge":       {"merge the directories of ensemble shards into one", "merge DIR... -o OUT", runMerge},
 		"conductance": {"AMPA conductance g (pS) and g/g0 of a run (trajectory, NeuroRD .out or CSV export)", "conductance FILE [--baseline T] [--plot fig.png] [-o table.tsv]", runConductance},
 		"evaluate":    {"objectives of a parameter set on one of the paper's fitted data sets", "evaluate --dataset NAME --params FILE.json [flags]", runEvaluate},
 		"plasticity":  {"run a plasticity protocol on the spine model and report g/g0", "plasticity --protocol 4xHFS|LFS|... [flags]", runPlasticity},
-		"export":      {"export a trajectory to CSV, TSV, NPZ or NeuroRD's text files", "export FILE.traj --format csv|tsv|npz|neurord [-o OUT] [flags]", runExport},
-		"plot":        {"plot species time courses of one or several runs", "plot FILE.traj... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
+		"export":      {"convert a run (trajectory, NeuroRD .out or CSV export) to another format", "export FILE --format csv|tsv|npz|neurord|traj [-o OUT] [flags]", runExport},
+		"plot":        {"plot species time courses of one or several runs, or a fit's progress", "plot FILE... --species A,B [-o fig.png|fig.svg] [flags]", runPlot},
 		"fit":         {"fit the spine model to one of the paper's data sets (Emoo multi-objective evolution, checkpoint/resume)", "fit --dataset NAME [--population N] [--generations G] [flags]", runFit},
 		"inspect":     {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
 		"mesh":        {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
@@ -90,57 +80,4 @@ func usage(w io.Writer, cmds map[string]command) {
 		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun 'spinerd COMMAND --help' for a command's flags.\n")
-}
-
-// newFlags makes a flag set whose --help prints the command's usage.
-func newFlags(name string, stdout io.Writer) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SortFlags = false
-	c := commands()[name]
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: spinerd %s\n\n%s\n\nFlags:\n%s", c.usage, c.summary, fs.FlagUsages())
-	}
-	fs.SetOutput(stdout)
-	return fs
-}
-
-// parse parses flags; done reports that the command should return code.
-func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK, true
-		}
-		fmt.Fprintf(stderr, "spinerd %s: %v\n", fs.Name(), err)
-		return exitBadInput, true
-	}
-	return 0, false
-}
-
-// report prints diagnostics and returns the exit status for err.
-func report(stderr io.Writer, cmd string, warnings diag.List, err error) int {
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "%s\n", w)
-	}
-	if err == nil {
-		return exitOK
-	}
-	var de *diag.Error
-	if errors.As(err, &de) {
-		fmt.Fprintf(stderr, "spinerd %s: %d error%s:\n", cmd, len(de.List), map[bool]string{true: "", false: "s"}[len(de.List) == 1])
-		for _, d := range de.List {
-			fmt.Fprintf(stderr, "  %s\n", d)
-		}
-		return exitBadInput
-	}
-	fmt.Fprintf(stderr, "spinerd %s: %s\n", cmd, strings.TrimSpace(err.Error()))
-	return exitBadInput
-}
-
-func runVersion(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("version", stdout)
-	if code, done := parse(fs, args, stderr); done {
-		return code
-	}
-	fmt.Fprintf(stdout, "spinerd %s\n", version.String())
-	return exitOK
 }

@@ -57,6 +57,17 @@ func TestMeshCommand(t *testing.T) {
 	}
 }
 
+// TestEveryCommandHelp: every registered command answers --help with
+// its usage and exit 0.
+func TestEveryCommandHelp(t *testing.T) {
+	for name := range commands() {
+		code, out, errs := runCmd(name, "--help")
+		if code != 0 || !strings.HasPrefix(out, "Usage: spinerd "+name) {
+			t.Errorf("%s --help: exit %d, stdout %.80q, stderr %.80q", name, code, out, errs)
+		}
+	}
+}
+
 func TestHelpAndVersion(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"inspect", "--help"}, {"mesh", "-h"}, {"help", "mesh"}, {"version"}} {
 		code, out, _ := runCmd(args...)

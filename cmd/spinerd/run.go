@@ -5,27 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
+	"github.com/spinerd/spinerd/ampa"
 	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/diag"
 	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/model"
+	"github.com/spinerd/spinerd/models"
 	"github.com/spinerd/spinerd/neurord"
 	"github.com/spinerd/spinerd/output"
+	"github.com/spinerd/spinerd/plasticity"
+	"github.com/spinerd/spinerd/protocol"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", stdout)
-	method := fs.String("method", "", "exact, adaptive, fixed or ode (default: the model's <calculation>)")
+	method := fs.String("method", "", methodHelp(nil, "the model's <calculation>"))
 	seed := fs.Uint64("seed", 0, "random seed (default: the model's <simulationSeed>, else a random one that is printed)")
 	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>, else 0.001)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
@@ -34,20 +34,27 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	atolNM := fs.Float64("atol", 1e-6, "absolute tolerance of the ode method, nM")
 	maxSteps := fs.Int("max-steps", 0, "ode method: stop with an error after this many steps (0: no limit)")
 	workers := fs.Int("workers", 1, "goroutines for blocks of voxels (multi-voxel models; results do not depend on it)")
-	format := fs.String("format", "traj", "traj (spinerd's compressed trajectory) or neurord (NeuroRD's text files)")
+	format := fs.String("format", "traj", output.FormatNames(output.RunFormat)+": "+formatSummaries(output.RunFormat))
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	f, err := output.FormatByName(*format)
+	if err == nil && !output.RunFormat(f) {
+		err = fmt.Errorf("%s is an export format (use %s, then spinerd export)", f.Name, output.FormatNames(output.RunFormat))
+	}
+	if err != nil {
+		return badFlag(stderr, "run", "format", err)
+	}
 	var sys *model.System
 	var warns diag.List
-	var err error
+	var onsetMs float64
 	path, isDefault := "", len(fs.Args()) == 0
 	if isDefault {
 		// The embedded spine model under one HFS train.
 		path = "spine-hfs.xml"
-		sys, err = defaultSystem(*method, *runtimeMs, *tol)
+		sys, onsetMs, err = defaultSystem(*method, *runtimeMs, *tol)
 		if err != nil {
 			return report(stderr, "run", nil, err)
 		}
@@ -69,13 +76,13 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spinerd run: --rtol and --atol must be positive (got %g, %g)\n", *rtol, *atolNM)
 		return exitBadInput
 	}
-	ode := sys.Method == model.MethodODE
+	stochastic := sys.Method.Info().Stochastic
 	if !*quiet {
 		report(stderr, "run", warns, nil)
 	}
 	s := *seed
 	chosen := false
-	if s == 0 && ode {
+	if s == 0 && !stochastic {
 		s = uint64(max(sys.Seed, 0))
 	} else if s == 0 {
 		s = uint64(sys.Seed)
@@ -86,30 +93,32 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	base := *out
 	if base == "" {
-		base = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-		if *format == string(output.Trajectory) {
-			base += ".traj"
-		}
+		base = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + f.Ext
 	}
-	var extra map[string]string
-	if ode {
-		extra = map[string]string{"rtol": fmt.Sprint(*rtol), "atol_nM": fmt.Sprint(*atolNM)}
+	h := output.Header(sys, s, output.ValueType(sys))
+	if !stochastic {
+		h.Extra = map[string]string{"rtol": fmt.Sprint(*rtol), "atol_nM": fmt.Sprint(*atolNM)}
 	}
-	tw, err := output.Create(output.Format(*format), base, sys, s, extra)
+	tw, err := output.Create(f.Name, base, h, output.CreateOptions{})
 	if err != nil {
 		return report(stderr, "run", nil, err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
-	prog := newProgress(stderr, *quiet, sys.StartMs, sys.EndMs)
+	prog := newProgress(stderr, *quiet, "simulating", sys.EndMs-sys.StartMs, 0)
+	last := sys.StartMs
+	update := func(t float64) {
+		last = t
+		prog.set(t-sys.StartMs, fmt.Sprintf("%.6g / %.6g ms", t, sys.EndMs))
+	}
 	start := time.Now()
 	var st gillespie.Stats
 	var dst deterministic.Stats
 	var runErr error
-	if ode {
-		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: prog.update}, tw)
+	if stochastic {
+		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Progress: update}, s, tw)
 	} else {
-		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Progress: prog.update}, s, tw)
+		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: update}, tw)
 	}
 	prog.finish()
 	elapsed := time.Since(start)
@@ -122,86 +131,106 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return report(stderr, "run", nil, err)
 	}
 	if interrupted {
-		fmt.Fprintf(stderr, "spinerd run: interrupted at %.6g ms; the outputs hold every output time up to then\n", prog.last)
+		fmt.Fprintf(stderr, "spinerd run: interrupted at %.6g ms; the outputs hold every output time up to then\n", last)
 	}
 	if !*quiet {
 		note := ""
 		if chosen {
 			note = " (chosen at random: pass --seed to reproduce)"
 		}
-		if ode {
-			fmt.Fprintf(stderr, "method ode, rtol %g, atol %g nM\n", *rtol, *atolNM)
+		if !stochastic {
+			fmt.Fprintf(stderr, "method %s, rtol %g, atol %g nM\n", sys.Method, *rtol, *atolNM)
 			fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d steps (%d rejected), %d segments, %d Jacobians, %d factorisations\n",
-				prog.last-sys.StartMs, elapsed.Seconds(), dst.Steps, dst.Rejected, dst.Segments, dst.JacEvals, dst.Factorizations)
+				last-sys.StartMs, elapsed.Seconds(), dst.Steps, dst.Rejected, dst.Segments, dst.JacEvals, dst.Factorizations)
 		} else {
 			fmt.Fprintf(stderr, "method %s, seed %d%s\n", sys.Method, s, note)
-			if sys.Method == model.MethodAdaptive {
-				fmt.Fprintf(stderr, "tolerance %g\n", sys.Tolerance)
+			if pv := sys.Provenance(); pv.Tolerance > 0 {
+				fmt.Fprintf(stderr, "tolerance %g\n", pv.Tolerance)
 			}
 			fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d single events, %d leaps carrying %d firings, %d fixed steps\n",
-				prog.last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
+				last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(tw.Files(), ", "))
 	}
-	if isDefault && !interrupted && output.Format(*format) == output.Trajectory {
-		if err := defaultSummary(stdout, base, sys); err != nil {
+	if isDefault && !interrupted && f.Name == "traj" {
+		if err := defaultSummary(stdout, base, sys, onsetMs); err != nil {
 			return report(stderr, "run", nil, err)
 		}
 	}
 	if interrupted {
-		return 130
+		return exitInterrupted
 	}
 	return exitOK
 }
 
-// progress shows a bar with ETA on a terminal once a run has taken more
-// than two seconds.
-type progress struct {
-	w          io.Writer
-	enabled    bool
-	start      time.Time
-	t0, t1     float64
-	last       float64
-	bar        *progressbar.ProgressBar
-	resolution float64
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-func newProgress(w io.Writer, quiet bool, t0, t1 float64) *progress {
-	return &progress{w: w, enabled: !quiet && isTerminal(w), start: time.Now(), t0: t0, t1: t1, last: t0, resolution: 1000}
-}
-
-func (p *progress) update(t float64) {
-	p.last = t
-	if !p.enabled {
-		return
-	}
-	if p.bar == nil {
-		if time.Since(p.start) < 2*time.Second {
-			return
+// formatSummaries lists the formats keep selects with their summaries.
+func formatSummaries(keep func(output.Format) bool) string {
+	var parts []string
+	for _, f := range output.Formats() {
+		if keep(f) {
+			parts = append(parts, f.Name+", "+f.Summary)
 		}
-		p.bar = progressbar.NewOptions64(int64(p.resolution),
-			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription("simulating"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionShowElapsedTimeOnFinish(),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
 	}
-	p.bar.Set64(int64(p.resolution * (t - p.t0) / (p.t1 - p.t0)))
+	return strings.Join(parts, "; ")
 }
 
-func (p *progress) finish() {
-	if p.bar != nil {
-		p.bar.Finish()
+// defaultSystem is what `spinerd run` with no model runs: the embedded
+// spine model, one HFS train from 2 s (exactly 100 pulses), 12 s, from the
+// model's initial concentrations, adaptive method at ε = 0.01 unless told
+// otherwise. It also returns the train's onset (ms).
+func defaultSystem(method string, runtimeMs, tol float64) (*model.System, float64, error) {
+	m, _, err := models.SpineModel()
+	if err != nil {
+		return nil, 0, err
 	}
+	p, err := protocol.ByName("HFS", protocol.Timing{OnsetMs: 2000, RuntimeMs: 12_000}, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	if runtimeMs > 0 {
+		p.RuntimeMs = runtimeMs
+	}
+	if method == "" {
+		method = "adaptive"
+	}
+	sys, _, err := plasticity.Prepare(m, p, protocol.Edits{}, plasticity.FromInitial, method, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	if tol > 0 {
+		sys.Tolerance = tol
+	}
+	return sys, p.OnsetMs, nil
+}
+
+// defaultSummary prints the default run's key numbers from its
+// trajectory: peaks of free Ca, active CaMKII (CKp + CKpCaMCa4) and PKAc,
+// and the AMPA conductance before the train and at the end.
+func defaultSummary(w io.Writer, path string, sys *model.System, onsetMs float64) error {
+	rec, err := plasticity.RecorderFromFile(path)
+	if err != nil {
+		return err
+	}
+	om := sys.Omega(0)
+	peak := func(label string, ids ...string) {
+		x := rec.Sum(ids...)
+		best, at := math.Inf(-1), 0.0
+		for i, v := range x {
+			if v > best {
+				best, at = v, rec.Times[i]
+			}
+		}
+		fmt.Fprintf(w, "peak %-34s %10.1f molecules  %10.1f nM  at %g ms\n", label, best, best/om, at)
+	}
+	peak("free Ca", "Ca")
+	peak("active CaMKII (CKp + CKpCaMCa4)", "CKp", "CKpCaMCa4")
+	peak("PKAc", "PKAc")
+	s, err := plasticity.FromSpecies(rec.IDs, rec.Times, rec.Frames, ampa.RandomTetramers)
+	if err != nil {
+		return err
+	}
+	g0, g1 := s.At(onsetMs), s.GPS[len(s.GPS)-1]
+	fmt.Fprintf(w, "AMPA conductance: %.2f pS before the train (%g ms), %.2f pS at %g ms (g/g0 = %.3f)\n", g0, onsetMs, g1, s.TimesMs[len(s.TimesMs)-1], g1/g0)
+	fmt.Fprintf(w, "trajectory: %s (spinerd conductance %s; spinerd plot %s --species Ca,CKpCaMCa4,PKAc)\n", path, path, path)
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spinerd/spinerd/internal/testenv"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/runfile"
 	"github.com/spinerd/spinerd/traj"
 )
 
@@ -82,7 +83,7 @@ func checkFlat(t *testing.T, path string, sys *model.System, rel float64) {
 		if x0 <= 1 || sp.ID == "PA" || sp.ID == "2AGdegrad" {
 			continue
 		}
-		_, vals, err := r.Series(0, s, 0)
+		_, vals, err := runfile.Series(r, 0, s, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spinerd/spinerd/internal/testenv"
 	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/runfile"
 	"github.com/spinerd/spinerd/traj"
 )
 
@@ -43,11 +44,11 @@ func TestRunWritesTrajectory(t *testing.T) {
 	if h.Seed != 11 || h.Method != "adaptive" || h.Values != traj.Counts || !strings.Contains(h.ModelText, "<Specie") || len(h.Voxels) != 9 || len(h.Sets) != 2 {
 		t.Errorf("header: seed %d method %s values %s, %d voxels, %d sets, model text %d bytes", h.Seed, h.Method, h.Values, len(h.Voxels), len(h.Sets), len(h.ModelText))
 	}
-	ts, _ := r.Times(0)
+	ts, _ := runfile.Times(r, 0)
 	if len(ts) != 3 || ts[0] != 0 || ts[2] != 300 {
 		t.Errorf("main output times %v", ts)
 	}
-	ts, _ = r.Times(1)
+	ts, _ = runfile.Times(r, 1)
 	if len(ts) != 301 {
 		t.Errorf("%d frames of the 1 ms output set, want 301", len(ts))
 	}

@@ -29,7 +29,7 @@ func TestAdaptiveMatchesNeuroRD(t *testing.T) {
 		{"mm_hfs", "Model_HFS1_seed9.xml", 2520, []float64{1000, 2200, 2520}},
 	} {
 		t.Run(c.set, func(t *testing.T) {
-			ref, err := compare.ReadNeuroRD(compare.NeuroRDOutputs(filepath.Join(root, c.set)), c.times)
+			ref, err := compare.Read(compare.NeuroRDOutputs(filepath.Join(root, c.set)), c.times)
 			if err != nil {
 				t.Fatal(err)
 			}

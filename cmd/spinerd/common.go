@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/pflag"
+
+	"github.com/spinerd/spinerd/diag"
+	"github.com/spinerd/spinerd/model"
+)
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitDiffer      = 1   // compare: the ensembles differ
+	exitBadInput    = 2   // bad model, bad flags, unwritable output
+	exitInterrupted = 130 // Ctrl-C or SIGTERM: what was complete is kept
+)
+
+// newFlags makes a flag set whose --help prints the command's usage.
+func newFlags(name string, stdout io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	c := commands()[name]
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: spinerd %s\n\n%s\n\nFlags:\n%s", c.usage, c.summary, fs.FlagUsages())
+	}
+	fs.SetOutput(stdout)
+	return fs
+}
+
+// parse parses flags; done reports that the command should return code.
+func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK, true
+		}
+		fmt.Fprintf(stderr, "spinerd %s: %v\n", fs.Name(), err)
+		return exitBadInput, true
+	}
+	return 0, false
+}
+
+// badFlag reports a bad flag value and returns exitBadInput.
+func badFlag(stderr io.Writer, cmd, flag string, err error) int {
+	fmt.Fprintf(stderr, "spinerd %s: --%s: %v\n", cmd, flag, err)
+	return exitBadInput
+}
+
+// optionFlags names the command-line flag of each model.Options field
+// that compilation reports on.
+func optionFlag(option string) string {
+	switch option {
+	case "Method":
+		return "--method"
+	case "RuntimeMs":
+		return "--runtime"
+	case "Tolerance":
+		return "--tolerance"
+	case "FixedStepMs":
+		return "--fixed-step"
+	}
+	return option
+}
+
+// report prints diagnostics and returns the exit status for err.
+func report(stderr io.Writer, cmd string, warnings diag.List, err error) int {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%s\n", w)
+	}
+	if err == nil {
+		return exitOK
+	}
+	var de *diag.Error
+	if errors.As(err, &de) {
+		list := de.List.RenameOptions(optionFlag)
+		fmt.Fprintf(stderr, "spinerd %s: %d error%s:\n", cmd, len(list), map[bool]string{true: "", false: "s"}[len(list) == 1])
+		for _, d := range list {
+			fmt.Fprintf(stderr, "  %s\n", d)
+		}
+		return exitBadInput
+	}
+	fmt.Fprintf(stderr, "spinerd %s: %s\n", cmd, strings.TrimSpace(err.Error()))
+	return exitBadInput
+}
+
+// oneModel checks that exactly one model argument was given.
+func oneModel(cmd string, args []string, stderr io.Writer) (string, bool) {
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "spinerd %s: need exactly one MODEL.xml argument (got %d); see 'spinerd %s --help'\n", cmd, len(args), cmd)
+		return "", false
+	}
+	return args[0], true
+}
+
+// methodHelp is the help text of a --method flag accepting the methods
+// keep selects (all when nil).
+func methodHelp(keep func(model.MethodInfo) bool, dflt string) string {
+	return model.MethodNames(keep) + " (default: " + dflt + ")"
+}
+
+// splitList splits "A,B" into its items.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// unwrapErr drops the *os.PathError wrapper when the message names the
+// file itself.
+func unwrapErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+// interruptible returns a context cancelled by Ctrl-C or SIGTERM.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progress shows a long job's advance: on a terminal a bar with the
+// elapsed time and an ETA once the job has taken 2 s; otherwise, when
+// logEvery > 0, a line at most that often. Safe for concurrent use.
+type progress struct {
+	mu       sync.Mutex
+	w        io.Writer
+	label    string
+	total    float64
+	enabled  bool
+	terminal bool
+	logEvery time.Duration
+	start    time.Time
+	lastLog  time.Time
+	// base is the amount done at the first update (a resumed job's
+	// earlier work), excluded from the rate.
+	base    float64
+	started bool
+	done    float64
+	bar     *progressbar.ProgressBar
+}
+
+// newProgress returns a progress display of a job of total units.
+func newProgress(w io.Writer, quiet bool, label string, total float64, logEvery time.Duration) *progress {
+	now := time.Now()
+	return &progress{w: w, label: label, total: total, enabled: !quiet, terminal: isTerminal(w), logEvery: logEvery, start: now, lastLog: now}
+}
+
+// eta returns the elapsed time and the estimated time left.
+func (p *progress) eta() (elapsed, left time.Duration) {
+	elapsed = time.Since(p.start)
+	if work := p.done - p.base; work > 0 && p.done < p.total {
+		left = time.Duration(float64(elapsed) * (p.total - p.done) / work)
+	}
+	return elapsed, left
+}
+
+// set records that done units of the total are complete; detail is shown
+// beside the bar.
+func (p *progress) set(done float64, detail string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		p.started, p.base = true, done
+	}
+	p.done = done
+	if !p.enabled {
+		return
+	}
+	elapsed, left := p.eta()
+	times := fmt.Sprintf("%s elapsed", elapsed.Round(time.Second))
+	if left > 0 {
+		times += fmt.Sprintf(", %s left", left.Round(time.Second))
+	}
+	desc := p.label
+	if detail != "" {
+		desc += " " + detail
+	}
+	if p.terminal {
+		if p.bar == nil {
+			if elapsed < 2*time.Second {
+				return
+			}
+			p.bar = progressbar.NewOptions64(1000,
+				progressbar.OptionSetWriter(p.w),
+				progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+			)
+		}
+		p.bar.Describe(desc + " (" + times + ")")
+		p.bar.Set64(int64(1000 * min(1, done/p.total)))
+		return
+	}
+	if p.logEvery > 0 && (time.Since(p.lastLog) >= p.logEvery || done >= p.total) {
+		p.lastLog = time.Now()
+		fmt.Fprintf(p.w, "%s: %.0f %%, %s\n", desc, 100*done/p.total, times)
+	}
+}
+
+// finish removes the bar.
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

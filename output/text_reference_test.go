@@ -1,0 +1,100 @@
+package output
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/spinerd/spinerd/internal/testenv"
+	"github.com/spinerd/spinerd/model"
+	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/traj"
+)
+
+// headLines returns the first n lines of a (possibly zstd) text file.
+func headLines(t *testing.T, path string, n int) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var sc *bufio.Scanner
+	if strings.HasSuffix(path, ".zst") {
+		zr, err := zstd.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		sc = bufio.NewScanner(zr)
+	} else {
+		sc = bufio.NewScanner(f)
+	}
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	var out []string
+	for len(out) < n && sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+// TestTextHeadersMatchNeuroRD: the main output's grid and first header
+// line and the output-set column names are those NeuroRD 3.3.0 wrote for
+// the reference runs (byte for byte).
+func TestTextHeadersMatchNeuroRD(t *testing.T) {
+	root := filepath.Join(testenv.Shared(t), "reference", "neurord-3.3")
+	for _, c := range []struct{ set, base string }{
+		{"ex_mglur_spine-CaY", "Model_mglur_spine-CaY_seed1"},
+		{"ex_mglur_diff", "Model_mglur_diff_seed1"},
+		{"mm_hfs", "Model_HFS1_seed9"},
+		{"sanity_simple", "Model_simple"},
+	} {
+		t.Run(c.set, func(t *testing.T) {
+			sys, _, err := neurord.Compile(filepath.Join(root, c.set, "inputs", c.base+".xml"), model.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(root, c.set, "outputs", c.base+".out")
+			if _, err := os.Stat(out); err != nil {
+				out += ".zst"
+			}
+			nv := sys.NumVoxels()
+			want := headLines(t, out, nv+3)
+			base := filepath.Join(t.TempDir(), "run")
+			tw, err := Create("neurord", base, Header(sys, 1, traj.Counts), CreateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts := make([]int64, nv*len(sys.Main.Species))
+			tw.Counts(0, 0, counts)
+			for i := 1; i < sys.NumOutputSets(); i++ {
+				set := sys.OutputSet(i)
+				tw.Counts(i, 0, make([]int64, len(set.Voxels)*len(set.Species)))
+			}
+			if err := tw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got := headLines(t, base+".out", nv+3)
+			for i := range want {
+				if i < len(got) && got[i] != want[i] {
+					t.Errorf("O.out line %d:\n got %.200q\nwant %.200q", i+1, got[i], want[i])
+				}
+			}
+			for i, o := range sys.OutputSets {
+				ref := filepath.Join(root, c.set, "outputs", c.base+"-"+o.Name+"-conc.txt.out.zst")
+				if got, want := headLines(t, base+"-"+o.Name+"-conc.txt.out", 1)[0], headLines(t, ref, 1)[0]; got != want {
+					t.Errorf("output set %d header differs:\n got %.300q\nwant %.300q", i+1, got, want)
+				}
+			}
+			mref := filepath.Join(root, c.set, "outputs", c.base+"-mesh.txt.out")
+			a, _ := os.ReadFile(mref)
+			b, _ := os.ReadFile(base + "-mesh.txt.out")
+			if string(a) != string(b) {
+				t.Errorf("mesh file differs from NeuroRD's")
+			}
+		})
+	}
+}

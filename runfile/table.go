@@ -1,0 +1,149 @@
+package runfile
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spinerd/spinerd/traj"
+)
+
+// tableRun is a CSV or TSV export: a time_ms column, then one column per
+// species (voxel-summed or a single voxel) or per SPECIES@VOXEL. It is read
+// whole when opened.
+type tableRun struct {
+	h      *traj.Header
+	times  []float64
+	values [][]float64 // per row, voxel-major like a trajectory frame
+}
+
+func openTable(path string) (*tableRun, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	defer f.Close()
+	rd, closeZ, err := decompress(path, f)
+	if err != nil {
+		return nil, err
+	}
+	defer closeZ()
+	r, err := readTable(rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r.h.ModelSource = path
+	return r, nil
+}
+
+func readTable(rd io.Reader) (*tableRun, error) {
+	br := bufio.NewReader(rd)
+	first, _ := br.Peek(4096)
+	line1, _, _ := strings.Cut(string(first), "\n")
+	cr := csv.NewReader(br)
+	if strings.Contains(line1, "\t") && !strings.Contains(line1, ",") {
+		cr.Comma = '\t'
+	}
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("table header: %w", err)
+	}
+	head = append([]string(nil), head...)
+	if len(head) < 2 || head[0] != "time_ms" {
+		return nil, fmt.Errorf("table header: first column must be time_ms (a spinerd export)")
+	}
+	// Columns: species ids in order of first appearance, voxels likewise.
+	h := &traj.Header{FormatVersion: traj.FormatVersion, Method: "table", Values: traj.Floats}
+	spIdx, vxIdx := map[string]int{}, map[string]int{}
+	type cell struct{ sp, vx int }
+	cells := make([]cell, len(head)-1)
+	for i, name := range head[1:] {
+		id, vox, hasVox := strings.Cut(name, "@")
+		if !hasVox {
+			vox = "sum"
+		}
+		sp, ok := spIdx[id]
+		if !ok {
+			sp = len(h.Species)
+			spIdx[id] = sp
+			h.Species = append(h.Species, traj.Species{ID: id})
+		}
+		vx, ok := vxIdx[vox]
+		if !ok {
+			vx = len(h.Voxels)
+			vxIdx[vox] = vx
+			h.Voxels = append(h.Voxels, traj.Voxel{Label: vox})
+		}
+		cells[i] = cell{sp, vx}
+	}
+	ns, nv := len(h.Species), len(h.Voxels)
+	set := traj.Set{Name: "__main__"}
+	for j := 0; j < ns; j++ {
+		set.Species = append(set.Species, j)
+	}
+	for k := 0; k < nv; k++ {
+		set.Voxels = append(set.Voxels, k)
+	}
+	h.Sets = []traj.Set{set}
+	r := &tableRun{h: h}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(rec) != len(head) {
+			return nil, fmt.Errorf("line %d: %d columns, header has %d", line, len(rec), len(head))
+		}
+		t, err := strconv.ParseFloat(rec[0], 64)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: time %q", line, rec[0])
+		}
+		row := make([]float64, ns*nv)
+		for i, c := range cells {
+			v, err := strconv.ParseFloat(rec[i+1], 64)
+			if err != nil {
+				return nil, fmt.Errorf("line %d, column %s: %q is not a number", line, head[i+1], rec[i+1])
+			}
+			row[c.vx*ns+c.sp] += v
+		}
+		r.times = append(r.times, t)
+		r.values = append(r.values, row)
+	}
+	if len(r.times) == 0 {
+		return nil, fmt.Errorf("the table has no rows")
+	}
+	h.StartMs, h.EndMs = r.times[0], r.times[len(r.times)-1]
+	return r, nil
+}
+
+func (r *tableRun) Header() *traj.Header      { return r.h }
+func (r *tableRun) Truncated() (bool, string) { return false, "" }
+func (r *tableRun) Close() error              { return nil }
+
+func (r *tableRun) Frames(set int, t0, t1 float64, fn func(t float64, counts []int64, values []float64) error) error {
+	if set != 0 {
+		return fmt.Errorf("a table holds one output set, not set %d", set)
+	}
+	for i, t := range r.times {
+		if t < t0 || t > t1 {
+			continue
+		}
+		if err := fn(t, nil, r.values[i]); err != nil {
+			if errors.Is(err, traj.ErrStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
