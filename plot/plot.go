@@ -15,6 +15,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -56,6 +57,9 @@ type series struct {
 	times  []float64
 	values [][]float64
 	lo, hi []float64
+	// runs is the number of runs summarised (several files, or an
+	// ensemble summary's count); 0 for a single run.
+	runs int
 }
 
 // summarySets returns, for an ensemble summary trajectory (spinerd
@@ -130,7 +134,8 @@ func load(files []string, opt Options) ([]series, string, error) {
 					}
 					m[i], a[i], b[i] = m[i]*scale, a[i]*scale, b[i]*scale
 				}
-				out[si] = series{times: ts, values: [][]float64{m}, lo: a, hi: b}
+				n, _ := strconv.Atoi(h.Extra["ensemble_runs"])
+				out[si] = series{times: ts, values: [][]float64{m}, lo: a, hi: b, runs: n}
 				continue
 			}
 			ts, vs, err := runfile.Series(r, opt.Set, sp, -1)
@@ -148,20 +153,35 @@ func load(files []string, opt Options) ([]series, string, error) {
 				return nil, "", fmt.Errorf("%s has %d output times, %s has %d: plot runs of the same protocol together", path, len(ts), files[0], len(out[si].times))
 			}
 			out[si].values = append(out[si].values, vs)
+			if len(files) > 1 {
+				out[si].runs = len(files)
+			}
 		}
 		r.Close()
 	}
 	return out, unit, nil
 }
 
-var (
-	lineColor = color.RGBA{R: 0x1f, G: 0x4e, B: 0x9a, A: 0xff}
-	bandColor = color.RGBA{R: 0x1f, G: 0x4e, B: 0x9a, A: 0x40}
-)
+// The colours of the mean and of the band (not premultiplied: the band
+// is the line's colour at 25 % opacity).
+func lineColor() color.Color { return color.NRGBA{R: 0x1f, G: 0x4e, B: 0x9a, A: 0xff} }
+func bandColor() color.Color { return color.NRGBA{R: 0x1f, G: 0x4e, B: 0x9a, A: 0x40} }
+
+// bandLabel says what a panel's band shows.
+func bandLabel(band Band, runs int) string {
+	if band == BandQuantiles {
+		return fmt.Sprintf("mean and 5–95 %% range of %d runs", runs)
+	}
+	return fmt.Sprintf("mean ± SD of %d runs", runs)
+}
 
 func panel(id, unit string, s series, band Band) (*gplot.Plot, error) {
 	p := gplot.New()
 	p.Title.Text = id
+	if s.runs > 0 {
+		p.Title.Text = id + " (" + bandLabel(band, s.runs) + ")"
+	}
+	p.Title.Padding = 2 * vg.Millimeter
 	p.X.Label.Text = "time (ms)"
 	p.Y.Label.Text = unit
 	n := len(s.times)
@@ -211,7 +231,7 @@ func panel(id, unit string, s series, band Band) (*gplot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		poly.Color = bandColor
+		poly.Color = bandColor()
 		poly.LineStyle.Width = 0
 		p.Add(poly)
 	}
@@ -219,7 +239,7 @@ func panel(id, unit string, s series, band Band) (*gplot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	line.Color = lineColor
+	line.Color = lineColor()
 	line.Width = vg.Points(1.2)
 	p.Add(line)
 	return p, nil
@@ -327,7 +347,7 @@ func LinesX(w io.Writer, format, xLabel string, times []float64, series [][]floa
 		if err != nil {
 			return err
 		}
-		line.Color = lineColor
+		line.Color = lineColor()
 		line.Width = vg.Points(1.2)
 		p.Add(line)
 		plots[i] = []*gplot.Plot{p}

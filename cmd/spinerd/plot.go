@@ -62,9 +62,6 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 		return report(stderr, "plot", nil, err)
 	}
 	opt := plot.Options{Species: splitList(*species), Set: *set, Concentration: *conc, Band: plot.Band(*band)}
-	if len(files) > 1 {
-		opt.Title = fmt.Sprintf("%d runs", len(files))
-	}
 	if err := atomicfile.Write(path, func(w io.Writer) error { return plot.Write(w, format, files, opt) }); err != nil {
 		return report(stderr, "plot", nil, err)
 	}
