@@ -135,7 +135,7 @@ func (p *parser) parse(data []byte, file string) *node {
 	for {
 		line, _ := d.InputPos()
 		tok, err := d.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -35,7 +35,7 @@ func openNeuroRD(path string) (*textRun, error) {
 	h := &traj.Header{FormatVersion: traj.FormatVersion, ModelSource: path, Method: "neurord", Values: traj.Counts}
 	err := r.stream(func(or *neurord.OutReader) error {
 		fr, err := or.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("no output frames")
 		}
 		if err != nil {
@@ -107,7 +107,7 @@ func (r *textRun) Frames(set int, t0, t1 float64, fn func(t float64, counts []in
 	return r.stream(func(or *neurord.OutReader) error {
 		for {
 			fr, err := or.Next()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if errors.Is(err, neurord.ErrTruncated) {

@@ -262,7 +262,7 @@ func (r *Reader) Frames(set int, t0, t1 float64, fn func(t float64, counts []int
 			} else {
 				err = fn(t, nil, cf[f*cols:(f+1)*cols])
 			}
-			if err == ErrStop {
+			if errors.Is(err, ErrStop) {
 				return nil
 			}
 			if err != nil {
