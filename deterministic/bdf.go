@@ -108,6 +108,17 @@ func (b *bdf) setScale(y []float64) {
 	}
 }
 
+// negative reports whether the new solution has an amount below zero by
+// more than its error weight.
+func (b *bdf) negative() bool {
+	for i, x := range b.ynew {
+		if x < -b.scale[i] {
+			return true
+		}
+	}
+	return false
+}
+
 // restart begins a new integration at (t, y) at order 1, as after a
 // discontinuity of the right-hand side. hint, if positive, bounds the
 // first step; span is the length of the coming segment.
@@ -359,6 +370,15 @@ func (b *bdf) step(tBound float64) error {
 		if errNorm > 1 {
 			b.stats.Rejected++
 			b.changeStep(math.Max(minFactor, safety*math.Pow(errNorm, -1/float64(k+1))))
+			continue
+		}
+		if b.negative() {
+			// Amounts cannot be negative: a step that makes one more
+			// negative than its error tolerance (a stiff transient
+			// overshot by the predictor) is rejected and retried shorter,
+			// as CVODE does with inequality constraints.
+			b.stats.Rejected++
+			b.changeStep(0.25)
 			continue
 		}
 		// Accepted.

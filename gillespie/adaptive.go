@@ -223,6 +223,9 @@ func (d *adaptive) advance(ctx context.Context, tEnd float64) error {
 		default:
 			d.leapEnd(s - d.uSlot0)
 		}
+		if d.stalled >= 0 {
+			return d.stallError()
+		}
 		if (d.st.ExactEvents+d.st.Leaps)&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
 				return err

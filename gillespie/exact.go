@@ -2,6 +2,7 @@ package gillespie
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/spinerd/spinerd/model"
@@ -66,6 +67,11 @@ type exact struct {
 	since     []int32   // events in each voxel since its total was summed
 	t         float64
 	st        Stats
+	// maxRate is the largest voxel total (per ms) whose waiting times
+	// double precision resolves up to the run's end; stalled is the first
+	// voxel found above it (−1: none), which stops the run with an error.
+	maxRate float64
+	stalled int32
 }
 
 // inst is the hot record of one instance.
@@ -88,7 +94,8 @@ type inst struct {
 // simulates only the instances local to the voxels own marks (a domain);
 // the others stay excluded.
 func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []bool) *exact {
-	e := &exact{n: n, x: x, t: t0}
+	e := &exact{n: n, x: x, t: t0, stalled: -1,
+		maxRate: model.MaxRatePerMs(math.Max(math.Abs(n.sys.EndMs), math.Abs(n.sys.StartMs)))}
 	ni := len(n.kind)
 	e.h = make([]inst, ni)
 	e.ord = make([]int32, ni)
@@ -195,10 +202,42 @@ func (e *exact) resum(v int) {
 
 func (e *exact) schedule(v int) {
 	t := math.Inf(1)
-	if e.av[v] > 0 {
-		t = e.t + e.rng[v].Exp()/e.av[v]
+	if a := e.av[v]; a > 0 {
+		t = e.t + e.rng[v].Exp()/a
+		if a > e.maxRate && e.stalled < 0 {
+			e.stalled = int32(v)
+		}
 	}
 	e.vclk.set(int32(v), t)
+}
+
+// stallError describes the voxel whose event rate double precision cannot
+// resolve: its total and the channel that carries most of it.
+func (e *exact) stallError() error {
+	v := int(e.stalled)
+	best, bi := 0.0, int32(-1)
+	for i := e.n.vStart[v]; i < e.n.vStart[v+1]; i++ {
+		if a := e.h[i].a; a > best {
+			best, bi = a, i
+		}
+	}
+	return &RateError{TimeMs: e.t, Voxel: v, RatePerMs: e.av[v], MaxRatePerMs: e.maxRate, Channel: e.n.describe(bi)}
+}
+
+// RateError reports that the events of a voxel came faster than double
+// precision can time them up to the run's end (model.MaxRatePerMs): the
+// model's rate constants or amounts are too large for its run time.
+type RateError struct {
+	TimeMs       float64
+	Voxel        int
+	RatePerMs    float64
+	MaxRatePerMs float64
+	// Channel describes the fastest channel (e.g. a reaction's id).
+	Channel string
+}
+
+func (r *RateError) Error() string {
+	return fmt.Sprintf("at %.6g ms the events of voxel %d came at %.3g per ms (mostly %s), faster than double precision can time them up to the end of the run (≤ %.3g per ms): the rate constants or amounts are too large for this run time", r.TimeMs, r.Voxel, r.RatePerMs, r.Channel, r.MaxRatePerMs)
 }
 
 func (e *exact) stats() Stats { return e.st }
@@ -229,6 +268,9 @@ func (e *exact) advance(ctx context.Context, tEnd float64) error {
 			e.arrival(int(s))
 		} else {
 			e.event(int(s))
+		}
+		if e.stalled >= 0 {
+			return e.stallError()
 		}
 		e.st.ExactEvents++
 		if e.st.ExactEvents&0xffff == 0 {

@@ -1,6 +1,7 @@
 package gillespie
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/spinerd/spinerd/model"
@@ -225,4 +226,27 @@ func (n *net) fire(i int32, k int64, x []int64) {
 	for j := n.chgStart[i]; j < n.chgStart[i+1]; j++ {
 		x[n.chgIdx[j]] += k * int64(n.chgDelta[j])
 	}
+}
+
+// describe names instance i for messages: the reaction (id and
+// direction), the hop (species and voxels) or the injection.
+func (n *net) describe(i int32) string {
+	if i < 0 {
+		return "no channel"
+	}
+	s := n.sys
+	switch n.kind[i] {
+	case kindReaction:
+		c := &s.Channels[n.src[i]]
+		dir := "forward"
+		if c.Reverse {
+			dir = "reverse"
+		}
+		return fmt.Sprintf("reaction %q (#%d, %s, %s)", c.ReactionID, c.Reaction+1, dir, s.Model.Reactions[c.Reaction].Pos)
+	case kindHop:
+		h := &s.Hops[n.src[i]]
+		return fmt.Sprintf("diffusion of %s from voxel %d to %d", s.Species[h.Species].ID, h.From, h.To)
+	}
+	st := &s.Stimuli[n.src[i]]
+	return fmt.Sprintf("injection #%d of %s (%s)", st.Index+1, s.Species[st.Species].ID, s.Model.Stimuli[st.Index].Pos)
 }

@@ -186,6 +186,19 @@ func (b *builder) run() {
 		return
 	}
 	b.finish()
+	for i := range b.mesh.Voxels {
+		v := &b.mesh.Voxels[i]
+		if !(v.VolumeUm3 > 0) || math.IsInf(v.VolumeUm3, 0) {
+			b.diags.Errorf(b.set.Pos, "<Morphology>", fmt.Sprint(v.VolumeUm3), "voxel %d (region %s%s) has volume %g µm³: molecules put there would have no concentration and injections would vanish; check the segments' lengths and radii", i, v.Region, labelNote(v.Label), v.VolumeUm3)
+		}
+	}
+}
+
+func labelNote(label string) string {
+	if label == "" {
+		return ""
+	}
+	return ", label " + label
 }
 
 // globalSize is §4.2: the smallest over all points of the largest odd

@@ -233,6 +233,11 @@ func buildTree(m *Morphology, diags *diag.List) *tree {
 			diags.Errorf(s.Pos, segName(s, i), "", "segment starts and ends at the same point")
 			continue
 		}
+		if l := a.pos.sub(b.pos).norm(); !(l > 0) || math.IsInf(l, 0) {
+			diags.Errorf(s.Pos, segName(s, i), fmt.Sprint(l), "segment length %g µm must be positive and finite: its voxels would have no volume (start and end at (%g, %g, %g) and (%g, %g, %g))",
+				l, a.pos[0], a.pos[1], a.pos[2], b.pos[0], b.pos[1], b.pos[2])
+			continue
+		}
 		l := t.link(a, b, s.ID, s.Region)
 		t.chains[i] = []*tpoint{a, b}
 		for k := range t.interior {

@@ -48,11 +48,17 @@ func Compile(m *Model, opt Options) (*System, diag.List, error) {
 	ix := newSpeciesIndex(m.Species)
 	s.species(m)
 	s.channels(m, ix)
+	if !s.checkSize(m, &d) {
+		return nil, d.Warnings(), d.Err()
+	}
 	s.hops()
 	s.checkRegions(m, &d)
 	s.initial(m, ix)
 	s.stimuli(m, ix, &d)
 	s.outputs(m, ix, &d)
+	if !d.HasErrors() {
+		s.checkMagnitudes(m, ix, &d)
+	}
 	if s.Method == MethodFixed {
 		for _, c := range s.Channels {
 			if len(c.Reactants) != 1 {

@@ -52,21 +52,93 @@ func (n *node) describe() string {
 	return "<" + n.name + ">"
 }
 
+// Limits on a model's files, so that hostile or broken input (a device
+// file, a file of endless nesting) fails with a message instead of
+// exhausting memory or time. Real models are far below them: the spine
+// model with all its includes is 0.4 MB, about 5,000 elements, 6 levels
+// deep.
+const (
+	// MaxFileBytes bounds one file (the model or an included file).
+	MaxFileBytes = 64 << 20
+	// MaxModelBytes bounds all files of a model together.
+	MaxModelBytes = 64 << 20
+	// MaxElements bounds the elements of a model (each costs ~200 bytes
+	// once parsed).
+	MaxElements = 1_000_000
+	// MaxDepth bounds the nesting of elements, MaxIncludeDepth that of
+	// includes.
+	MaxDepth        = 100
+	MaxIncludeDepth = 32
+)
+
 // parser builds the document, following includes and reporting problems.
 type parser struct {
 	diags diag.List
 	// stack of absolute paths being parsed, for include cycles.
 	stack []string
-	// read returns a file's bytes; join resolves an href against the
-	// including file; abs makes a path canonical for cycle detection.
-	read func(path string) ([]byte, error)
+	// read returns a file's bytes (regular files of at most limit bytes
+	// only); join resolves an href against the including file; abs makes
+	// a path canonical for cycle detection.
+	read func(path string, limit int64) ([]byte, error)
 	join func(from, href string) string
 	abs  func(path string) string
+	// bytes and elements read so far (all files).
+	bytes    int64
+	elements int
+	over     bool // a limit was hit: stop reading
+}
+
+// errTooLarge and errNotRegular are what read reports for files it
+// refuses.
+var (
+	errTooLarge   = errors.New("too large")
+	errNotRegular = errors.New("not a regular file")
+)
+
+// readLimited reads a regular file of at most limit bytes from fsys-like
+// open and stat functions.
+func readLimited(f io.Reader, info fs.FileInfo, limit int64) ([]byte, error) {
+	if m := info.Mode(); !m.IsRegular() {
+		what := "a special file"
+		switch {
+		case m.IsDir():
+			what = "a directory"
+		case m&fs.ModeDevice != 0:
+			what = "a device"
+		case m&fs.ModeNamedPipe != 0:
+			what = "a named pipe"
+		case m&fs.ModeSocket != 0:
+			what = "a socket"
+		}
+		return nil, fmt.Errorf("%w: it is %s", errNotRegular, what)
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("%w: %d bytes, more than the limit of %d", errTooLarge, info.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: more than the limit of %d bytes", errTooLarge, limit)
+	}
+	return data, nil
 }
 
 func osParser() *parser {
 	return &parser{
-		read: os.ReadFile,
+		read: func(path string, limit int64) ([]byte, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil {
+				return nil, err
+			}
+			return readLimited(f, info, limit)
+		},
 		join: func(from, href string) string {
 			if filepath.IsAbs(href) {
 				return href
@@ -84,7 +156,18 @@ func osParser() *parser {
 
 func fsParser(fsys fs.FS) *parser {
 	return &parser{
-		read: func(p string) ([]byte, error) { return fs.ReadFile(fsys, p) },
+		read: func(p string, limit int64) ([]byte, error) {
+			f, err := fsys.Open(p)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			info, err := f.Stat()
+			if err != nil {
+				return nil, err
+			}
+			return readLimited(f, info, limit)
+		},
 		join: func(from, href string) string { return path.Join(path.Dir(from), href) },
 		abs:  path.Clean,
 	}
@@ -103,7 +186,12 @@ func (p *parser) parseFile(path string, from diag.Pos) *node {
 			return nil
 		}
 	}
-	data, err := p.read(path)
+	if len(p.stack) >= MaxIncludeDepth {
+		p.diags.Errorf(from, "<xi:include>", path, "includes nested more than %d deep", MaxIncludeDepth)
+		p.over = true
+		return nil
+	}
+	data, err := p.readFile(path)
 	if err != nil {
 		if from.File == "" {
 			p.diags.Errorf(diag.Pos{File: path}, "", path, "cannot read model file: %v", unwrapPath(err))
@@ -114,7 +202,33 @@ func (p *parser) parseFile(path string, from diag.Pos) *node {
 	}
 	p.stack = append(p.stack, abs)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
-	return p.parse(data, path)
+	first := len(p.diags)
+	root := p.parse(data, path)
+	if from.File != "" {
+		// Say where a file with problems was included from.
+		for i := first; i < len(p.diags); i++ {
+			if d := &p.diags[i]; d.Pos.File == path && !strings.Contains(d.Msg, "(included from ") {
+				d.Msg += fmt.Sprintf(" (included from %s)", from)
+			}
+		}
+	}
+	return root
+}
+
+// readFile reads a file within what is left of the model's byte budget.
+func (p *parser) readFile(path string) ([]byte, error) {
+	data, err := p.read(path, MaxFileBytes)
+	if err == nil && p.bytes+int64(len(data)) > MaxModelBytes {
+		err = fmt.Errorf("%w: the model's files together exceed the limit of %d bytes", errTooLarge, MaxModelBytes)
+	}
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			p.over = true
+		}
+		return nil, err
+	}
+	p.bytes += int64(len(data))
+	return data, nil
 }
 
 func unwrapPath(err error) error {
@@ -150,6 +264,16 @@ func (p *parser) parse(data []byte, file string) *node {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			pos := diag.Pos{File: file, Line: line}
+			if p.elements++; p.elements > MaxElements {
+				p.diags.Errorf(pos, "<"+t.Name.Local+">", "", "the model has more than %d elements", MaxElements)
+				p.over = true
+				return nil
+			}
+			if len(stack) >= MaxDepth {
+				p.diags.Errorf(pos, "<"+t.Name.Local+">", "", "elements nested more than %d deep", MaxDepth)
+				p.over = true
+				return nil
+			}
 			if isInclude(t.Name) {
 				// An include is replaced by the included content.
 				n := &node{name: "xi:include", attrs: t.Attr, pos: pos}
@@ -205,6 +329,9 @@ func (p *parser) include(inc, parent *node) {
 	}
 	path := p.join(inc.pos.File, href)
 	mode, _ := inc.attr("parse")
+	if p.over {
+		return
+	}
 	switch mode {
 	case "", "xml":
 		child := p.parseFile(path, inc.pos)
@@ -212,7 +339,7 @@ func (p *parser) include(inc, parent *node) {
 			parent.children = append(parent.children, child)
 		}
 	case "text":
-		data, err := p.read(path)
+		data, err := p.readFile(path)
 		if err != nil {
 			p.diags.Errorf(inc.pos, "<xi:include>", href, "cannot read included file %q: %v", path, unwrapPath(err))
 			return
