@@ -85,4 +85,6 @@ func TestHostileShapes(t *testing.T) {
 	}
 }
 
-func chainName(i int) string { return "chain" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ".xml" }
+func chainName(i int) string {
+	return "chain" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ".xml"
+}
