@@ -80,7 +80,7 @@ func TestConservationLaws(t *testing.T) {
 
 func spineModel(t testing.TB, file string, runtime float64) *model.System {
 	t.Helper()
-	dir := filepath.Join(testenv.Shared(t), "models", "maki-marttunen-2020")
+	dir := filepath.Join(testenv.Testdata(t), "models", "maki-marttunen-2020")
 	sys, _, err := neurord.Compile(filepath.Join(dir, file), model.Options{Method: "ode", RuntimeMs: runtime})
 	if err != nil {
 		t.Fatal(err)

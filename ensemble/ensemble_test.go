@@ -90,7 +90,7 @@ func TestQuantile(t *testing.T) {
 // spine compiles the spine model HFS file, cut to runtime ms.
 func spine(t testing.TB, runtime float64) *model.System {
 	t.Helper()
-	path := filepath.Join(testenv.Shared(t), "models", "maki-marttunen-2020", "Model_HFS1.xml")
+	path := filepath.Join(testenv.Testdata(t), "models", "maki-marttunen-2020", "Model_HFS1.xml")
 	sys, _, err := neurord.Compile(path, model.Options{RuntimeMs: runtime})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func spine(t testing.TB, runtime float64) *model.System {
 // diffusion is NeuroRD's 9-voxel mGluR example, cut to 500 ms.
 func diffusion(t testing.TB) *model.System {
 	t.Helper()
-	path := filepath.Join(testenv.Shared(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	path := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
 	sys, _, err := neurord.Compile(path, model.Options{RuntimeMs: 500})
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ type discard struct{}
 func (discard) Counts(int, float64, []int64) error { return nil }
 
 func benchModel(b *testing.B, rel string, opt model.Options) *model.System {
-	sys, _, err := neurord.Compile(filepath.Join(testenv.Shared(b), rel), opt)
+	sys, _, err := neurord.Compile(filepath.Join(testenv.Testdata(b), rel), opt)
 	if err != nil {
 		b.Fatal(err)
 	}

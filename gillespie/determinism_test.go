@@ -37,7 +37,7 @@ func (s *hashSink) Counts(set int, t float64, c []int64) error {
 // seed gives the same frames in two runs and for 1, 2, 4 and 8 workers,
 // for every method, on a 9-voxel model with diffusion and injections.
 func TestSameSeedSameOutput(t *testing.T) {
-	path := filepath.Join(testenv.Shared(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	path := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
 	for _, method := range []string{"exact", "adaptive", "fixed"} {
 		t.Run(method, func(t *testing.T) {
 			m, _, err := neurord.Load(path)

@@ -23,7 +23,7 @@ func TestSameAsOriginal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	orig, _, err := neurord.Compile(filepath.Join(testenv.Shared(t), "models", "maki-marttunen-2020", "Model_rest.xml"), model.Options{})
+	orig, _, err := neurord.Compile(filepath.Join(testenv.Testdata(t), "models", "maki-marttunen-2020", "Model_rest.xml"), model.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,17 +6,18 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spinerd/spinerd/internal/testenv"
 	"github.com/spinerd/spinerd/mesh"
 	"github.com/spinerd/spinerd/model"
 )
 
 // FuzzLoad feeds mutated model files to the reader and compiler: they must
-// return errors, never panic or hang. The seed corpus is every model under
-// ../shared, so `go test` replays all of them as a regression test;
+// return errors, never panic or hang. The seed corpus is every model in
+// testdata, so `go test` replays all of them as a regression test;
 // `go test -fuzz FuzzLoad ./neurord` explores further. Includes resolve in
 // the seed's own folder (dir selects it among the corpus folders).
 func FuzzLoad(f *testing.F) {
-	files := modelFiles(f)
+	files := modelFiles(f, testenv.Testdata(f), 30)
 	dirs := map[string]bool{}
 	var dirList []string
 	for _, p := range files {

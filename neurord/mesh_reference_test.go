@@ -33,13 +33,21 @@ func relClose(a, b, rel, abs float64) bool {
 
 // TestMeshMatchesJCP2016 compares spinerd's mesh with NeuroRD 3.0's grid,
 // neighbour and coupling tables stored in the JCP 2016 example outputs
-// (../shared/reference/jcp2016/*/*.mesh.tsv, full precision): same voxels
-// in the same order, volumes and couplings within 1e-9 relative.
+// (testdata/reference/jcp2016/*/*.mesh.tsv, copied from
+// ../shared/reference/jcp2016, full precision; one run of each of the 5
+// examples, every run with -tags long): same voxels in the same order,
+// volumes and couplings within 1e-9 relative.
 func TestMeshMatchesJCP2016(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(testenv.Shared(t), "reference", "jcp2016", "*", "*.mesh.tsv"))
-	if len(files) == 0 {
-		t.Fatal("no jcp2016 mesh references found")
+	files, _ := filepath.Glob(filepath.Join(testenv.Testdata(t), "reference", "jcp2016", "*", "*.mesh.tsv"))
+	if len(files) < 5 {
+		t.Fatalf("%d jcp2016 mesh references found, want one per example (5)", len(files))
 	}
+	checkMeshJCP2016(t, files)
+}
+
+// checkMeshJCP2016 compares each mesh table with the mesh of the model
+// file beside it (same name, .xml).
+func checkMeshJCP2016(t *testing.T, files []string) {
 	for _, ref := range files {
 		t.Run(filepath.Base(filepath.Dir(ref))+"/"+filepath.Base(ref), func(t *testing.T) {
 			msh := loadMesh(t, strings.TrimSuffix(ref, ".mesh.tsv")+".xml")
@@ -126,13 +134,20 @@ func TestMeshMatchesJCP2016(t *testing.T) {
 
 // TestMeshMatchesNeuroRD33 compares corners, volumes and deltaZ with the
 // mesh files NeuroRD 3.3.0 wrote for the reference runs
-// (../shared/reference/neurord-3.3/*/outputs/*-mesh.txt.out, printed with
-// 5 significant digits, hence 1e-4 relative).
+// (testdata/reference/neurord-3.3/*/outputs/*-mesh.txt.out, copied from
+// ../shared/reference/neurord-3.3 for one run of every set, every run with
+// -tags long; printed with 5 significant digits, hence 1e-4 relative).
 func TestMeshMatchesNeuroRD33(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(testenv.Shared(t), "reference", "neurord-3.3", "*", "outputs", "*-mesh.txt.out"))
-	if len(files) == 0 {
-		t.Fatal("no NeuroRD 3.3 mesh references found")
+	files, _ := filepath.Glob(filepath.Join(testenv.Testdata(t), "reference", "neurord-3.3", "*", "outputs", "*-mesh.txt.out"))
+	if len(files) < 8 {
+		t.Fatalf("%d NeuroRD 3.3 mesh references found, want one per reference set (8)", len(files))
 	}
+	checkMeshNeuroRD33(t, files)
+}
+
+// checkMeshNeuroRD33 compares each mesh file with the mesh of the run's
+// input file (../inputs/BASE.xml).
+func checkMeshNeuroRD33(t *testing.T, files []string) {
 	for _, ref := range files {
 		base := strings.TrimSuffix(filepath.Base(ref), "-mesh.txt.out")
 		model := filepath.Join(filepath.Dir(filepath.Dir(ref)), "inputs", base+".xml")

@@ -22,7 +22,7 @@ import (
 // end over g just before onsetMs.
 func gRatio(t *testing.T, file string, onsetMs float64) float64 {
 	t.Helper()
-	sys, _, err := neurord.Compile(filepath.Join(testenv.Shared(t), "models", "maki-marttunen-2020", file), model.Options{Method: "ode"})
+	sys, _, err := neurord.Compile(filepath.Join(testenv.Testdata(t), "models", "maki-marttunen-2020", file), model.Options{Method: "ode"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ type regressionPoint struct {
 
 func regressionPoints(t testing.TB) []regressionPoint {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Shared(t), "data", "fit-regression-points.json"))
+	b, err := os.ReadFile(filepath.Join(testenv.Testdata(t), "data", "fit-regression-points.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

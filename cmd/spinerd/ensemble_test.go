@@ -33,7 +33,7 @@ func sameEnsembles(t *testing.T, what, a, b string, seeds int) {
 // for indexes 0–2 and a merge; both give exactly the files of one
 // ensemble run.
 func TestEnsembleClusterScripts(t *testing.T) {
-	model := filepath.Join(testenv.Shared(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
 	dir := t.TempDir()
 	single := filepath.Join(dir, "single")
 	if code, _, errs := runCmd("ensemble", model, "--seeds", "1-6", "--runtime", "500", "--jobs", "2", "-q", "-o", single); code != 0 {

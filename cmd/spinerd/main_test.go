@@ -20,7 +20,7 @@ func runCmd(args ...string) (int, string, string) {
 // stimuli of 101 pulses (NeuroRD's reading of end = onset + 100·period +
 // duration); the authors' template fails naming the undefined species CaB.
 func TestInspectSpineModel(t *testing.T) {
-	dir := filepath.Join(testenv.Shared(t), "models", "maki-marttunen-2020")
+	dir := filepath.Join(testenv.Testdata(t), "models", "maki-marttunen-2020")
 	code, out, errs := runCmd("inspect", filepath.Join(dir, "Model_HFS1.xml"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -39,7 +39,7 @@ func TestInspectSpineModel(t *testing.T) {
 }
 
 func TestMeshCommand(t *testing.T) {
-	model := filepath.Join(testenv.Shared(t), "models", "neurord-examples", "Model_mglur_spine-CaY.xml")
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_spine-CaY.xml")
 	code, out, errs := runCmd("mesh", model)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)

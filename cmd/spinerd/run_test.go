@@ -13,7 +13,7 @@ import (
 // files appear, the same seed gives identical files for 1 and 4 workers,
 // and bad flags exit with 2 writing nothing.
 func TestRunCommand(t *testing.T) {
-	model := filepath.Join(testenv.Shared(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
 	dir := t.TempDir()
 	var first []byte
 	for _, w := range []string{"1", "4"} {

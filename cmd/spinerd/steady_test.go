@@ -19,7 +19,7 @@ import (
 // place of IC_singlecompartment.xml starts from that state, and a
 // deterministic run from it barely moves (the resting state).
 func TestSteadyCommand(t *testing.T) {
-	src := filepath.Join(testenv.Shared(t), "models", "maki-marttunen-2020")
+	src := filepath.Join(testenv.Testdata(t), "models", "maki-marttunen-2020")
 	dir := t.TempDir()
 	for _, f := range []string{"Reactions.xml", "Morphology.xml", "Model_rest.xml"} {
 		data, err := os.ReadFile(filepath.Join(src, f))

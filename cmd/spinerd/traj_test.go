@@ -25,7 +25,7 @@ import (
 // returns the trajectory's path.
 func runTrajectory(t *testing.T) string {
 	t.Helper()
-	model := filepath.Join(testenv.Shared(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
 	path := filepath.Join(t.TempDir(), "run.traj")
 	if code, _, errs := runCmd("run", model, "--runtime", "300", "--seed", "11", "-o", path, "-q"); code != 0 {
 		t.Fatalf("run: exit %d: %s", code, errs)
@@ -214,32 +214,6 @@ print(d['times'].tolist(), d['values'].shape, d['values'].dtype, d['values'][2, 
 		if code, _, _ := runCmd(bad...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad[2:], code)
 		}
-	}
-}
-
-// TestCompareCommand: NeuroRD's own HFS runs split in two (seeds 9–16 and
-// 17–24) agree; HFS and rest differ after the train.
-func TestCompareCommand(t *testing.T) {
-	ref := filepath.Join(testenv.Shared(t), "reference", "neurord-3.3")
-	var a, b []string
-	for s := 9; s <= 16; s++ {
-		a = append(a, filepath.Join(ref, "mm_hfs", "outputs", fmt.Sprintf("Model_HFS1_seed%d.out.zst", s)))
-		b = append(b, filepath.Join(ref, "mm_hfs", "outputs", fmt.Sprintf("Model_HFS1_seed%d.out.zst", s+8)))
-	}
-	code, out, errs := runCmd("compare", strings.Join(a, ","), strings.Join(b, ","))
-	if code != 0 {
-		t.Fatalf("same model: exit %d\n%s%s", code, out, errs)
-	}
-	if !strings.Contains(out, "A: 8 runs; B: 8 runs;") {
-		t.Errorf("summary missing:\n%s", out)
-	}
-	rest := filepath.Join(ref, "mm_nostim", "outputs", "Model_rest_seed*.out.zst")
-	code, out, _ = runCmd("compare", strings.Join(a, ","), rest, "--times", "2500,4000,6000,8000,10000,12000", "-q")
-	if code != 1 {
-		t.Errorf("HFS vs rest: exit %d, want 1\n%s", code, out)
-	}
-	if code, _, _ := runCmd("compare", "no-such-*.traj", rest); code != 2 {
-		t.Errorf("missing files: exit %d, want 2", code)
 	}
 }
 
