@@ -17,7 +17,7 @@ import (
 //     integers exactly only up to 2^53. An initial amount, or an initial
 //     amount plus everything a stimulus injects into a voxel, above it is
 //     an error.
-//   - MaxRatePerMs(t): times are float64 ms, and near time t consecutive
+//   - MaxRatePerMs(t), for stochastic methods: times are float64 ms, and near time t consecutive
 //     representable times are ulp(t) ≈ t·2⁻⁵² apart. A channel that fires
 //     at R per ms waits 1/R on average; below 16 ulps of the run's end the
 //     waiting times are no longer resolved (below 1 ulp the clock stops
@@ -87,7 +87,7 @@ func (s *System) checkMagnitudes(m *Model, ix speciesIndex, d *diag.List) {
 		d.Errorf(st.At("runtime"), "<runtime>", fmt.Sprint(s.EndMs-s.StartMs), "the run must end at a finite time")
 		return
 	}
-	if iv := s.Main.IntervalMs; iv*maxRate < 1 {
+	if iv := s.Main.IntervalMs; iv*maxRate < 1 && s.Method.Info().Stochastic {
 		d.Errorf(st.At("runtime"), "<runtime>", fmt.Sprint(s.EndMs-s.StartMs), "a run to %g ms cannot be timed in double precision with outputs every %g ms (times near the end are %.3g ms apart): run shorter", s.EndMs, iv, 1/(resolveULPs*maxRate)*resolveULPs/resolveULPs)
 		return
 	}
@@ -126,6 +126,10 @@ func (s *System) checkMagnitudes(m *Model, ix speciesIndex, d *diag.List) {
 			}
 			d.Errorf(pos, el, "", "the stimuli inject %.3g molecules of %s into voxel %d during the run, more than the engines count exactly (2^53 ≈ 9.0e15)", injected[i], s.Species[sp].ID, v)
 		}
+	}
+	if !s.Method.Info().Stochastic {
+		s.checkOutputSizes(m, d)
+		return
 	}
 	// Reaction rates: the fastest firing of a single reactant set.
 	for ci := range s.Channels {
@@ -174,7 +178,12 @@ func (s *System) checkMagnitudes(m *Model, ix speciesIndex, d *diag.List) {
 	if s.Method.Info().NeedsFixedStep && s.FixedStepMs > 0 && s.FixedStepMs < 1/maxRate {
 		d.Errorf(st.At("fixedStepDt"), "<fixedStepDt>", fmt.Sprint(s.FixedStepMs), "fixed step %g ms is below 16 ulps of the end time %g ms (%.3g ms): the steps would not add up", s.FixedStepMs, s.EndMs, 1/maxRate)
 	}
-	// Output sizes.
+	s.checkOutputSizes(m, d)
+}
+
+// checkOutputSizes reports output sets of more than MaxFrames frames.
+func (s *System) checkOutputSizes(m *Model, d *diag.List) {
+	st := &m.Settings
 	for i := 0; i < s.NumOutputSets(); i++ {
 		o := s.OutputSet(i)
 		frames := (s.EndMs-s.StartMs)/o.IntervalMs + 1
