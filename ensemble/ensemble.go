@@ -33,6 +33,7 @@ import (
 
 	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/internal/atomicfile"
+	"github.com/spinerd/spinerd/internal/dirlock"
 	"github.com/spinerd/spinerd/internal/version"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/output"
@@ -84,7 +85,15 @@ type Progress struct {
 // Result says what a run did.
 type Result struct {
 	Ran, Skipped []uint64
-	Summary      string
+	// Redone lists seeds whose files were damaged and run again.
+	Redone  []Damaged
+	Summary string
+}
+
+// Damaged is a seed file found damaged on resume.
+type Damaged struct {
+	Seed   uint64
+	Reason string
 }
 
 // Manifest is ensemble.json: what the directory holds, checked on resume
@@ -168,19 +177,31 @@ func writeManifest(dir string, m *Manifest) error {
 	})
 }
 
-// complete reports whether path is a complete trajectory of this study
-// and seed.
-func complete(path string, sys *model.System, seed uint64) bool {
+// verify reports whether path is a complete, undamaged trajectory of this
+// study and seed: its header matches, it was closed, and every chunk's
+// checksum holds. reason says what is wrong with a file that exists.
+func verify(path string, sys *model.System, seed uint64) (ok bool, reason string) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return false, ""
+	}
 	r, err := traj.Open(path)
 	if err != nil {
-		return false
+		return false, err.Error()
 	}
 	defer r.Close()
 	h := r.Header()
-	if cut, _ := r.Truncated(); cut {
-		return false
+	if cut, msg := r.Truncated(); cut {
+		return false, msg
 	}
-	return h.Seed == seed && h.Method == sys.Method.String() && h.ModelText == sys.Model.Text && h.EndMs == sys.EndMs
+	if h.Seed != seed || h.Method != sys.Method.String() || h.ModelText != sys.Model.Text || h.EndMs != sys.EndMs {
+		return false, "it is a run of another model, method, seed or run time"
+	}
+	for set := range h.Sets {
+		if err := r.Frames(set, math.Inf(-1), math.Inf(1), func(float64, []int64, []float64) error { return nil }); err != nil {
+			return false, err.Error()
+		}
+	}
+	return true, ""
 }
 
 // Run runs the shard's seeds that are not yet complete in opt.Dir, then
@@ -211,6 +232,11 @@ func Run(ctx context.Context, sys *model.System, opt Options) (*Result, error) {
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
+	lock, err := dirlock.Acquire(opt.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	man := newManifest(sys, opt, seeds)
 	if old, err := ReadManifest(opt.Dir); err == nil {
 		if d := sameStudy(old, man); d != "" || old.ShardSeeds != man.ShardSeeds {
@@ -229,9 +255,14 @@ func Run(ctx context.Context, sys *model.System, opt Options) (*Result, error) {
 	res := &Result{}
 	var todo []uint64
 	for _, s := range seeds {
-		if complete(filepath.Join(opt.Dir, SeedFile(s)), sys, s) {
+		ok, reason := verify(filepath.Join(opt.Dir, SeedFile(s)), sys, s)
+		switch {
+		case ok:
 			res.Skipped = append(res.Skipped, s)
-		} else {
+		case reason != "":
+			res.Redone = append(res.Redone, Damaged{s, reason})
+			fallthrough
+		default:
 			todo = append(todo, s)
 		}
 	}

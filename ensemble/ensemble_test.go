@@ -13,6 +13,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/spinerd/spinerd/internal/dirlock"
 	"github.com/spinerd/spinerd/internal/testenv"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
@@ -212,7 +213,7 @@ func TestResume(t *testing.T) {
 	}
 	var done []uint64
 	for _, s := range seeds {
-		if complete(filepath.Join(dir, SeedFile(s)), sys, s) {
+		if ok, _ := verify(filepath.Join(dir, SeedFile(s)), sys, s); ok {
 			done = append(done, s)
 		}
 	}
@@ -236,6 +237,41 @@ func TestResume(t *testing.T) {
 		t.Errorf("after damaging seed 2: ran %v, %v", res.Ran, err)
 	}
 	sameDirs(t, "repaired vs uninterrupted", full, dir, seeds)
+	// A complete file with one flipped bit inside a chunk is found by its
+	// checksum, reported and rerun.
+	p = filepath.Join(dir, SeedFile(4))
+	b = read(t, p)
+	b[len(b)/2] ^= 0x10
+	os.WriteFile(p, b, 0o644)
+	res, err = Run(context.Background(), sys, Options{Seeds: seeds, Jobs: 2, Dir: dir})
+	if err != nil || !slices.Equal(res.Ran, []uint64{4}) || len(res.Redone) != 1 || res.Redone[0].Seed != 4 || res.Redone[0].Reason == "" {
+		t.Errorf("after flipping a bit of seed 4: ran %v, redone %+v, %v", res.Ran, res.Redone, err)
+	}
+	sameDirs(t, "bit flip repaired vs uninterrupted", full, dir, seeds)
+}
+
+// TestLocked: a directory another process is writing is refused, naming
+// the holder, and nothing in it changes.
+func TestLocked(t *testing.T) {
+	sys := diffusion(t)
+	seeds, _ := ParseSeeds("1-2")
+	dir := t.TempDir()
+	l, err := dirlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), sys, Options{Seeds: seeds, Jobs: 1, Dir: dir})
+	var held *dirlock.HeldError
+	if !errors.As(err, &held) || !strings.Contains(err.Error(), "pid ") {
+		t.Errorf("second writer: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("the refused run wrote into the directory: %v", ents)
+	}
+	l.Release()
+	if _, err := Run(context.Background(), sys, Options{Seeds: seeds, Jobs: 1, Dir: dir}); err != nil {
+		t.Errorf("after release: %v", err)
+	}
 }
 
 // TestSummaryStatistics: over 64 seeds, the summary's mean and SD of Ca,

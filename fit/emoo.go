@@ -165,6 +165,14 @@ const (
 	NSGA2
 )
 
+// String returns "emoo" or "nsga2".
+func (v Variation) String() string {
+	if v == NSGA2 {
+		return "nsga2"
+	}
+	return "emoo"
+}
+
 // Individual is one row of the population.
 type Individual struct {
 	// X holds the normalised parameters in [0, 1].

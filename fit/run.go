@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/spinerd/spinerd/internal/atomicfile"
+	"github.com/spinerd/spinerd/internal/dirlock"
 )
 
 // File names in a fit's output directory.
@@ -76,6 +78,7 @@ type Checkpoint struct {
 	DEtaC, DEtaM  float64      `json:"-"`
 	FixedPara     int          `json:"fixed_parameters"`
 	DropDup       bool         `json:"drop_duplicates"`
+	Variation     string       `json:"variation"`
 	Seed          uint64       `json:"seed"`
 	RefPoint      []float64    `json:"reference_point"`
 	// Generation is the last completed generation; RNG is the state of
@@ -91,8 +94,11 @@ type Checkpoint struct {
 type Options struct {
 	// Dir receives the checkpoint and the result files.
 	Dir string
-	// Resume continues from Dir's checkpoint (it must match the config).
+	// Resume continues from Dir's checkpoint (it must match the config
+	// and Extra). Without it, a checkpoint in Dir is an *ExistsError
+	// unless Force is set, which starts over and replaces it.
 	Resume bool
+	Force  bool
 	// StopAfter, if positive, stops after that generation (tests; the run
 	// can be resumed).
 	StopAfter int
@@ -150,16 +156,25 @@ func Run(ctx context.Context, prob Problem, cfg Config, opt Options) ([]*Individ
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
+	lock, err := dirlock.Acquire(opt.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	cpPath := filepath.Join(opt.Dir, CheckpointName)
+	if _, err := os.Stat(cpPath); err == nil && !opt.Resume && !opt.Force {
+		return nil, &ExistsError{Dir: opt.Dir}
+	}
 	var pop []*Individual
 	var log []Generation
 	start := 1
 	if opt.Resume {
-		cp, err := ReadCheckpoint(filepath.Join(opt.Dir, CheckpointName))
+		cp, err := ReadCheckpoint(cpPath)
 		if err != nil {
 			return nil, err
 		}
-		if err := cp.matches(&cfg); err != nil {
-			return nil, err
+		if diffs := cp.differences(&cfg, opt.Extra); len(diffs) > 0 {
+			return nil, &MismatchError{Path: cpPath, Differences: diffs}
 		}
 		pop, log, start = cp.individuals(), cp.Log, cp.Generation+1
 		cfg.RefPoint = cp.RefPoint
@@ -293,7 +308,7 @@ func (c *Config) rows(pop []*Individual) []Row {
 }
 
 func checkpoint(opt Options, c *Config, gen int, pop []*Individual, log []Generation) error {
-	cp := Checkpoint{FormatVersion: 1, Objectives: c.Objectives, N: c.N, C: c.C, Generations: c.Generations,
+	cp := Checkpoint{FormatVersion: 1, Objectives: c.Objectives, N: c.N, C: c.C, Generations: c.Generations, Variation: c.Variation.String(),
 		EtaC: c.EtaC, EtaM: c.EtaM, PM: c.PM, FinishGen: c.FinishGen, FixedPara: c.FixedPara, DropDup: c.DropDuplicates,
 		Seed: c.Seed, RefPoint: c.RefPoint, Generation: gen, Population: c.rows(pop), Log: log, Extra: opt.Extra}
 	for _, v := range c.Variables {
@@ -455,23 +470,76 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	return &cp, nil
 }
 
-func (cp *Checkpoint) matches(c *Config) error {
+// ExistsError reports a fit directory that already holds a checkpoint.
+type ExistsError struct{ Dir string }
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("%s already holds a fit (%s): resume it, start over replacing it, or use another directory", e.Dir, CheckpointName)
+}
+
+// MismatchError reports a checkpoint made with other settings than the
+// run that would resume it.
+type MismatchError struct {
+	Path        string
+	Differences []string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("cannot resume %s: it was made with other settings: %s", e.Path, strings.Join(e.Differences, "; "))
+}
+
+// differences lists how the checkpoint's problem and settings differ from
+// c and extra (the producer's settings, e.g. the data set).
+func (cp *Checkpoint) differences(c *Config, extra any) []string {
+	var out []string
+	diff := func(what string, then, now any) {
+		if fmt.Sprint(then) != fmt.Sprint(now) {
+			out = append(out, fmt.Sprintf("%s %v (now %v)", what, then, now))
+		}
+	}
 	var names []string
 	for _, v := range c.Variables {
 		names = append(names, v.Name)
 	}
-	switch {
-	case !slices.Equal(names, cp.Variables) || !slices.Equal(c.Objectives, cp.Objectives):
-		return fmt.Errorf("resume: the checkpoint is of another problem (variables %v, objectives %v)", cp.Variables, cp.Objectives)
-	case c.N != cp.N || c.C != cp.C || c.Seed != cp.Seed || c.EtaC != cp.EtaC || c.EtaM != cp.EtaM || c.PM != cp.PM || c.FixedPara != cp.FixedPara || c.DropDuplicates != cp.DropDup:
-		return fmt.Errorf("resume: the checkpoint has other settings (population %d, capacity %d, seed %d, η_c %g, η_m %g, p_m %g)", cp.N, cp.C, cp.Seed, cp.EtaC, cp.EtaM, cp.PM)
+	diff("variables", cp.Variables, names)
+	diff("objectives", cp.Objectives, c.Objectives)
+	diff("population", cp.N, c.N)
+	diff("capacity", cp.C, c.C)
+	diff("seed", cp.Seed, c.Seed)
+	diff("η_c", cp.EtaC, c.EtaC)
+	diff("η_m", cp.EtaM, c.EtaM)
+	diff("p_m", cp.PM, c.PM)
+	diff("fixed parameters", cp.FixedPara, c.FixedPara)
+	diff("drop duplicates", cp.DropDup, c.DropDuplicates)
+	if cp.Variation != "" { // checkpoints before 2026-12 did not record it
+		diff("variation", cp.Variation, c.Variation.String())
 	}
-	for i, v := range c.Variables {
-		if cp.Bounds[i] != [2]float64{v.Low, v.High} {
-			return fmt.Errorf("resume: variable %s has bounds %v in the checkpoint", v.Name, cp.Bounds[i])
+	if slices.Equal(names, cp.Variables) {
+		for i, v := range c.Variables {
+			diff("bounds of "+v.Name, cp.Bounds[i], [2]float64{v.Low, v.High})
 		}
 	}
-	return nil
+	// The producer's settings, compared as JSON values key by key.
+	then, now := map[string]any{}, map[string]any{}
+	for _, p := range []struct {
+		v   any
+		dst map[string]any
+	}{{cp.Extra, then}, {extra, now}} {
+		if b, err := json.Marshal(p.v); err == nil {
+			json.Unmarshal(b, &p.dst)
+		}
+	}
+	keys := map[string]bool{}
+	for k := range then {
+		keys[k] = true
+	}
+	for k := range now {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		diff(k, then[k], now[k])
+	}
+	return out
 }
 
 func (cp *Checkpoint) individuals() []*Individual {

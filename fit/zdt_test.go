@@ -3,11 +3,15 @@ package fit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/spinerd/spinerd/internal/dirlock"
 )
 
 func zdt(kind, n int) (Problem, []Variable) {
@@ -103,3 +107,55 @@ func stripTimes(b []byte) []byte {
 }
 
 var secondsRE = regexp.MustCompile(`"seconds": [0-9.e+-]+,?`)
+
+// TestGuardedDirectory: a fit directory is never silently replaced or
+// mixed: starting without Resume over a checkpoint is refused (Force
+// starts over), resuming with another data set or other settings is
+// refused listing the differences, and a directory in use is refused.
+func TestGuardedDirectory(t *testing.T) {
+	prob, vars := zdt(1, 5)
+	cfg := Config{Variables: vars, Objectives: []string{"f1", "f2"}, N: 8, Generations: 2, Seed: 1}
+	dir := t.TempDir()
+	vc1 := map[string]string{"dataset": "VC-1"}
+	if _, err := Run(context.Background(), prob, cfg, Options{Dir: dir, Extra: vc1}); err != nil {
+		t.Fatal(err)
+	}
+	cpPath := filepath.Join(dir, CheckpointName)
+	before, _ := os.ReadFile(cpPath)
+	var exists *ExistsError
+	if _, err := Run(context.Background(), prob, cfg, Options{Dir: dir, Extra: vc1}); !errors.As(err, &exists) {
+		t.Errorf("a new fit over a checkpoint: %v", err)
+	}
+	other := cfg
+	other.N, other.Seed = 10, 2
+	var mm *MismatchError
+	_, err := Run(context.Background(), prob, other, Options{Dir: dir, Resume: true, Extra: map[string]string{"dataset": "VC-2"}})
+	if !errors.As(err, &mm) {
+		t.Fatalf("resume with other settings: %v", err)
+	}
+	for _, want := range []string{"dataset VC-1 (now VC-2)", "population 8 (now 10)", "seed 1 (now 2)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q: %v", want, err)
+		}
+	}
+	if after, _ := os.ReadFile(cpPath); !bytes.Equal(before, after) {
+		t.Error("a refused run changed the checkpoint")
+	}
+	l, err := dirlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held *dirlock.HeldError
+	if _, err := Run(context.Background(), prob, cfg, Options{Dir: dir, Resume: true, Extra: vc1}); !errors.As(err, &held) {
+		t.Errorf("a directory in use: %v", err)
+	}
+	l.Release()
+	more := cfg
+	more.Generations = 3
+	if _, err := Run(context.Background(), prob, more, Options{Dir: dir, Resume: true, Extra: vc1}); err != nil {
+		t.Errorf("resume with more generations: %v", err)
+	}
+	if _, err := Run(context.Background(), prob, other, Options{Dir: dir, Force: true}); err != nil {
+		t.Errorf("Force: %v", err)
+	}
+}

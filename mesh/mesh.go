@@ -10,7 +10,7 @@ import (
 // MaxVoxels bounds the size of a mesh: a model that would need more voxels
 // (usually an element size given in the wrong unit) is rejected with an
 // error instead of exhausting memory.
-const MaxVoxels = 2_000_000
+const MaxVoxels = 500_000
 
 // DefaultRegion is the region of voxels whose segment or spine section names
 // none (NeuroRD 3.3 behaviour; 3.2.3 used a null region).
@@ -175,6 +175,9 @@ func (b *builder) run() {
 		return
 	}
 	b.d = b.globalSize()
+	if !b.estimate() {
+		return
+	}
 	b.tree.slice(b.localSize, &b.diags)
 	if b.diags.HasErrors() {
 		return
@@ -199,6 +202,26 @@ func labelNote(label string) string {
 		return ""
 	}
 	return ", label " + label
+}
+
+// estimate reports, before any voxel is built, a morphology whose mesh
+// would exceed MaxVoxels: slices along each segment times boxes (2D) or
+// cubes (3D) across it, from the element sizes.
+func (b *builder) estimate() bool {
+	total, worst, worstN := 0.0, "", 0.0
+	for _, l := range b.tree.links {
+		d := b.localSize(l)
+		n := b.tree.linkVoxels(l, d, b.set.Geometry == Geometry3D)
+		total += n
+		if n > worstN {
+			worst, worstN = l.seg, n
+		}
+	}
+	if total > MaxVoxels || math.IsNaN(total) {
+		b.diags.Errorf(b.set.Pos, "<discretization>", fmt.Sprint(b.d), "the mesh would have about %.3g voxels (segment %q alone %.3g), more than the limit of %d (memory): increase the element size", total, worst, worstN, MaxVoxels)
+		return false
+	}
+	return true
 }
 
 // globalSize is §4.2: the smallest over all points of the largest odd

@@ -381,3 +381,14 @@ func (t *tree) sliceLink(l *tlink, delta float64, diags *diag.List) []*tpoint {
 	t.links = append(t.links, last)
 	return append(chain, l.b)
 }
+
+// linkVoxels estimates the voxels link l gives at element size d: its
+// slices times the boxes (2D) or cubes (3D) across the larger radius.
+func (t *tree) linkVoxels(l *tlink, d float64, cubes bool) float64 {
+	slices := math.Floor(l.a.pos.dist(l.b.pos)/d) + 1
+	across := 2*math.Floor(math.Max(l.a.r, l.b.r)/d) + 1
+	if cubes {
+		across *= across
+	}
+	return slices * across
+}

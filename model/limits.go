@@ -32,14 +32,15 @@ import (
 //   - MaxStateValues and MaxInstances bound the memory of a run: the
 //     voxel × species state (an int64 count and a float64 initial value
 //     each) and the channel instances (every reaction in every voxel, every
-//     hop, every injection target; about 150 bytes each in the engines), so
-//     that a run stays well under 1 GB.
+//     hop, every injection target; the adaptive engine needs about 900
+//     bytes per instance with its dependency and bound tables, measured on
+//     a 129,000-voxel mesh), so that a run stays under 1 GB.
 const (
 	MaxCount       = 1 << 53
 	MaxFrames      = 1_000_000_000
 	LargeFrames    = 10_000_000
 	MaxStateValues = 1 << 24
-	MaxInstances   = 1 << 21
+	MaxInstances   = 800_000
 	resolveULPs    = 16
 )
 
@@ -113,7 +114,7 @@ func (s *System) checkMagnitudes(m *Model, ix speciesIndex, d *diag.List) {
 		case x > MaxCount || math.IsInf(x, 0) || math.IsNaN(x):
 			reported[sp] = true
 			pos, el, val := initialSource(m, s.Species[sp].ID)
-			d.Errorf(pos, el, val, "the initial amount of %s in voxel %d is %.3g molecules, more than the engines count exactly (2^53 ≈ 9.0e15)", s.Species[sp].ID, v, x)
+			d.Errorf(pos, el, val, "initial amount %s gives %.3g molecules of %s in voxel %d, more than the engines count exactly (2^53 ≈ 9.0e15)", val, x, s.Species[sp].ID, v)
 		case x+injected[i] > MaxCount || math.IsInf(injected[i], 0):
 			reported[sp] = true
 			pos, el := m.Settings.At("SDRun"), "<StimulationSet>"

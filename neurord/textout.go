@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spinerd/spinerd/internal/atomicfile"
 	"github.com/spinerd/spinerd/mesh"
 )
 
@@ -103,6 +104,9 @@ type textFile struct {
 }
 
 func createText(path string) (*textFile, error) {
+	if err := atomicfile.CheckTarget(path); err != nil {
+		return nil, err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))

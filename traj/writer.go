@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/spinerd/spinerd/internal/atomicfile"
 )
 
 // Chunking: a set's buffered frames become a chunk when there are this
@@ -67,6 +68,9 @@ func Create(path string, h *Header) (*Writer, error) { return CreateWith(path, h
 func CreateWith(path string, h *Header, opt Options) (*Writer, error) {
 	if err := h.validate(); err != nil {
 		return nil, fmt.Errorf("trajectory header: %w", err)
+	}
+	if err := atomicfile.CheckTarget(path); err != nil {
+		return nil, err
 	}
 	hd := *h
 	hd.FormatVersion = FormatVersion

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,12 +42,39 @@ func newFlags(name string, stdout io.Writer) *pflag.FlagSet {
 }
 
 // parse parses flags; done reports that the command should return code.
+// Flags whose zero or negative values mean "the default" when left out
+// must be positive when given (an explicit --jobs 0 or --tolerance 0 is a
+// mistake, not a request for the default).
 func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK, true
 		}
 		fmt.Fprintf(stderr, "spinerd %s: %v\n", fs.Name(), err)
+		return exitBadInput, true
+	}
+	bad := false
+	fs.Visit(func(f *pflag.Flag) {
+		if bad {
+			return
+		}
+		var why string
+		switch f.Name {
+		case "jobs", "workers":
+			if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 1 {
+				why = "must be at least 1"
+			}
+		case "tolerance", "runtime", "fixed-step", "rtol", "atol":
+			if x, err := strconv.ParseFloat(f.Value.String(), 64); err == nil && !(x > 0) {
+				why = "must be positive (leave the flag out for the model's value)"
+			}
+		}
+		if why != "" {
+			fmt.Fprintf(stderr, "spinerd %s: --%s %s: %s\n", fs.Name(), f.Name, f.Value.String(), why)
+			bad = true
+		}
+	})
+	if bad {
 		return exitBadInput, true
 	}
 	return 0, false

@@ -82,6 +82,11 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update})
 	pr.finish()
+	if res != nil {
+		for _, d := range res.Redone {
+			fmt.Fprintf(stderr, "spinerd ensemble: %s was damaged (%s): ran seed %d again\n", filepath.Join(dir, ensemble.SeedFile(d.Seed)), d.Reason, d.Seed)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "spinerd ensemble: interrupted; complete seeds are kept in %s and rerunning the same command resumes\n", dir)

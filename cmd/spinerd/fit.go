@@ -33,7 +33,8 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 	maxSteps := fs.Int("max-steps", 500_000, "solver-step budget of each simulated experiment (reproducible); an exhausted budget gives the missing-data value 1e8")
 	timeout := fs.Duration("timeout", 0, "wall-clock limit of each simulated experiment (e.g. 10m; 0: none); breaks reproducibility, prefer --max-steps")
 	out := fs.StringP("output", "o", "", "output directory (default: fit-DATASET)")
-	resume := fs.Bool("resume", false, "continue from the output directory's checkpoint")
+	resume := fs.Bool("resume", false, "continue from the output directory's checkpoint (made with the same data set and settings)")
+	force := fs.Bool("force", false, "start over in an output directory that already holds a fit, replacing its checkpoint")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
 	if code, done := parse(fs, args, stderr); done {
 		return code
@@ -100,7 +101,7 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	rec := &fitProgress{w: stderr, quiet: *quiet, generations: *gens}
-	opt := fit.Options{Dir: dir, Resume: *resume, Recorder: rec,
+	opt := fit.Options{Dir: dir, Resume: *resume, Force: *force, Recorder: rec,
 		Extra: map[string]string{"dataset": ds.Caption, "param_space": *space, "variant": *variant, "max_steps": strconv.Itoa(*maxSteps)}}
 	_, err = fit.Run(ctx, prob, cfg, opt)
 	rec.finish()
@@ -108,6 +109,11 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "spinerd fit: interrupted; %s holds the last complete generation: rerun with --resume\n", filepath.Join(dir, fit.CheckpointName))
 			return exitInterrupted
+		}
+		var exists *fit.ExistsError
+		if errors.As(err, &exists) {
+			fmt.Fprintf(stderr, "spinerd fit: %s already holds a fit (%s): add --resume to continue it, --force to start over replacing it, or give another -o\n", dir, fit.CheckpointName)
+			return exitBadInput
 		}
 		return report(stderr, "fit", nil, err)
 	}

@@ -49,6 +49,14 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 		}
 		files = append(files, f...)
 	}
+	for _, f := range files {
+		if r, err := runfile.Open(f); err == nil {
+			if cut, msg := r.Truncated(); cut {
+				fmt.Fprintf(stderr, "spinerd plot: warning: %s\n", msg)
+			}
+			r.Close()
+		}
+	}
 	if *band != "sd" && *band != "quantiles" {
 		fmt.Fprintf(stderr, "spinerd plot: --band %q: use sd or quantiles\n", *band)
 		return exitBadInput

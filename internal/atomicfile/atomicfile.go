@@ -58,3 +58,12 @@ func unwrap(err error) error {
 	}
 	return err
 }
+
+// CheckTarget reports, before any work is done, a target that a final
+// rename could not replace: an existing directory.
+func CheckTarget(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("cannot write %s: it is a directory", path)
+	}
+	return nil
+}
