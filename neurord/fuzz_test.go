@@ -2,6 +2,7 @@ package neurord
 
 import (
 	"io"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,9 +41,24 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte(`<SDRun><runtime>1</runtime></SDRun>`), uint8(0))
 	f.Add([]byte(`<?xml version="1.0"?><SDRun xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="nope.xml"/></SDRun>`), uint8(0))
+	// The hostile shapes of TestHostileShapes, small enough for a corpus.
+	x := `<SDRun xmlns:xi="http://www.w3.org/2001/XInclude">`
+	f.Add([]byte(x+strings.Repeat("<a>", 5000)+strings.Repeat("</a>", 5000)+"</SDRun>"), uint8(0))
+	f.Add([]byte(x+strings.Repeat("<a/>", 50000)+"</SDRun>"), uint8(0))
+	f.Add([]byte(x+`<xi:include href="/dev/zero"/></SDRun>`), uint8(0))
+	f.Add([]byte(x+`<xi:include href="/dev/urandom" parse="text"/></SDRun>`), uint8(0))
+	f.Add([]byte(x+`<xi:include href="fuzz.xml"/></SDRun>`), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, dir uint8) {
 		d := dirList[int(dir)%len(dirList)]
-		m, _, err := LoadBytes(data, filepath.Join(d, "fuzz.xml"))
+		var m *model.Model
+		var err error
+		// Reading is linear in the input: never more than ~100 bytes
+		// allocated per byte read (the model's own files included), so
+		// no input can exhaust memory.
+		mem := allocated(func() { m, _, err = LoadBytes(data, filepath.Join(d, "fuzz.xml")) })
+		if limit := uint64(100*len(data)) + 64<<20; mem > limit {
+			t.Fatalf("reading %d bytes allocated %d MB", len(data), mem>>20)
+		}
 		if m == nil {
 			if err == nil {
 				t.Fatal("no model and no error")
