@@ -120,3 +120,25 @@ func TestFlagValues(t *testing.T) {
 		t.Errorf("refused commands left files: %v", ents)
 	}
 }
+
+// TestPlotWarnsTruncated: plotting a run cut short (a killed run's file)
+// warns as export does and still draws what is there.
+func TestPlotWarnsTruncated(t *testing.T) {
+	path := writeModel(t, nil)
+	dir := filepath.Dir(path)
+	full := filepath.Join(dir, "full.traj")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"run", path, "-q", "--seed", "1", "-o", full}, &stdout, &stderr); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr.String())
+	}
+	b, _ := os.ReadFile(full)
+	cut := filepath.Join(dir, "cut.traj")
+	os.WriteFile(cut, b[:len(b)-40], 0o644) // the index and footer are gone
+	stderr.Reset()
+	if code := run([]string{"plot", cut, "--species", "A", "-o", filepath.Join(dir, "f.png")}, &stdout, &stderr); code != 0 {
+		t.Fatalf("plot: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "warning") {
+		t.Errorf("no warning for a cut file:\n%s", stderr.String())
+	}
+}
