@@ -111,6 +111,7 @@ type Manifest struct {
 	Shard          string    `json:"shard,omitempty"`
 	ShardSeeds     string    `json:"shard_seeds"`
 	Quantiles      []float64 `json:"quantiles"`
+	InitialState   string    `json:"initial_state,omitempty"`
 }
 
 func modelHash(sys *model.System) string {
@@ -122,7 +123,7 @@ func newManifest(sys *model.System, opt Options, shardSeeds []uint64) *Manifest 
 	pv := sys.Provenance()
 	m := &Manifest{
 		SpinerdVersion: version.String(), ModelSource: sys.Model.Source, ModelSHA256: modelHash(sys),
-		Method: pv.Method, Tolerance: pv.Tolerance, FixedStepMs: pv.FixedStepMs, StartMs: sys.StartMs, EndMs: sys.EndMs,
+		Method: pv.Method, Tolerance: pv.Tolerance, FixedStepMs: pv.FixedStepMs, StartMs: sys.StartMs, EndMs: sys.EndMs, InitialState: sys.InitialState,
 		Seeds: FormatSeeds(opt.Seeds), ShardSeeds: FormatSeeds(shardSeeds), Quantiles: opt.Quantiles,
 	}
 	if !opt.Shard.All() {
@@ -145,6 +146,8 @@ func sameStudy(a, b *Manifest) string {
 		return fmt.Sprintf("the fixed step differs (%g vs %g ms)", a.FixedStepMs, b.FixedStepMs)
 	case a.StartMs != b.StartMs || a.EndMs != b.EndMs:
 		return fmt.Sprintf("the run time differs (%g–%g vs %g–%g ms)", a.StartMs, a.EndMs, b.StartMs, b.EndMs)
+	case a.InitialState != b.InitialState:
+		return fmt.Sprintf("the initial state differs (%q vs %q)", a.InitialState, b.InitialState)
 	case a.Seeds != b.Seeds:
 		return fmt.Sprintf("the seed list differs (%s vs %s)", a.Seeds, b.Seeds)
 	case !slices.Equal(a.Quantiles, b.Quantiles):
@@ -193,7 +196,7 @@ func verify(path string, sys *model.System, seed uint64) (ok bool, reason string
 	if cut, msg := r.Truncated(); cut {
 		return false, msg
 	}
-	if h.Seed != seed || h.Method != sys.Method.String() || h.ModelText != sys.Model.Text || h.EndMs != sys.EndMs {
+	if h.Seed != seed || h.Method != sys.Method.String() || h.ModelText != sys.Model.Text || h.StartMs != sys.StartMs || h.EndMs != sys.EndMs || h.Extra["initial_state"] != sys.InitialState {
 		return false, "it is a run of another model, method, seed or run time"
 	}
 	for set := range h.Sets {

@@ -92,6 +92,7 @@ func (s *System) settings(m *Model, opt Options, d *diag.List) {
 	s.LeapMinJump = st.LeapMinJump
 	s.FixedStepMs = st.FixedStepMs
 	s.StartMs = st.StartMs
+	s.OutputOriginMs = st.StartMs
 	s.EndMs = st.StartMs + st.RuntimeMs
 	if st.HasEnd {
 		s.EndMs = st.EndMs

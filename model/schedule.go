@@ -67,15 +67,26 @@ type Schedule struct {
 	sys   *System
 	k     []int64
 	last  []float64
-	start float64
+	start float64 // origin of the multiples (OutputOriginMs)
+	begin float64 // the run's first time (StartMs)
 }
 
-// NewSchedule returns the output schedule of s from s.StartMs.
+// NewSchedule returns the output schedule of s: the times from s.StartMs
+// on, multiples of each interval from s.OutputOriginMs.
 func (s *System) NewSchedule() *Schedule {
 	n := s.NumOutputSets()
-	o := &Schedule{sys: s, k: make([]int64, n), last: make([]float64, n), start: s.StartMs}
+	o := &Schedule{sys: s, k: make([]int64, n), last: make([]float64, n), start: s.OutputOriginMs, begin: s.StartMs}
 	for i := range o.last {
 		o.last[i] = math.Inf(-1)
+		if iv := s.OutputSet(i).IntervalMs; !math.IsInf(iv, 1) && o.begin > o.start {
+			// Resumed: skip the times before the run's first.
+			k := int64(math.Ceil((o.begin - o.start) / iv))
+			tol := 1e-9 * math.Max(1, math.Abs(o.begin))
+			for k > 0 && o.start+float64(k-1)*iv >= o.begin-tol {
+				k--
+			}
+			o.k[i] = k
+		}
 	}
 	return o
 }
@@ -84,7 +95,7 @@ func (o *Schedule) timeOf(i int) float64 {
 	iv := o.sys.OutputSet(i).IntervalMs
 	if math.IsInf(iv, 1) {
 		if o.k[i] == 0 {
-			return o.start
+			return o.begin
 		}
 		return math.Inf(1)
 	}

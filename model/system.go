@@ -38,6 +38,17 @@ type System struct {
 	FixedStepMs float64 // step of the fixed method (0 if not given)
 	StartMs     float64
 	EndMs       float64
+	// OutputOriginMs anchors the output times (multiples of each set's
+	// interval from it): the model's start, also when the run starts
+	// later from a saved state (StartFrom).
+	OutputOriginMs float64
+	// InitialState describes the saved state the run starts from
+	// (StartFrom: source, time and a hash of the amounts); "" for a run
+	// from the model's initial conditions.
+	InitialState string
+	// integerInitial: Initial holds whole counts (a state from a
+	// stochastic run), used without rounding.
+	integerInitial bool
 	// Seed is the model's <simulationSeed>; 0 when the model gives none.
 	Seed int64
 }
@@ -205,8 +216,14 @@ const icStream = 0x1c0de1c0de1c0de
 // one with probability x−⌊x⌋), with a generator seeded by seed. The same
 // seed always gives the same counts.
 func (s *System) InitialCounts(seed uint64) []int64 {
-	rng := rand.New(rand.NewPCG(seed, icStream))
 	out := make([]int64, len(s.Initial))
+	if !s.roundInitial() {
+		for i, x := range s.Initial {
+			out[i] = exactCount(x)
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(seed, icStream))
 	for i, x := range s.Initial {
 		f := math.Floor(x)
 		n := int64(f)

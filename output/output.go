@@ -34,6 +34,9 @@ func Header(sys *model.System, seed uint64, values traj.ValueType) *traj.Header 
 		Values:         values,
 		Depth2DUm:      sys.Mesh.Depth2DUm,
 	}
+	if sys.InitialState != "" {
+		h.Extra = map[string]string{"initial_state": sys.InitialState}
+	}
 	for _, s := range sys.Species {
 		h.Species = append(h.Species, traj.Species{ID: s.ID, Name: s.Name})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spinerd/spinerd/ensemble"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/runfile"
 )
 
 func runEnsemble(args []string, stdout, stderr io.Writer) int {
@@ -24,6 +25,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")
+	initial := fs.String("initial-state", "", "start every seed from the state of a run file at a time: FILE[@TIME_MS] (default: its last frame)")
 	jobs := fs.Int("jobs", 0, "seeds run at once (default: one per CPU core)")
 	shardFlag := fs.String("shard", "", "run only slice i of n of the seeds (1-based, e.g. 2/3); default: from SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX, else all")
 	shards := fs.Int("shards", 0, "number of shards of a Kubernetes Indexed Job (else SPINERD_SHARDS)")
@@ -71,6 +73,15 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	}
 	if !*quiet {
 		report(stderr, "ensemble", warns, nil)
+	}
+	if *initial != "" {
+		st, err := runfile.LoadState(*initial, sys)
+		if err == nil {
+			err = sys.StartFrom(st)
+		}
+		if err != nil {
+			return badFlag(stderr, "ensemble", "initial-state", err)
+		}
 	}
 	dir := *out
 	if dir == "" {

@@ -21,6 +21,7 @@ import (
 	"github.com/spinerd/spinerd/output"
 	"github.com/spinerd/spinerd/plasticity"
 	"github.com/spinerd/spinerd/protocol"
+	"github.com/spinerd/spinerd/runfile"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) int {
@@ -33,6 +34,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	rtol := fs.Float64("rtol", 1e-6, "relative tolerance of the ode method")
 	atolNM := fs.Float64("atol", 1e-6, "absolute tolerance of the ode method, nM")
 	maxSteps := fs.Int("max-steps", 0, "ode method: stop with an error after this many steps (0: no limit)")
+	initial := fs.String("initial-state", "", "start from the state of a run file at a time: FILE[@TIME_MS] (default: its last frame); the\nstimuli, output times and end stay those of the uninterrupted run")
 	workers := fs.Int("workers", 1, "goroutines for blocks of voxels (multi-voxel models; results do not depend on it)")
 	format := fs.String("format", "traj", output.FormatNames(output.RunFormat)+": "+formatSummaries(output.RunFormat))
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
@@ -72,6 +74,15 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			return report(stderr, "run", warns, err)
 		}
 	}
+	if *initial != "" {
+		st, err := runfile.LoadState(*initial, sys)
+		if err == nil {
+			err = sys.StartFrom(st)
+		}
+		if err != nil {
+			return badFlag(stderr, "run", "initial-state", err)
+		}
+	}
 	if !(*rtol > 0) || !(*atolNM > 0) {
 		fmt.Fprintf(stderr, "spinerd run: --rtol and --atol must be positive (got %g, %g)\n", *rtol, *atolNM)
 		return exitBadInput
@@ -97,7 +108,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	h := output.Header(sys, s, output.ValueType(sys))
 	if !stochastic {
-		h.Extra = map[string]string{"rtol": fmt.Sprint(*rtol), "atol_nM": fmt.Sprint(*atolNM)}
+		if h.Extra == nil {
+			h.Extra = map[string]string{}
+		}
+		h.Extra["rtol"], h.Extra["atol_nM"] = fmt.Sprint(*rtol), fmt.Sprint(*atolNM)
 	}
 	tw, err := output.Create(f.Name, base, h, output.CreateOptions{})
 	if err != nil {
