@@ -304,6 +304,9 @@ func (d *Dataset) readRows(start, n uint64, scalar bool) ([]byte, error) {
 		return nil, err
 	}
 	rowBytes := rowElems * uint64(d.Type.Size)
+	if hi, _ := bits.Mul64(start+n, rowBytes); hi != 0 || rowElems > math.MaxInt64/uint64(d.Type.Size) {
+		return nil, fmt.Errorf("%s: too many elements", d.path)
+	}
 	switch d.Layout {
 	case Compact:
 		if uint64(len(d.compact)) < (start+n)*rowBytes {

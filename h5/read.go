@@ -61,6 +61,7 @@ type File struct {
 
 	mu      sync.Mutex
 	headers map[uint64]*objHeader
+	cached  uint64 // bytes of the cached headers
 }
 
 // Open opens the HDF5 file at path.
@@ -316,8 +317,9 @@ type message struct {
 }
 
 type objHeader struct {
-	addr uint64
-	msgs []message
+	addr  uint64
+	msgs  []message
+	bytes uint64 // size of its blocks
 }
 
 // header reads (and caches) the object header at addr.
@@ -333,7 +335,12 @@ func (f *File) header(addr uint64) (*objHeader, error) {
 		return nil, fmt.Errorf("object header at %d: %w", addr, err)
 	}
 	f.mu.Lock()
-	f.headers[addr] = h
+	// Headers of real files are disjoint: the cache stays within a
+	// few times the file size even when a hostile file overlaps them.
+	if f.cached+h.bytes <= 4*uint64(f.size)+1<<20 {
+		f.headers[addr] = h
+		f.cached += h.bytes
+	}
 	f.mu.Unlock()
 	return h, nil
 }
@@ -391,6 +398,9 @@ func (f *File) readHeader(addr uint64) (*objHeader, error) {
 			return nil, errors.New("header continuation loop")
 		}
 		seen[bl.addr] = true
+		if h.bytes += bl.size; h.bytes > uint64(f.size) {
+			return nil, errors.New("header continuations larger than the file")
+		}
 		data, err := f.readAt(bl.addr, bl.size)
 		if err != nil {
 			return nil, err
