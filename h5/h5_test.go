@@ -102,7 +102,7 @@ func sample(t testing.TB, path string, rows, groups int) [][]int32 {
 func TestRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.h5")
-	const rows = 8*64*2 + 13 // three leaf nodes: a two-level chunk B-tree, last chunk partial
+	const rows = 8*64*2 + 13           // three leaf nodes: a two-level chunk B-tree, last chunk partial
 	want := sample(t, path, rows, 300) // 300 members: a two-level group B-tree
 	f, err := Open(path)
 	if err != nil {
