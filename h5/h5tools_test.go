@@ -1,0 +1,143 @@
+//go:build h5tools
+
+package h5
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spinerd/spinerd/internal/h5check"
+	"github.com/spinerd/spinerd/internal/testenv"
+)
+
+// These tests need h5dump and h5py (apt-get install hdf5-tools
+// python3-h5py) and ../shared; run them with -tags h5tools.
+
+// TestReaderMatchesH5py: for every dataset of the four NeuroRD fixtures
+// and of a file this package wrote, the reader returns the bytes libhdf5
+// (through h5py) returns, with the same shape, chunking and filters.
+func TestReaderMatchesH5py(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(testenv.Shared(t), "reference/neurord-3.3-h5/*.h5"))
+	if err != nil || len(files) != 4 {
+		t.Fatalf("fixtures: %v %v", files, err)
+	}
+	own := filepath.Join(t.TempDir(), "own.h5")
+	sample(t, own, 8*64*2+13, 300)
+	for _, path := range append(files, own) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			py := h5check.H5py(t, path, true)
+			f, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			root, _ := f.Root()
+			n := 0
+			for name, d := range py {
+				if d.Kind != "dataset" {
+					continue
+				}
+				n++
+				ds, err := root.Dataset(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw, err := ds.ReadRaw()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(raw, d.Bytes(t)) {
+					t.Errorf("%s: %d bytes differ from h5py's %d", name, len(raw), len(d.Bytes(t)))
+				}
+				for i, x := range d.Shape {
+					if uint64(x) != ds.Shape[i] {
+						t.Errorf("%s: shape %v, h5py %v", name, ds.Shape, d.Shape)
+					}
+				}
+				var chunk []int64
+				for _, c := range ds.Chunk {
+					chunk = append(chunk, int64(c))
+				}
+				if len(chunk)+len(d.Chunks) > 0 && !equalInts(chunk, d.Chunks) {
+					t.Errorf("%s: chunks %v, h5py %v", name, chunk, d.Chunks)
+				}
+			}
+			if n < 7 {
+				t.Errorf("only %d datasets", n)
+			}
+		})
+	}
+}
+
+func equalInts(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestLibhdf5ExtendsOurFile: libhdf5 (through h5py) can modify a file
+// this package wrote, which it can only do if every B-tree, heap and
+// header is as it expects: it adds 40 groups to a 300-member group,
+// extends a chunked dataset and adds attributes; h5dump then reads all.
+func TestLibhdf5ExtendsOurFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "own.h5")
+	sample(t, path, 1037, 300)
+	script := `
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "a") as f:
+    for i in range(40):
+        f["many"].create_group("x%d" % i)
+    d = f["out/population"]
+    n = d.shape[0]
+    d.resize(n + 100, axis=0)
+    d[n:] = 5
+    f["model"].attrs["new"] = "hello"
+    f["model/species"].attrs["k"] = 3
+with h5py.File(sys.argv[1], "r") as f:
+    p = f["out/population"]
+    assert len(f["many"]) == 340
+    assert p.shape == (1137, 2, 3)
+    assert (p[1037:] == 5).all()
+    assert (p[:1037, 0, 0] == np.arange(1037)).all()
+print("ok")
+`
+	out, err := exec.Command(h5check.Python, "-c", script, path).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("h5py: %v\n%s", err, out)
+	}
+	dump := h5check.H5dump(t, path)
+	if !strings.Contains(dump, `GROUP "x39"`) || !strings.Contains(dump, `"hello"`) {
+		t.Error("h5dump does not show the additions")
+	}
+	// and this package reads libhdf5's modifications
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	root, _ := f.Root()
+	g, err := root.Group("many")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names, err := g.Names(); err != nil || len(names) != 340 {
+		t.Errorf("%d members after libhdf5 added 40, %v", len(names), err)
+	}
+	d, err := root.Dataset("out/population")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := d.ReadInt64s()
+	if err != nil || len(v) != 1137*6 || v[1100*6] != 5 || v[1000*6] != 1000 {
+		t.Errorf("extended population: %d values, %v", len(v), err)
+	}
+}
