@@ -35,4 +35,3 @@ func compile(t *testing.T, path string) *model.System {
 	}
 	return sys
 }
-
