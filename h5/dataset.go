@@ -513,6 +513,29 @@ func copyChunk(out []byte, os []uint64, start uint64, chunk []byte, cs, co []uin
 	}
 }
 
+// StoredBytes returns the bytes the dataset's elements occupy in the
+// file (after compression, for chunked datasets).
+func (d *Dataset) StoredBytes() (uint64, error) {
+	switch d.Layout {
+	case Compact:
+		return uint64(len(d.compact)), nil
+	case Contiguous:
+		if d.addr == undef {
+			return 0, nil
+		}
+		return d.size, nil
+	}
+	refs, err := d.chunks(0, math.MaxUint64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", d.path, err)
+	}
+	var n uint64
+	for _, c := range refs {
+		n += uint64(c.size)
+	}
+	return n, nil
+}
+
 // ReadInt64s returns every element of an integer dataset.
 func (d *Dataset) ReadInt64s() ([]int64, error) {
 	raw, err := d.ReadRaw()

@@ -3,6 +3,7 @@ package nrdh5
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -109,6 +110,20 @@ func Open(path string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	return open(f, path)
+}
+
+// NewReader reads a NeuroRD HDF5 file of size bytes from ra; name is used
+// in messages.
+func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
+	f, err := h5.NewReader(ra, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return open(f, name)
+}
+
+func open(f *h5.File, path string) (*Reader, error) {
 	r := &Reader{path: path, f: f}
 	if err := r.open(); err != nil {
 		f.Close()
@@ -505,6 +520,19 @@ func decodePopulation(set *Set, pop *h5.Dataset, raw []byte, counts *[]int32, va
 	}
 	*counts = c
 	return nil
+}
+
+// FrameNear returns the frame whose time is nearest to timeMs, if it is
+// within tolMs of it (NeuroRD's times carry accumulated rounding, e.g.
+// 199.99999999996308 for 200).
+func (s *Set) FrameNear(timeMs, tolMs float64) (int, bool) {
+	best, bd := -1, math.Inf(1)
+	for i, t := range s.TimesMs {
+		if d := math.Abs(t - timeMs); d < bd {
+			best, bd = i, d
+		}
+	}
+	return best, best >= 0 && bd <= tolMs
 }
 
 // TrialByIndex returns the position in Trials of trial<N>.

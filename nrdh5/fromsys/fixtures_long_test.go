@@ -3,13 +3,17 @@
 package fromsys
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/h5"
+	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/nrdh5"
 )
 
@@ -146,4 +150,75 @@ func compareDataset(ref, got *h5.Group, path string) error {
 		return fmt.Errorf("%s differs:\n  %s", path, strings.Join(diffs, "\n  "))
 	}
 	return nil
+}
+
+// timedSink measures the time spent writing.
+type timedSink struct {
+	next  model.Sink
+	spent time.Duration
+}
+
+func (s *timedSink) Counts(set int, t float64, c []int64) error {
+	start := time.Now()
+	err := s.next.Counts(set, t, c)
+	s.spent += time.Since(start)
+	return err
+}
+
+// TestHFS1CompressedSize: a whole Model_HFS1 run (12 s, seed 1) stores
+// its population in at most 1.5 times the bytes per frame NeuroRD's file
+// of the same model uses (143,384 B for 1201 frames, 119 B per frame).
+func TestHFS1CompressedSize(t *testing.T) {
+	fx := fixtures(t)[0]
+	sys := compile(t, fx.model)
+	d, err := Describe(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "hfs1.h5")
+	start := time.Now()
+	w, err := nrdh5.Create(path, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw, err := w.BeginTrial(0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &timedSink{next: tw}
+	if _, err := gillespie.Run(context.Background(), sys, gillespie.Options{}, 1, ts); err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	total := time.Since(start)
+	perFrame := func(path string) (float64, int) {
+		f, err := h5.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		root, _ := f.Root()
+		ds, err := root.Dataset("trial0/output/__main__/population")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := ds.StoredBytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(n) / float64(ds.Shape[0]), int(ds.Shape[0])
+	}
+	ours, frames := perFrame(path)
+	theirs, _ := perFrame(fx.h5)
+	t.Logf("population: spinerd %.1f B/frame (%d frames), NeuroRD %.1f B/frame, ratio %.3f", ours, frames, theirs, ours/theirs)
+	t.Logf("writing took %.1f%% of the run (%v of %v, closing %v)", 100*float64(ts.spent+time.Since(created))/float64(total), ts.spent, total, time.Since(created))
+	if frames != 1201 {
+		t.Errorf("%d frames, want 1201", frames)
+	}
+	if ours > 1.5*theirs {
+		t.Errorf("%.1f B per frame, more than 1.5 × NeuroRD's %.1f", ours, theirs)
+	}
 }
