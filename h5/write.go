@@ -552,12 +552,11 @@ func (w *Writer) finishGroup(g *WGroup) error {
 	hb = binary.LittleEndian.AppendUint64(hb, w.off+32)
 	g.heap = w.write(hb)
 	w.write(heap)
-	// symbol table nodes
-	type child struct {
-		addr        uint64
-		left, right uint64 // heap offsets of the key names
-	}
-	var level []child
+	// symbol table nodes, indexed by a B-tree whose keys are heap
+	// offsets of names: left of a node its lower bound, after each child
+	// the last name in it
+	u64 := func(x uint64) []byte { return binary.LittleEndian.AppendUint64(nil, x) }
+	var leaves []btreeEntry
 	for start := 0; start < len(names); start += 2 * groupLeafK {
 		end := min(start+2*groupLeafK, len(names))
 		sn := []byte("SNOD")
@@ -571,51 +570,9 @@ func (w *Writer) finishGroup(g *WGroup) error {
 		if start > 0 {
 			left = offs[start-1]
 		}
-		level = append(level, child{addr: w.write(sn), left: left, right: offs[end-1]})
+		leaves = append(leaves, btreeEntry{addr: w.write(sn), left: u64(left), right: u64(offs[end-1])})
 	}
-	// B-tree levels, bottom up, until one root node remains
-	nodeSize := 24 + (2*groupInternK+1)*8 + 2*groupInternK*8
-	for depth := 0; ; depth++ {
-		var up []child
-		nnodes := max(1, (len(level)+2*groupInternK-1)/(2*groupInternK))
-		base := w.off
-		for k := 0; k < nnodes; k++ {
-			kids := level[min(k*2*groupInternK, len(level)):min((k+1)*2*groupInternK, len(level))]
-			b := []byte("TREE")
-			b = append(b, 0, byte(depth))
-			b = binary.LittleEndian.AppendUint16(b, uint16(len(kids)))
-			lsib, rsib := uint64(undef), uint64(undef)
-			if k > 0 {
-				lsib = base + uint64((k-1)*nodeSize)
-			}
-			if k+1 < nnodes {
-				rsib = base + uint64((k+1)*nodeSize)
-			}
-			b = binary.LittleEndian.AppendUint64(b, lsib)
-			b = binary.LittleEndian.AppendUint64(b, rsib)
-			left := uint64(0)
-			if len(kids) > 0 {
-				left = kids[0].left
-			}
-			b = binary.LittleEndian.AppendUint64(b, left)
-			for _, c := range kids {
-				b = binary.LittleEndian.AppendUint64(b, c.addr)
-				b = binary.LittleEndian.AppendUint64(b, c.right)
-			}
-			b = append(b, make([]byte, nodeSize-len(b))...)
-			at := w.write(b)
-			c := child{addr: at, left: left}
-			if len(kids) > 0 {
-				c.right = kids[len(kids)-1].right
-			}
-			up = append(up, c)
-		}
-		if len(up) == 1 {
-			g.btree = up[0].addr
-			break
-		}
-		level = up
-	}
+	g.btree = w.writeBTree(0, groupInternK, 8, u64(0), leaves, false)
 	// object header: symbol table message, attributes
 	var msgs []headerMsg
 	st := binary.LittleEndian.AppendUint64(nil, g.btree)
@@ -773,50 +730,68 @@ func (w *Writer) chunkBTree(d *WDataset) uint64 {
 		}
 		return binary.LittleEndian.AppendUint64(b, uint64(d.typ.Size))
 	}
-	type child struct {
-		addr        uint64
-		first, last writtenChunk
-	}
-	var level []child
+	var leaves []btreeEntry
 	for _, c := range d.chunks {
-		level = append(level, child{addr: c.addr, first: c, last: c})
+		leaves = append(leaves, btreeEntry{addr: c.addr, left: key(nil, c), right: rightKey(nil, c)})
 	}
-	nodeSize := 24 + (2*chunkK+1)*keySize + 2*chunkK*8
+	return w.writeBTree(1, chunkK, keySize, make([]byte, keySize), leaves, true)
+}
+
+// btreeEntry is a child of a version 1 B-tree node (a node of the level
+// below, or a symbol node or chunk at the bottom) with its keys: the
+// one before its first entry and the one after its last.
+type btreeEntry struct {
+	addr        uint64
+	left, right []byte
+}
+
+// writeBTree writes a version 1 B-tree of node type typ (0 groups, 1
+// chunks) over leaves, in key order, with at most 2k children per node,
+// bottom level first, and returns the root's address. Between two
+// children a node holds the left key of the second (innerLeft, as
+// libhdf5's chunk index does) or the right key of the first (groups). An
+// empty tree is one node holding only the key empty.
+func (w *Writer) writeBTree(typ byte, k, keySize int, empty []byte, leaves []btreeEntry, innerLeft bool) uint64 {
+	nodeSize := 24 + (2*k+1)*keySize + 2*k*offSize
+	level := leaves
 	for depth := 0; ; depth++ {
-		var up []child
-		nnodes := max(1, (len(level)+2*chunkK-1)/(2*chunkK))
+		var up []btreeEntry
+		nnodes := max(1, (len(level)+2*k-1)/(2*k))
 		w.align()
 		base := w.off
-		for k := 0; k < nnodes; k++ {
-			kids := level[min(k*2*chunkK, len(level)):min((k+1)*2*chunkK, len(level))]
+		for n := 0; n < nnodes; n++ {
+			kids := level[min(n*2*k, len(level)):min((n+1)*2*k, len(level))]
 			b := []byte("TREE")
-			b = append(b, 1, byte(depth))
+			b = append(b, typ, byte(depth))
 			b = binary.LittleEndian.AppendUint16(b, uint16(len(kids)))
 			lsib, rsib := uint64(undef), uint64(undef)
-			if k > 0 {
-				lsib = base + uint64((k-1)*nodeSize)
+			if n > 0 {
+				lsib = base + uint64((n-1)*nodeSize)
 			}
-			if k+1 < nnodes {
-				rsib = base + uint64((k+1)*nodeSize)
+			if n+1 < nnodes {
+				rsib = base + uint64((n+1)*nodeSize)
 			}
 			b = binary.LittleEndian.AppendUint64(b, lsib)
 			b = binary.LittleEndian.AppendUint64(b, rsib)
-			for _, c := range kids {
-				b = key(b, c.first)
-				b = binary.LittleEndian.AppendUint64(b, c.addr)
-			}
+			e := btreeEntry{left: empty, right: empty}
 			if len(kids) > 0 {
-				b = rightKey(b, kids[len(kids)-1].last)
-			} else {
-				b = append(b, make([]byte, keySize)...)
+				e.left, e.right = kids[0].left, kids[len(kids)-1].right
+			}
+			b = append(b, e.left...)
+			for i, c := range kids {
+				b = binary.LittleEndian.AppendUint64(b, c.addr)
+				switch {
+				case i+1 == len(kids):
+					b = append(b, c.right...)
+				case innerLeft:
+					b = append(b, kids[i+1].left...)
+				default:
+					b = append(b, c.right...)
+				}
 			}
 			b = append(b, make([]byte, nodeSize-len(b))...)
-			at := w.write(b)
-			c := child{addr: at}
-			if len(kids) > 0 {
-				c.first, c.last = kids[0].first, kids[len(kids)-1].last
-			}
-			up = append(up, c)
+			e.addr = w.write(b)
+			up = append(up, e)
 		}
 		if len(up) == 1 {
 			return up[0].addr

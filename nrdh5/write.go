@@ -257,8 +257,9 @@ func (w *Writer) writeModel() error {
 	return writeStrings(g, "serialized_config", []string{d.SerializedConfig}, meta{"serialized config", "XML", ""})
 }
 
-// gridType is model/grid's compound type, fields in NeuroRD's order.
-func gridType() h5.Datatype {
+// GridType is model/grid's compound type, its 19 fields in NeuroRD's
+// order.
+func GridType() h5.Datatype {
 	f64 := h5.Float64()
 	s100 := h5.String(100, h5.ASCII, h5.NullTerm)
 	var fs []h5.Field
@@ -271,7 +272,7 @@ func gridType() h5.Datatype {
 }
 
 func (w *Writer) writeGrid(g *h5.WGroup) error {
-	t := gridType()
+	t := GridType()
 	raw := make([]byte, len(w.d.Grid)*t.Size)
 	for i, v := range w.d.Grid {
 		r := raw[i*t.Size : (i+1)*t.Size]

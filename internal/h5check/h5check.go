@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spinerd/spinerd/h5"
 )
 
 // Python is the interpreter with h5py.
@@ -215,4 +217,58 @@ func Storage(dump string) map[string]string {
 		}
 	}
 	return out
+}
+
+// Reader reads a dataset's shape and row-major bytes (the reader under
+// test: package h5's).
+type Reader func(name string) (shape []uint64, raw []byte, err error)
+
+// SameBytes checks that read returns, for every dataset h5py read (with
+// data), the same shape and bytes, and returns the number of datasets
+// compared.
+func SameBytes(t testing.TB, read Reader, py map[string]*Dataset) int {
+	t.Helper()
+	n := 0
+	for name, d := range py {
+		if d.Kind != "dataset" {
+			continue
+		}
+		n++
+		shape, raw, err := read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(raw, d.Bytes(t)) {
+			t.Errorf("%s: %d bytes read differ from h5py's %d", name, len(raw), len(d.Bytes(t)))
+		}
+		for i, x := range d.Shape {
+			if i >= len(shape) || uint64(x) != shape[i] {
+				t.Errorf("%s: shape %v, h5py %v", name, shape, d.Shape)
+				break
+			}
+		}
+	}
+	return n
+}
+
+// ReaderOf returns package h5's reader of the datasets of the file at
+// path.
+func ReaderOf(t testing.TB, path string) Reader {
+	f, err := h5.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	root, err := f.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(name string) ([]uint64, []byte, error) {
+		d, err := root.Dataset(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		raw, err := d.ReadRaw()
+		return d.Shape, raw, err
+	}
 }

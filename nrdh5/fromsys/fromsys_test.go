@@ -126,33 +126,8 @@ func (r *recorder) Counts(set int, t float64, c []int64) error {
 // reads back exactly the counts and times the engine produced.
 func TestRunRoundTrip(t *testing.T) {
 	sys := testmodel.Compile(t, chain("GRID_ADAPTIVE"), model.Options{})
-	d, err := Describe(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "run.h5")
-	w, err := nrdh5.Create(path, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []*recorder
-	for trial, seed := range []uint64{7, 8} {
-		tw, err := w.BeginTrial(trial, int64(seed))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := &recorder{next: tw}
-		if _, err := gillespie.Run(context.Background(), sys, gillespie.Options{}, seed, rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := tw.End(); err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, rec)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	recs := writeRun(t, sys, path, []uint64{7, 8})
 	run, err := nrdh5.Read(path)
 	if err != nil {
 		t.Fatal(err)
@@ -181,4 +156,37 @@ func TestRunRoundTrip(t *testing.T) {
 	if got := fmt.Sprint(run.Trials[0].Sets[1].Species); got != "[B A]" {
 		t.Errorf("set species %s", got)
 	}
+}
+
+// writeRun runs sys once per seed, as trials 0, 1, … of a NeuroRD HDF5
+// file at path, and returns what each run wrote.
+func writeRun(t *testing.T, sys *model.System, path string, seeds []uint64) []*recorder {
+	t.Helper()
+	d, err := Describe(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := nrdh5.Create(path, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*recorder
+	for trial, seed := range seeds {
+		tw, err := w.BeginTrial(trial, int64(seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{next: tw}
+		if _, err := gillespie.Run(context.Background(), sys, gillespie.Options{}, seed, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := tw.End(); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }

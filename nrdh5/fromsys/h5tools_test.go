@@ -4,7 +4,6 @@ package fromsys
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -14,8 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spinerd/spinerd/gillespie"
-	"github.com/spinerd/spinerd/h5"
 	"github.com/spinerd/spinerd/internal/h5check"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
@@ -28,39 +25,14 @@ import (
 // spinerdFile runs the model of a fixture briefly (runtimeMs) with the
 // fixture's seeds, one trial each, into a NeuroRD HDF5 file, and returns
 // the file and what the runs wrote.
-func spinerdFile(t *testing.T, fx fixture, runtimeMs float64, seeds []uint64) (string, [][]*recorder) {
+func spinerdFile(t *testing.T, fx fixture, runtimeMs float64, seeds []uint64) (string, []*recorder) {
 	t.Helper()
 	sys, _, err := neurord.Compile(fx.model, model.Options{RuntimeMs: runtimeMs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Describe(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(fx.h5), ".h5")+"-spinerd.h5")
-	w, err := nrdh5.Create(path, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs [][]*recorder
-	for trial, seed := range seeds {
-		tw, err := w.BeginTrial(trial, int64(seed))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := &recorder{next: tw}
-		if _, err := gillespie.Run(context.Background(), sys, gillespie.Options{}, seed, rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := tw.End(); err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, []*recorder{rec})
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	recs := writeRun(t, sys, path, seeds)
 	return path, recs
 }
 
@@ -262,32 +234,11 @@ func TestH5pyReadsWhatWasWritten(t *testing.T) {
 		t.Run(filepath.Base(c.fx.h5), func(t *testing.T) {
 			path, recs := spinerdFile(t, c.fx, c.runtimeMs, c.seeds)
 			py := h5check.H5py(t, path, true)
-			f, err := h5.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			root, _ := f.Root()
-			for n, d := range py {
-				if d.Kind != "dataset" {
-					continue
-				}
-				ds, err := root.Dataset(n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				raw, err := ds.ReadRaw()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(raw, d.Bytes(t)) {
-					t.Errorf("%s: h5py reads other bytes than spinerd's reader", n)
-				}
-			}
+			h5check.SameBytes(t, h5check.ReaderOf(t, path), py)
 			sys, _, _ := neurord.Compile(c.fx.model, model.Options{RuntimeMs: c.runtimeMs})
 			desc, _ := Describe(sys)
-			for ti, rs := range recs {
-				for s, frames := range rs[0].frames {
+			for ti, rec := range recs {
+				for s, frames := range rec.frames {
 					set := desc.Outputs[s].Name
 					pre := fmt.Sprintf("trial%d/output/%s/", ti, set)
 					pop, times := py[pre+"population"], py[pre+"times"]
@@ -318,7 +269,7 @@ func TestH5pyReadsWhatWasWritten(t *testing.T) {
 			}
 			// grid volumes and labels as described
 			g := py["model/grid"]
-			gt := gridTypeForTest()
+			gt := nrdh5.GridType()
 			raw := g.Bytes(t)
 			for i, v := range desc.Grid {
 				row := raw[i*gt.Size : (i+1)*gt.Size]
@@ -331,18 +282,6 @@ func TestH5pyReadsWhatWasWritten(t *testing.T) {
 			}
 		})
 	}
-}
-
-func gridTypeForTest() h5.Datatype {
-	f64 := h5.Float64()
-	s100 := h5.String(100, h5.ASCII, h5.NullTerm)
-	var fs []h5.Field
-	for _, n := range []string{"x0", "y0", "z0", "x1", "y1", "z1", "x2", "y2", "z2", "x3", "y3", "z3", "volume", "deltaZ"} {
-		fs = append(fs, h5.Field{Name: n, Type: f64})
-	}
-	fs = append(fs, h5.Field{Name: "label", Type: s100}, h5.Field{Name: "region_name", Type: s100},
-		h5.Field{Name: "region", Type: h5.Int(4, true)}, h5.Field{Name: "type", Type: s100}, h5.Field{Name: "group", Type: s100})
-	return h5.Compound(fs...)
 }
 
 func decodeStrings(t *testing.T, d *h5check.Dataset) string {
