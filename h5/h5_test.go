@@ -258,4 +258,7 @@ func TestWriterRejects(t *testing.T) {
 	if err := r.SetString("x", "2"); err == nil {
 		t.Error("an attribute set twice was accepted")
 	}
+	if err := r.SetString("big", string(make([]byte, 70000))); err == nil {
+		t.Error("an attribute larger than a header message was accepted")
+	}
 }

@@ -38,7 +38,7 @@ const (
 	chunkK        = 32 // chunk B-tree node: up to 2K children
 	entrySize     = 40 // symbol table entry
 	heapFreeNull  = 1  // libhdf5's "no free block" in a local heap
-	maxAttrHeader = 1 << 16
+	maxMessage    = 0xffff &^ 7 // a version 1 header message's size is 16 bits
 )
 
 // Create starts a new HDF5 file that Close will give the name path.
@@ -170,8 +170,8 @@ func addAttr(w *Writer, list *[]attribute, name string, t Datatype, raw []byte) 
 	if len(raw) != t.Size {
 		return fmt.Errorf("h5: attribute %q: %d bytes for a %d-byte type", name, len(raw), t.Size)
 	}
-	if len(raw) > maxAttrHeader {
-		return fmt.Errorf("h5: attribute %q: value of %d bytes is too large for an object header", name, len(raw))
+	if n := 8 + (len(name)+8)/8*8 + (len(t.encode(nil))+7)/8*8 + 24 + len(raw); n > maxMessage {
+		return fmt.Errorf("h5: attribute %q: %d bytes do not fit an object header message (%d at most)", name, n, maxMessage)
 	}
 	for _, a := range *list {
 		if a.name == name {
@@ -260,6 +260,9 @@ func (d *WDataset) SetInt64(name string, v int64) error {
 func checkShape(t Datatype, shape []uint64) (uint64, error) {
 	if err := t.validate(); err != nil {
 		return 0, err
+	}
+	if len(t.encode(nil)) > maxMessage {
+		return 0, fmt.Errorf("type description longer than an object header message")
 	}
 	if len(shape) == 0 || len(shape) > 32 {
 		return 0, fmt.Errorf("rank %d not supported (1 to 32)", len(shape))
@@ -629,6 +632,9 @@ func (w *Writer) header(msgs []headerMsg) uint64 {
 	var body []byte
 	for _, m := range msgs {
 		n := (len(m.body) + 7) / 8 * 8
+		if n > maxMessage && w.err == nil {
+			w.err = fmt.Errorf("h5: header message of %d bytes", n) // prevented by the checks above
+		}
 		body = binary.LittleEndian.AppendUint16(body, m.typ)
 		body = binary.LittleEndian.AppendUint16(body, uint16(n))
 		body = append(body, m.flags, 0, 0, 0)
@@ -647,11 +653,6 @@ func (w *Writer) header(msgs []headerMsg) uint64 {
 }
 
 func (w *Writer) finishDataset(d *WDataset) error {
-	for _, m := range d.attrs {
-		if len(m.raw) > maxAttrHeader {
-			return fmt.Errorf("h5: %s: attribute %q too large", d.name, m.name)
-		}
-	}
 	var msgs []headerMsg
 	msgs = append(msgs, headerMsg{typ: msgDataspace, body: dataspaceMsg(d.shape, d.max)})
 	msgs = append(msgs, headerMsg{typ: msgDatatype, flags: 1, body: d.typ.encode(nil)})
