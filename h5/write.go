@@ -31,14 +31,14 @@ type Writer struct {
 // Sizes of the format written: 8-byte addresses and lengths, the
 // default B-tree widths of libhdf5.
 const (
-	offSize       = 8
-	superSize     = 96 // version 0 superblock with the root entry
-	groupLeafK    = 4  // symbol table node: up to 2K entries
-	groupInternK  = 16 // group B-tree node: up to 2K children
-	chunkK        = 32 // chunk B-tree node: up to 2K children
-	entrySize     = 40 // symbol table entry
-	heapFreeNull  = 1  // libhdf5's "no free block" in a local heap
-	maxMessage    = 0xffff &^ 7 // a version 1 header message's size is 16 bits
+	offSize      = 8
+	superSize    = 96          // version 0 superblock with the root entry
+	groupLeafK   = 4           // symbol table node: up to 2K entries
+	groupInternK = 16          // group B-tree node: up to 2K children
+	chunkK       = 32          // chunk B-tree node: up to 2K children
+	entrySize    = 40          // symbol table entry
+	heapFreeNull = 1           // libhdf5's "no free block" in a local heap
+	maxMessage   = 0xffff &^ 7 // a version 1 header message's size is 16 bits
 )
 
 // Create starts a new HDF5 file that Close will give the name path.
