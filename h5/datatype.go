@@ -50,10 +50,9 @@ type StrPad uint8
 
 // String paddings.
 const (
-	NullTerm  StrPad = 0 // NUL-terminated (NUL-padded after the terminator)
-	NullPad   StrPad = 1 // NUL-padded, no terminator needed
-	SpacePad  StrPad = 2 // space-padded
-	maxStrPad StrPad = 15
+	NullTerm StrPad = 0 // NUL-terminated (NUL-padded after the terminator)
+	NullPad  StrPad = 1 // NUL-padded, no terminator needed
+	SpacePad StrPad = 2 // space-padded
 )
 
 // Datatype describes an element type. The zero value is invalid; build

@@ -51,7 +51,6 @@ type File struct {
 	r       io.ReaderAt
 	size    int64
 	closer  io.Closer
-	name    string
 	offSize int // bytes of an address
 	lenSize int // bytes of a length
 	base    uint64
@@ -81,7 +80,6 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	f.closer = fh
-	f.name = path
 	return f, nil
 }
 

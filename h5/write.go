@@ -103,14 +103,13 @@ type node interface {
 
 // WGroup is a group being written.
 type WGroup struct {
-	w        *Writer
-	name     string
-	members  map[string]node
-	attrs    []attribute
-	hdr      uint64
-	btree    uint64
-	heap     uint64
-	finished bool
+	w       *Writer
+	name    string
+	members map[string]node
+	attrs   []attribute
+	hdr     uint64
+	btree   uint64
+	heap    uint64
 }
 
 type attribute struct {
@@ -583,7 +582,6 @@ func (w *Writer) finishGroup(g *WGroup) error {
 	msgs = append(msgs, headerMsg{typ: msgSymbolTable, body: st})
 	msgs = appendAttrMsgs(msgs, g.attrs)
 	g.hdr = w.header(msgs)
-	g.finished = true
 	return w.err
 }
 

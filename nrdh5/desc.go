@@ -5,7 +5,7 @@
 // unchanged and spinerd reads NeuroRD's files.
 //
 // The writer takes a plain-data Description of the model (package
-// nrdh5/fromsystem builds one from a compiled spinerd model) and knows
+// nrdh5/fromsys builds one from a compiled spinerd model) and knows
 // nothing else of spinerd. It writes what NeuroRD writes, with the same
 // names, types, attributes and storage:
 //
