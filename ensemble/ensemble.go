@@ -36,6 +36,7 @@ import (
 	"github.com/spinerd/spinerd/internal/dirlock"
 	"github.com/spinerd/spinerd/internal/version"
 	"github.com/spinerd/spinerd/model"
+	"github.com/spinerd/spinerd/nrdh5"
 	"github.com/spinerd/spinerd/output"
 	"github.com/spinerd/spinerd/traj"
 )
@@ -48,6 +49,9 @@ const (
 
 // SeedFile returns the name of seed's trajectory in an ensemble directory.
 func SeedFile(seed uint64) string { return fmt.Sprintf("seed-%d.traj", seed) }
+
+// SeedH5File returns the name of seed's NeuroRD HDF5 file (Format "h5").
+func SeedH5File(seed uint64) string { return fmt.Sprintf("seed-%d.h5", seed) }
 
 // DefaultQuantiles returns the quantiles of the summary unless told
 // otherwise: 5, 25, 50, 75 and 95 %.
@@ -70,6 +74,10 @@ type Options struct {
 	// Progress, if set, is called (from several goroutines, serialised)
 	// as seeds advance.
 	Progress func(Progress)
+	// Format "h5" also writes each seed as NeuroRD's HDF5 file
+	// (seed-N.h5) once its trajectory is complete; the trajectory stays
+	// the resumable record. "" or "traj": trajectories only.
+	Format string
 }
 
 // Progress reports an ensemble's advance.
@@ -309,6 +317,13 @@ feed:
 		return res, firstErr
 	}
 	res.Ran = todo
+	if opt.Format == "h5" {
+		if err := writeH5(ctx, sys, opt.Dir, seeds); err != nil {
+			return res, err
+		}
+	} else if opt.Format != "" && opt.Format != "traj" {
+		return res, fmt.Errorf("ensemble seed files are traj or h5, not %q", opt.Format)
+	}
 	files := make([]string, len(seeds))
 	for i, s := range seeds {
 		files[i] = filepath.Join(opt.Dir, SeedFile(s))
@@ -318,6 +333,39 @@ feed:
 		return res, err
 	}
 	return res, nil
+}
+
+// writeH5 writes seed-N.h5 from each seed's trajectory where it is missing
+// or unreadable (the trajectory is the resumable record).
+func writeH5(ctx context.Context, sys *model.System, dir string, seeds []uint64) error {
+	for _, s := range seeds {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, SeedH5File(s))
+		if r, err := nrdh5.Open(dst); err == nil {
+			ok := len(r.Trials) == 1 && r.Trials[0].Seed == int64(s)
+			r.Close()
+			if ok {
+				continue
+			}
+		}
+		r, err := traj.Open(filepath.Join(dir, SeedFile(s)))
+		if err != nil {
+			return err
+		}
+		f, _ := output.FormatByName("h5")
+		h := *r.Header()
+		sink, err := f.Create(dst, &h, output.CreateOptions{System: sys})
+		if err == nil {
+			err = output.Copy(r, sink)
+		}
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("seed %d: %w", s, err)
+		}
+	}
+	return nil
 }
 
 // tracker serialises progress reports.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spinerd/spinerd/internal/atomicfile"
+	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
 	"github.com/spinerd/spinerd/runfile"
 	"github.com/spinerd/spinerd/traj"
@@ -40,6 +41,10 @@ type CreateOptions struct {
 	// Reproducible leaves out the creation time, so that the same run
 	// gives the same bytes (ensembles).
 	Reproducible bool
+	// System is the compiled model of the run, for formats that record
+	// more of the model than the header holds (HDF5); without it they
+	// recompile the header's model text.
+	System *model.System
 }
 
 // RunFormat selects the formats runs can stream into.
@@ -50,6 +55,8 @@ func Formats() []Format {
 	return []Format{
 		{Name: "traj", Ext: ".traj", Summary: "spinerd's compressed trajectory (FILE.traj)",
 			Create: createTraj, Export: copyRun(createTraj)},
+		{Name: "h5", Ext: ".h5", Summary: "NeuroRD's HDF5 layout (FILE.h5; what NeuroRD writes by default and its users' h5py scripts read)",
+			Create: createH5, Export: copyRun(createH5)},
 		{Name: "neurord", Summary: "NeuroRD's text files (O.out, O-mesh.txt.out, O-<set>-conc.txt.out)",
 			Create: createText, Export: exportText},
 		{Name: "csv", Summary: "comma-separated table (time_ms, then species or SPECIES@VOXEL columns)",
@@ -112,23 +119,29 @@ func copyRun(create func(string, *traj.Header, CreateOptions) (Sink, error)) fun
 		if err != nil {
 			return nil, err
 		}
-		for set := range h.Sets {
-			err := r.Frames(set, math.Inf(-1), math.Inf(1), func(t float64, c []int64, f []float64) error {
-				if c != nil {
-					return s.Counts(set, t, c)
-				}
-				return s.Values(set, t, f)
-			})
-			if err != nil {
-				s.Abort()
-				return nil, err
-			}
-		}
-		if err := s.Close(); err != nil {
+		if err := Copy(r, s); err != nil {
 			return nil, err
 		}
 		return s.Files(), nil
 	}
+}
+
+// Copy streams every frame of every set of r into s and closes s (or
+// aborts it on an error).
+func Copy(r runfile.Run, s Sink) error {
+	for set := range r.Header().Sets {
+		err := r.Frames(set, math.Inf(-1), math.Inf(1), func(t float64, c []int64, f []float64) error {
+			if c != nil {
+				return s.Counts(set, t, c)
+			}
+			return s.Values(set, t, f)
+		})
+		if err != nil {
+			s.Abort()
+			return err
+		}
+	}
+	return s.Close()
 }
 
 func exportText(r runfile.Run, _ Selection, path string, _ io.Writer) ([]string, error) {

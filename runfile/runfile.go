@@ -1,13 +1,16 @@
 // Package runfile opens every kind of run file spinerd reads — its own
-// trajectories (.traj), NeuroRD's main text output (O.out, O.out.zst) and
-// spinerd's CSV/TSV exports — as one Run: a traj.Header (species, voxels,
+// trajectories (.traj), NeuroRD's HDF5 output (.h5, NeuroRD's or
+// spinerd's; one run per trial, FILE.h5#N), NeuroRD's main text output
+// (O.out, O.out.zst) and spinerd's CSV/TSV exports — as one Run: a traj.Header (species, voxels,
 // output sets, provenance as far as the file records it) and frames of
 // molecule counts or real values per output set, times in ms. Commands
 // that read runs (compare, conductance, plot, export, plasticity) go
 // through Open, so a new format is a Kind, its sniffing rule and its
 // reader here.
 //
-// What each kind provides: a trajectory everything; a NeuroRD .out the
+// What each kind provides: a trajectory everything; an HDF5 file every
+// output set, species, the grid (volumes, regions, labels, types), the
+// model text (serialized_config) and the trial's seed; a NeuroRD .out the
 // main output only (set 0), species ids and voxel corners, and the volumes
 // and deltaZ when the run's O-mesh.txt.out lies beside it (else volumes are
 // 0); a table the columns it has (one voxel per SPECIES@VOXEL column, or a
@@ -23,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spinerd/spinerd/traj"
@@ -55,11 +59,15 @@ const (
 	NeuroRDText Kind = "neurord-text"
 	// Table is a CSV or TSV export (spinerd export).
 	Table Kind = "table"
+	// HDF5 is NeuroRD's HDF5 output (NeuroRD's or spinerd's): one run per
+	// trial, FILE.h5#N naming trial N.
+	HDF5 Kind = "hdf5"
 )
 
 // Sniff tells the kind of the run file at path from its first bytes
 // (after zstd decompression for names ending in .zst).
 func Sniff(path string) (Kind, error) {
+	path, _ = splitTrial(path)
 	if traj.IsTrajectory(path) {
 		return Trajectory, nil
 	}
@@ -68,6 +76,10 @@ func Sniff(path string) (Kind, error) {
 		return "", unwrapPath(err)
 	}
 	defer f.Close()
+	magic := make([]byte, len(hdf5Magic))
+	if n, _ := f.ReadAt(magic, 0); n == len(magic) && string(magic) == hdf5Magic {
+		return HDF5, nil
+	}
 	rd, closeZ, err := decompress(path, f)
 	if err != nil {
 		return "", err
@@ -80,10 +92,11 @@ func Sniff(path string) (Kind, error) {
 	case strings.HasPrefix(string(head), "time_ms"):
 		return Table, nil
 	}
-	return "", fmt.Errorf("%s: not a run file spinerd reads (a trajectory, a NeuroRD .out or .out.zst, or a CSV/TSV export)", path)
+	return "", fmt.Errorf("%s: not a run file spinerd reads (a trajectory, a NeuroRD .h5, .out or .out.zst, or a CSV/TSV export)", path)
 }
 
-// Open opens the run file at path, whatever its kind.
+// Open opens the run file at path, whatever its kind. An HDF5 file of
+// several trials is opened as FILE.h5#N (trial N).
 func Open(path string) (Run, error) {
 	k, err := Sniff(path)
 	if err != nil {
@@ -94,6 +107,9 @@ func Open(path string) (Run, error) {
 		return traj.Open(path)
 	case NeuroRDText:
 		return openNeuroRD(path)
+	case HDF5:
+		file, trial := splitTrial(path)
+		return openH5(file, trial)
 	}
 	return openTable(path)
 }
@@ -109,12 +125,33 @@ func unwrapPath(err error) error {
 }
 
 // isRunName reports whether a file name in a directory is a run: a
-// trajectory or a NeuroRD main output (not its mesh or output-set files).
+// trajectory, a NeuroRD HDF5 file or main output (not its mesh or
+// output-set files).
 func isRunName(n string) bool {
 	if strings.Contains(n, "-mesh.txt") || strings.Contains(n, "-conc.txt") {
 		return false
 	}
-	return strings.HasSuffix(n, ".traj") || strings.HasSuffix(n, ".out") || strings.HasSuffix(n, ".out.zst")
+	return strings.HasSuffix(n, ".traj") || strings.HasSuffix(n, ".h5") || strings.HasSuffix(n, ".out") || strings.HasSuffix(n, ".out.zst")
+}
+
+// expandTrials turns an HDF5 file of several trials into one name per
+// trial (FILE#N); other files stay as they are.
+func expandTrials(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if k, err := Sniff(p); err == nil && k == HDF5 {
+			if _, t := splitTrial(p); t < 0 {
+				if trials, err := Trials(p); err == nil && len(trials) > 1 {
+					for _, n := range trials {
+						out = append(out, p+"#"+strconv.Itoa(n))
+					}
+					continue
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // isSummary reports whether path is an ensemble's summary trajectory
@@ -130,9 +167,18 @@ func isSummary(path string) bool {
 
 // Expand turns an argument naming runs into files: a comma-separated list
 // of files, glob patterns or directories. A directory contributes its
-// trajectories and NeuroRD main outputs, sorted, except an ensemble's
-// summary (statistics, not a run).
+// trajectories, HDF5 files and NeuroRD main outputs, sorted, except an
+// ensemble's summary (statistics, not a run); an HDF5 file of several
+// trials contributes each trial (FILE.h5#N).
 func Expand(arg string) ([]string, error) {
+	out, err := expand(arg)
+	if err != nil {
+		return nil, err
+	}
+	return expandTrials(out), nil
+}
+
+func expand(arg string) ([]string, error) {
 	var out []string
 	for _, item := range strings.Split(arg, ",") {
 		item = strings.TrimSpace(item)
@@ -164,7 +210,12 @@ func Expand(arg string) ([]string, error) {
 			out = append(out, m...)
 			continue
 		}
-		if _, err := os.Stat(item); err != nil {
+		if file, _ := splitTrial(item); file != item {
+			item = file + item[len(file):] // FILE.h5#N: the file must exist
+			if _, err := os.Stat(file); err != nil {
+				return nil, fmt.Errorf("cannot read %w", unwrapPath(err))
+			}
+		} else if _, err := os.Stat(item); err != nil {
 			return nil, fmt.Errorf("cannot read %w", unwrapPath(err))
 		}
 		out = append(out, item)

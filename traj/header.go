@@ -56,10 +56,13 @@ type Voxel struct {
 	Label          string        `json:"label,omitempty"`
 	Group          string        `json:"group,omitempty"`
 	Corners        [4][3]float64 `json:"corners"`
+	// Membrane marks a submembrane voxel whose area a file did not record
+	// (a NeuroRD HDF5 grid gives only its type).
+	Membrane bool `json:"membrane,omitempty"`
 }
 
 // Submembrane reports whether the voxel has membrane area.
-func (v *Voxel) Submembrane() bool { return v.ExposedAreaUm2 > 0 }
+func (v *Voxel) Submembrane() bool { return v.ExposedAreaUm2 > 0 || v.Membrane }
 
 // Set is an output set: frames of Species (indices into Header.Species)
 // in Voxels (indices into Header.Voxels), written every IntervalMs.

@@ -26,6 +26,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")
 	initial := fs.String("initial-state", "", "start every seed from the state of a run file at a time: FILE[@TIME_MS] (default: its last frame)")
+	format := fs.String("format", "traj", "traj (seed-N.traj) or h5 (also seed-N.h5, NeuroRD's HDF5 layout, written from each complete trajectory; gather them into one file with spinerd merge --format h5)")
 	jobs := fs.Int("jobs", 0, "seeds run at once (default: one per CPU core)")
 	shardFlag := fs.String("shard", "", "run only slice i of n of the seeds (1-based, e.g. 2/3); default: from SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX, else all")
 	shards := fs.Int("shards", 0, "number of shards of a Kubernetes Indexed Job (else SPINERD_SHARDS)")
@@ -91,7 +92,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	pr := newEnsembleBar(stderr, *quiet)
 	start := time.Now()
-	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update})
+	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format})
 	pr.finish()
 	if res != nil {
 		for _, d := range res.Redone {

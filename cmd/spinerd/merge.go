@@ -9,7 +9,8 @@ import (
 
 func runMerge(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("merge", stdout)
-	out := fs.StringP("output", "o", "", "directory of the merged ensemble (required)")
+	out := fs.StringP("output", "o", "", "the merged ensemble's directory, or with --format h5 the HDF5 file (required)")
+	format := fs.String("format", "traj", "traj (a directory as one run of the whole study writes) or h5 (one NeuroRD HDF5 file with a trial per seed: trial0, trial1, … in seed-list order)")
 	quiet := fs.BoolP("quiet", "q", false, "no summary")
 	if code, done := parse(fs, args, stderr); done {
 		return code
@@ -18,7 +19,16 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spinerd merge: give the shard directories and -o OUT\n")
 		return exitBadInput
 	}
-	m, err := ensemble.Merge(fs.Args(), *out, nil)
+	var m *ensemble.Manifest
+	var err error
+	switch *format {
+	case "traj":
+		m, err = ensemble.Merge(fs.Args(), *out, nil)
+	case "h5":
+		m, err = ensemble.GatherH5(fs.Args(), *out)
+	default:
+		return badFlag(stderr, "merge", "format", fmt.Errorf("%q: use traj or h5", *format))
+	}
 	if err != nil {
 		return report(stderr, "merge", nil, err)
 	}

@@ -113,7 +113,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		h.Extra["rtol"], h.Extra["atol_nM"] = fmt.Sprint(*rtol), fmt.Sprint(*atolNM)
 	}
-	tw, err := output.Create(f.Name, base, h, output.CreateOptions{})
+	tw, err := output.Create(f.Name, base, h, output.CreateOptions{System: sys})
 	if err != nil {
 		return report(stderr, "run", nil, err)
 	}

@@ -33,6 +33,19 @@ func Describe(sys *model.System) (*nrdh5.Description, error) {
 			{Key: "Created-By", Value: "spinerd " + version.String()},
 		},
 	}
+	// spinerd's provenance of the run, for readers that look (spinerd's
+	// own reader fills the trajectory header's method from it).
+	pv := sys.Provenance()
+	d.Manifest = append(d.Manifest, nrdh5.KeyValue{Key: "Spinerd-Method", Value: pv.Method})
+	if pv.Tolerance > 0 {
+		d.Manifest = append(d.Manifest, nrdh5.KeyValue{Key: "Spinerd-Tolerance", Value: strconv.FormatFloat(pv.Tolerance, 'g', -1, 64)})
+	}
+	if pv.FixedStepMs > 0 {
+		d.Manifest = append(d.Manifest, nrdh5.KeyValue{Key: "Spinerd-Fixed-Step-Ms", Value: strconv.FormatFloat(pv.FixedStepMs, 'g', -1, 64)})
+	}
+	if sys.InitialState != "" {
+		d.Manifest = append(d.Manifest, nrdh5.KeyValue{Key: "Spinerd-Initial-State", Value: sys.InitialState})
+	}
 	if sys.Method == model.MethodODE {
 		d.Values = nrdh5.Reals
 	}
