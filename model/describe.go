@@ -41,6 +41,21 @@ func Describe(w io.Writer, s *System, warnings diag.List, seed uint64) error {
 	}
 	p("geometry: %s, depth2D %s µm, element size %s µm\n", s.Mesh.Geometry, fmtG(s.Mesh.Depth2DUm), fmtG(s.Mesh.ElementSizeUm))
 	p("regions: %s\n", strings.Join(s.Mesh.Regions, ", "))
+	for _, r := range s.Mesh.Regions {
+		n, vol := 0, 0.0
+		for i := range s.Mesh.Voxels {
+			if s.Mesh.Voxels[i].Region == r {
+				n++
+				vol += s.Mesh.Voxels[i].VolumeUm3
+			}
+		}
+		if n > 0 {
+			p("  region %s: %d voxel%s, %s µm³\n", r, n, plural(n), fmtG(vol))
+		}
+	}
+	if cmin, cmax, hmin, hmax, ok := s.couplingExtremes(); ok {
+		p("diffusion couplings: %s to %s µm (contact area / centre distance); hop rates %s to %s per ms per molecule\n", fmtG(cmin), fmtG(cmax), fmtG(hmin), fmtG(hmax))
+	}
 	if len(s.Mesh.Spines) > 0 {
 		p("spines: %d\n", len(s.Mesh.Spines))
 	}
@@ -114,6 +129,25 @@ func Describe(w io.Writer, s *System, warnings diag.List, seed uint64) error {
 		p("  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i, fmtG(v.VolumeUm3), v.Region, v.Type(), dash(v.Label), dash(v.Group), fmtG(v.ExposedAreaUm2), dash(strings.Join(nb, " ")))
 	}
 	return bw.Flush()
+}
+
+// couplingExtremes returns the smallest and largest coupling between
+// neighbouring voxels (µm) and the slowest and fastest hop rate (per ms
+// per molecule).
+func (s *System) couplingExtremes() (cmin, cmax, hmin, hmax float64, ok bool) {
+	cmin, hmin = math.Inf(1), math.Inf(1)
+	for _, c := range s.Mesh.Couplings {
+		g := c.G()
+		cmin, cmax = math.Min(cmin, g), math.Max(cmax, g)
+		ok = true
+	}
+	for _, h := range s.Hops {
+		hmin, hmax = math.Min(hmin, h.RatePerMs), math.Max(hmax, h.RatePerMs)
+	}
+	if len(s.Hops) == 0 {
+		hmin = 0
+	}
+	return cmin, cmax, hmin, hmax, ok
 }
 
 func (s *System) equation(c *Channel) string {
