@@ -95,8 +95,21 @@ var (
 	errNotRegular = errors.New("not a regular file")
 )
 
-// readLimited reads a regular file of at most limit bytes from fsys-like
-// open and stat functions.
+// readOpened reads an opened file (os.File or fs.File) with readLimited
+// and closes it.
+func readOpened(f fs.File, err error, limit int64) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return readLimited(f, info, limit)
+}
+
+// readLimited reads a regular file of at most limit bytes.
 func readLimited(f io.Reader, info fs.FileInfo, limit int64) ([]byte, error) {
 	if m := info.Mode(); !m.IsRegular() {
 		what := "a special file"
@@ -129,15 +142,7 @@ func osParser() *parser {
 	return &parser{
 		read: func(path string, limit int64) ([]byte, error) {
 			f, err := os.Open(path)
-			if err != nil {
-				return nil, err
-			}
-			defer f.Close()
-			info, err := f.Stat()
-			if err != nil {
-				return nil, err
-			}
-			return readLimited(f, info, limit)
+			return readOpened(f, err, limit)
 		},
 		join: func(from, href string) string {
 			if filepath.IsAbs(href) {
@@ -158,15 +163,7 @@ func fsParser(fsys fs.FS) *parser {
 	return &parser{
 		read: func(p string, limit int64) ([]byte, error) {
 			f, err := fsys.Open(p)
-			if err != nil {
-				return nil, err
-			}
-			defer f.Close()
-			info, err := f.Stat()
-			if err != nil {
-				return nil, err
-			}
-			return readLimited(f, info, limit)
+			return readOpened(f, err, limit)
 		},
 		join: func(from, href string) string { return path.Join(path.Dir(from), href) },
 		abs:  path.Clean,

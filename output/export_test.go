@@ -3,11 +3,11 @@ package output
 import (
 	"archive/zip"
 	"bytes"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/spinerd/spinerd/internal/testmodel"
 	"github.com/spinerd/spinerd/traj"
 )
 
@@ -27,31 +27,7 @@ func TestParseVoxels(t *testing.T) {
 // s in voxel v at frame f is 100s + 10v + f.
 func synthetic(t *testing.T) *traj.Reader {
 	t.Helper()
-	h := &traj.Header{ModelSource: "synthetic", Method: "exact", EndMs: 2, Values: traj.Counts,
-		Species: []traj.Species{{ID: "A"}, {ID: "B"}},
-		Voxels:  []traj.Voxel{{VolumeUm3: 1, Region: "r"}, {VolumeUm3: 1, Region: "r"}, {VolumeUm3: 1, Region: "r"}},
-		Sets:    []traj.Set{{Name: "all", Species: []int{0, 1}, Voxels: []int{0, 1, 2}, IntervalMs: 1}},
-	}
-	path := filepath.Join(t.TempDir(), "s.traj")
-	w, err := traj.Create(path, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f := range 3 {
-		c := make([]int64, 6)
-		for v := range 3 {
-			for s := range 2 {
-				c[v*2+s] = int64(100*s + 10*v + f)
-			}
-		}
-		if err := w.Counts(0, float64(f), c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := traj.Open(path)
+	r, err := traj.Open(testmodel.SyntheticTrajectory(t, t.TempDir(), "s.traj", nil))
 	if err != nil {
 		t.Fatal(err)
 	}

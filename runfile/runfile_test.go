@@ -7,44 +7,19 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/spinerd/spinerd/internal/testmodel"
 	"github.com/spinerd/spinerd/output"
 	"github.com/spinerd/spinerd/runfile"
-	"github.com/spinerd/spinerd/traj"
 )
 
-// synthetic writes a 3-voxel, 2-species trajectory whose count of species
-// s in voxel v at frame f is 100s + 10v + f, and returns its path.
+// synthetic writes the test trajectory (testmodel.SyntheticTrajectory);
+// with extra it is an ensemble summary.
 func synthetic(t *testing.T, dir string, extra map[string]string) string {
-	t.Helper()
-	h := &traj.Header{ModelSource: "synthetic", Method: "exact", EndMs: 2, Values: traj.Counts, Extra: extra,
-		Species: []traj.Species{{ID: "A"}, {ID: "B"}},
-		Voxels:  []traj.Voxel{{VolumeUm3: 1, Region: "r"}, {VolumeUm3: 2, Region: "r"}, {VolumeUm3: 3, Region: "r"}},
-		Sets:    []traj.Set{{Name: "__main__", Species: []int{0, 1}, Voxels: []int{0, 1, 2}, IntervalMs: 1}},
-	}
 	name := "s.traj"
 	if extra != nil {
 		name = "summary.traj"
 	}
-	path := filepath.Join(dir, name)
-	w, err := traj.Create(path, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f := range 3 {
-		c := make([]int64, 6)
-		for v := range 3 {
-			for s := range 2 {
-				c[v*2+s] = int64(100*s + 10*v + f)
-			}
-		}
-		if err := w.Counts(0, float64(f), c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testmodel.SyntheticTrajectory(t, dir, name, extra)
 }
 
 // sums reads the voxel sums of set 0 of a run file.

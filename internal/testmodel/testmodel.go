@@ -11,6 +11,7 @@ import (
 
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
+	"github.com/spinerd/spinerd/traj"
 )
 
 // Omega is molecules per nM in the OneVoxel voxel (0.5 µm³).
@@ -61,4 +62,37 @@ func Compile(t testing.TB, text string, opt model.Options) *model.System {
 		t.Fatal(err)
 	}
 	return sys
+}
+
+// SyntheticTrajectory writes DIR/NAME, a 3-voxel (volumes 1, 2, 3 µm³),
+// 2-species (A, B) trajectory of three frames (t = 0, 1, 2 ms) whose count
+// of species s in voxel v at frame f is 100s + 10v + f, with header extra
+// extra, and returns its path.
+func SyntheticTrajectory(t testing.TB, dir, name string, extra map[string]string) string {
+	t.Helper()
+	h := &traj.Header{ModelSource: "synthetic", Method: "exact", EndMs: 2, Values: traj.Counts, Extra: extra,
+		Species: []traj.Species{{ID: "A"}, {ID: "B"}},
+		Voxels:  []traj.Voxel{{VolumeUm3: 1, Region: "r"}, {VolumeUm3: 2, Region: "r"}, {VolumeUm3: 3, Region: "r"}},
+		Sets:    []traj.Set{{Name: "__main__", Species: []int{0, 1}, Voxels: []int{0, 1, 2}, IntervalMs: 1}},
+	}
+	path := filepath.Join(dir, name)
+	w, err := traj.Create(path, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f := range 3 {
+		c := make([]int64, 6)
+		for v := range 3 {
+			for s := range 2 {
+				c[v*2+s] = int64(100*s + 10*v + f)
+			}
+		}
+		if err := w.Counts(0, float64(f), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
