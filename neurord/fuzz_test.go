@@ -2,9 +2,9 @@ package neurord
 
 import (
 	"io"
-	"strings"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spinerd/spinerd/internal/testenv"
