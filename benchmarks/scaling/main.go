@@ -1,0 +1,292 @@
+// Command scaling measures how spinerd's cost grows with a spatial model
+// and with workers: the Mäki-Marttunen 2020 chemistry (Reactions.xml and
+// IC_singlecompartment.xml of ../shared/reference/neurord-3.3/spine2020_dend,
+// unchanged) on dendrites of 3, 6, 12 and 24 µm carrying 3, 6, 12 and 24
+// mushroom spines — the morphology, discretisation and burst of
+// spine2020_dend — with the burst into one spine ("one") or into every
+// spine ("all", each spine getting the one spine's rates). It writes the
+// NeuroRD model files (-keep DIR keeps them), runs each with --workers 1 and
+// 2 (and -check-workers 8,16 for byte-identical outputs and their
+// overhead), and reports wall time per simulated second, events and leaps
+// per voxel, peak memory, parallel efficiency (from wall and from CPU
+// time), and what the measured serial fraction predicts for 16 and 64
+// cores (Amdahl for a fixed model; Gustafson for a model grown with the
+// cores).
+//
+//	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-runtime 1000] [-method M] [-repeat 1] [-check-workers 8,16] [-keep DIR]
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func die(err error) {
+	fmt.Fprintln(os.Stderr, "scaling:", err)
+	os.Exit(1)
+}
+
+// morphology returns the morphology of an L µm dendrite with n spines:
+// NeuroRD places ceil(density·length) spines, and density 0.99 per µm
+// gives exactly n = L for L ≤ 99.
+func morphology(lengthUm int) string {
+	return fmt.Sprintf(`<Morphology>
+    <SpineType id="mushroom">
+        <Section width="0.15" at="0.0"  regionClass="neck"/>
+        <Section width="0.15" at="0.45" regionClass="neck"/>
+        <Section width="0.45" at="0.6"  regionClass="head"/>
+        <Section width="0.6"  at="0.85" regionClass="head"/>
+        <Section width="0.55" at="0.98" regionClass="PSD"/>
+        <Section width="0.3"  at="1.1"  label="pointA"/>
+    </SpineType>
+    <SpineAllocation id="sa1" spineType="mushroom" region="dendrite" lengthDensity="0.99"/>
+    <Segment id="seg1" region="dendrite">
+        <start x="1.0" y="1.0" z="0.0" r="0.5"/>
+        <end   x="%d.0" y="1.0" z="0.0" r="0.5"/>
+    </Segment>
+</Morphology>
+`, 1+lengthUm)
+}
+
+// stimulation is spine2020_dend's burst (20 pulses of 3 ms at 100 Hz from
+// 500 ms) into spine 1's PSD, or into every spine's (rates × spines, split
+// equally by the site sa1[*].pointA).
+func stimulation(pattern string, spines int) string {
+	site, scale := "sa1[1].pointA", 1.0
+	if pattern == "all" {
+		site, scale = "sa1[*].pointA", float64(spines)
+	}
+	var b strings.Builder
+	b.WriteString("<StimulationSet>\n")
+	for _, s := range []struct {
+		id   string
+		rate float64
+	}{{"Ca", 1900}, {"L", 10}, {"Glu", 20}, {"ACh", 20}} {
+		fmt.Fprintf(&b, `<InjectionStim specieID="%s" injectionSite="%s"><onset>500.0</onset><duration>3.0</duration><rate>%g</rate><period>10.0</period><end>693.0</end><interTrainInterval>0.0</interTrainInterval><numTrains>1</numTrains></InjectionStim>
+`, s.id, site, s.rate*scale)
+	}
+	b.WriteString("</StimulationSet>\n")
+	return b.String()
+}
+
+func modelFile(morph, stim string, runtimeMs float64) string {
+	return fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<SDRun xmlns:xi="http://www.w3.org/2001/XInclude" xmlns="http://stochdiff.textensor.org">
+    <xi:include href="Reactions.xml" />
+    <xi:include href="%s" />
+    <xi:include href="%s" />
+    <xi:include href="IC_singlecompartment.xml" />
+    <geometry>2D</geometry>
+    <depth2D>0.5</depth2D>
+    <simulationSeed>1</simulationSeed>
+    <runtime>%g</runtime>
+    <spineSeed>13</spineSeed>
+    <discretization>
+      <defaultMaxElementSide>0.2</defaultMaxElementSide>
+      <spineDeltaX>0.1</spineDeltaX>
+    </discretization>
+    <tolerance>0.01</tolerance>
+    <outputInterval>10</outputInterval>
+    <calculation>GRID_ADAPTIVE</calculation>
+</SDRun>
+`, morph, stim, runtimeMs)
+}
+
+type result struct {
+	wall, cpu     float64 // s
+	maxRSSMB      float64
+	events, leaps float64
+	out           [32]byte
+}
+
+var summaryRE = regexp.MustCompile(`simulated [0-9.e+]+ ms in [0-9.]+ s: ([0-9]+) single events, ([0-9]+) leaps`)
+
+func runOnce(bin, model, method string, workers int, out string) (result, error) {
+	args := []string{"run", model, "--workers", strconv.Itoa(workers), "-o", out}
+	if method != "" {
+		args = append(args, "--method", method)
+	}
+	cmd := exec.Command(bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	r := result{wall: time.Since(t0).Seconds()}
+	if err != nil {
+		return r, fmt.Errorf("%v: %v\n%s", args, err, stderr.String())
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	r.cpu = float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+	r.maxRSSMB = float64(ru.Maxrss) / 1024
+	if m := summaryRE.FindStringSubmatch(stderr.String()); m != nil {
+		r.events, _ = strconv.ParseFloat(m[1], 64)
+		r.leaps, _ = strconv.ParseFloat(m[2], 64)
+	}
+	// The header records the creation time: compare the frames (the
+	// exported CSV) instead of the file's bytes.
+	csv, err := exec.Command(bin, "export", out).Output()
+	if err != nil {
+		return r, err
+	}
+	r.out = sha256.Sum256(csv)
+	return r, nil
+}
+
+func median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func ints(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				die(fmt.Errorf("bad number %q", f))
+			}
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func main() {
+	sizes := flag.String("sizes", "3,6,12,24", "dendrite lengths in µm (= spines)")
+	patterns := flag.String("patterns", "one,all", "burst into one spine, all spines, or both")
+	runtimeMs := flag.Float64("runtime", 1000, "simulated ms (the burst is at 500–693 ms)")
+	method := flag.String("method", "", "method (default: the file's, GRID_ADAPTIVE)")
+	repeat := flag.Int("repeat", 1, "runs per setting (medians are reported)")
+	check := flag.String("check-workers", "8,16", "more worker counts run once for identical output and overhead (empty: none)")
+	keep := flag.String("keep", "", "write the model files here and keep them")
+	shared := flag.String("shared", os.Getenv("SPINERD_SHARED"), "the shared folder (default ../shared)")
+	flag.Parse()
+	if *shared == "" {
+		*shared = "../shared"
+	}
+	src := filepath.Join(*shared, "reference", "neurord-3.3", "spine2020_dend", "inputs")
+	dir := *keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "scaling")
+		if err != nil {
+			die(err)
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		die(err)
+	}
+	for _, f := range []string{"Reactions.xml", "IC_singlecompartment.xml"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			die(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			die(err)
+		}
+	}
+	bin := filepath.Join(dir, "spinerd")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/spinerd").CombinedOutput(); err != nil {
+		die(fmt.Errorf("go build: %v\n%s", err, out))
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("load average: %s", load)
+	fmt.Printf("%-6s %-4s %7s %3s %10s %11s %12s %11s %8s %7s %7s\n", "length", "stim", "voxels", "w", "wall s", "s per sim s", "events/vox", "leaps/vox", "peak MB", "eff", "effCPU")
+	var t1s, vox1 = map[string]float64{}, map[string]float64{}
+	for _, pattern := range strings.Split(*patterns, ",") {
+		for _, L := range ints(*sizes) {
+			morph := fmt.Sprintf("Morph_dend%dum.xml", L)
+			stim := fmt.Sprintf("Stim_%s_%d.xml", pattern, L)
+			model := filepath.Join(dir, fmt.Sprintf("Model_dend%dum_%s.xml", L, pattern))
+			for name, text := range map[string]string{morph: morphology(L), stim: stimulation(pattern, L), filepath.Base(model): modelFile(morph, stim, *runtimeMs)} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					die(err)
+				}
+			}
+			info, err := exec.Command(bin, "inspect", model).Output()
+			if err != nil {
+				die(fmt.Errorf("inspect %s: %v", model, err))
+			}
+			var nv float64
+			fmt.Sscanf(strings.Split(string(info), "\n")[2], "voxels: %g", &nv)
+			res := map[int][]result{}
+			for rep := 0; rep < *repeat; rep++ {
+				for _, w := range []int{1, 2} { // alternate the worker counts
+					r, err := runOnce(bin, model, *method, w, filepath.Join(dir, "out.traj"))
+					if err != nil {
+						die(err)
+					}
+					res[w] = append(res[w], r)
+				}
+			}
+			med := func(w int, f func(result) float64) float64 {
+				var x []float64
+				for _, r := range res[w] {
+					x = append(x, f(r))
+				}
+				return median(x)
+			}
+			w1 := med(1, func(r result) float64 { return r.wall })
+			c1 := med(1, func(r result) float64 { return r.cpu })
+			for _, w := range []int{1, 2} {
+				wall := med(w, func(r result) float64 { return r.wall })
+				cpu := med(w, func(r result) float64 { return r.cpu })
+				eff := w1 / (float64(w) * wall)
+				// CPU efficiency: the work of one worker over the CPU time
+				// all workers used.
+				effCPU := c1 / cpu
+				r0 := res[w][0]
+				fmt.Printf("%-6d %-4s %7.0f %3d %10.2f %11.3f %12.0f %11.0f %8.0f %7.3f %7.3f\n", L, pattern, nv, w, wall, wall/(*runtimeMs/1000),
+					r0.events/nv, r0.leaps/nv, med(w, func(r result) float64 { return r.maxRSSMB }), eff, effCPU)
+				if res[w][0].out != res[1][0].out {
+					fmt.Printf("  OUTPUT DIFFERS between --workers 1 and %d\n", w)
+				}
+			}
+			k := fmt.Sprintf("%s/%d", pattern, L)
+			t1s[k], vox1[k] = w1/(*runtimeMs/1000), nv
+			// Amdahl from the measured speed-up on 2 workers.
+			if w2 := med(2, func(r result) float64 { return r.wall }); w2 > 0 {
+				s := 2*w2/w1 - 1 // serial fraction: T2 = T1 (s + (1-s)/2)
+				s = max(s, 0)
+				amdahl := func(p float64) float64 { return 1 / (s + (1-s)/p) }
+				gustafson := func(p float64) float64 { return p - s*(p-1) }
+				fmt.Printf("  serial fraction %.3f: Amdahl speed-up %.1f on 16 cores, %.1f on 64; Gustafson (model grown with the cores) %.1f, %.1f\n",
+					s, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
+			}
+			for _, w := range ints(*check) {
+				r, err := runOnce(bin, model, *method, w, filepath.Join(dir, "out.traj"))
+				if err != nil {
+					die(err)
+				}
+				same := "identical"
+				if r.out != res[1][0].out {
+					same = "DIFFERENT"
+				}
+				fmt.Printf("  --workers %d on this machine: %.2f s wall, %.2f s CPU (overhead %+.1f%% CPU over one worker), output %s\n", w, r.wall, r.cpu, 100*(r.cpu/c1-1), same)
+			}
+		}
+	}
+	for _, pattern := range strings.Split(*patterns, ",") {
+		sz := ints(*sizes)
+		a, b := fmt.Sprintf("%s/%d", pattern, sz[0]), fmt.Sprintf("%s/%d", pattern, sz[len(sz)-1])
+		if t1s[a] > 0 && t1s[b] > 0 {
+			fmt.Printf("%s: T%d/T%d = %.2f for V%d/V%d = %.2f (linear cost: ratio ≤ 1.2 × the voxel ratio)\n", pattern, sz[len(sz)-1], sz[0], t1s[b]/t1s[a], sz[len(sz)-1], sz[0], vox1[b]/vox1[a])
+		}
+	}
+}
