@@ -54,6 +54,15 @@ type adaptive struct {
 	readNu    []float64 // |change| of the x index per firing
 
 	tEnd float64 // current barrier: leaps end at or before it
+
+	// In a domain (package doc; domains.go), the changers of this domain's
+	// counts include hops from voxels of other domains, whose counts other
+	// goroutines change during a window. Their rates are read from
+	// frozen, refreshed between windows (freeze), never from the live
+	// counts: frozenSlot[i] is instance i's slot (−1: not foreign).
+	frozenSlot []int32
+	foreign    []int32
+	frozen     []float64
 }
 
 // newAdaptive builds the engine for all voxels, or (own not nil) for the
@@ -145,6 +154,24 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	}
 	d.extStart = append(d.extStart, int32(len(d.extIdx)))
 	d.chStart = append(d.chStart, int32(len(d.chInst)))
+	if own != nil {
+		d.frozenSlot = make([]int32, ni)
+		for i := range d.frozenSlot {
+			d.frozenSlot[i] = -1
+		}
+		mark := func(j int32) {
+			if j >= 0 && !n.local(j, own) && d.frozenSlot[j] < 0 {
+				d.frozenSlot[j] = int32(len(d.foreign))
+				d.foreign = append(d.foreign, j)
+			}
+		}
+		for c := range d.chInst {
+			mark(d.chInst[c])
+			mark(d.chPair[c])
+		}
+		d.frozen = make([]float64, len(d.foreign))
+		d.freeze()
+	}
 	d.nu = make([]float64, len(n.rIdx))
 	for i := 0; i < ni; i++ {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
@@ -191,9 +218,22 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 
 func (d *adaptive) stats() Stats { return d.st }
 
+// freeze records the rates of the foreign changers from the counts now;
+// the domain engine calls it between windows, when no domain runs.
+func (d *adaptive) freeze() {
+	for k, j := range d.foreign {
+		d.frozen[k] = d.prop(j)
+	}
+}
+
 // rate is the current propensity of instance j (for a leaping one, what
-// it would be now).
+// it would be now; for another domain's, its rate at the window's start).
 func (d *adaptive) rate(j int32) float64 {
+	if d.frozenSlot != nil {
+		if k := d.frozenSlot[j]; k >= 0 {
+			return d.frozen[k]
+		}
+	}
 	h := &d.h[j]
 	if !h.excl || h.timer >= 0 {
 		if h.excl {

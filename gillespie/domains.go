@@ -165,6 +165,9 @@ func (d *domains) advance(ctx context.Context, tEnd float64) error {
 // runWindow advances every domain to t, spread over the workers; domains
 // touch disjoint counts, so the order does not matter.
 func (d *domains) runWindow(ctx context.Context, t float64) error {
+	for _, e := range d.eng {
+		e.freeze()
+	}
 	if d.workers == 1 {
 		for _, e := range d.eng {
 			if err := e.advance(ctx, t); err != nil {

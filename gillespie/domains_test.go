@@ -3,6 +3,7 @@ package gillespie
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/spinerd/spinerd/model"
@@ -38,11 +39,21 @@ func TestDomainDecomposition(t *testing.T) {
 	if plan == nil || plan.count < 3 {
 		t.Fatalf("no domain decomposition for %d voxels", adapt.NumVoxels())
 	}
+	// Worker invariance, with enough A that its binding leaps and its
+	// bounds read the hops across domain boundaries (other domains' counts,
+	// changing in other goroutines: before their rates were frozen between
+	// windows, this differed with the number of workers).
+	busy := compileXML(t, strings.Replace(strings.Replace(longDendrite, "<rate>100</rate>", "<rate>3000</rate>", 1), "<runtime>150</runtime>", "<runtime>40</runtime>", 1),
+		model.Options{Method: "adaptive", Tolerance: 0.01})
 	var ref [32]byte
-	for k, w := range []int{1, 2, 4} {
+	for k, w := range []int{1, 2, 4, 8} {
 		s := &hashSink{}
-		if _, err := Run(context.Background(), adapt, Options{Workers: w}, 5, s); err != nil {
+		st, err := Run(context.Background(), busy, Options{Workers: w}, 5, s)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if st.Leaps == 0 {
+			t.Fatal("no leaps: the check does not exercise the bounds")
 		}
 		if k == 0 {
 			ref = s.h
