@@ -240,6 +240,7 @@ func (p *progress) set(done float64, detail string) {
 			p.bar = progressbar.NewOptions64(1000,
 				progressbar.OptionSetWriter(p.w),
 				progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionSetPredictTime(false), // its clock starts with the bar; ours with the job
 				progressbar.OptionClearOnFinish(),
 			)
 		}
