@@ -13,9 +13,9 @@ import (
 //	dy/dt = Σ_channels Δ·k_v·Π y_r^p_r  +  Σ_hops (rate·y_from into to, out of from)  +  injections.
 //
 // Falling factorials X(X−1)…(X−p+1) become powers y^p (the continuum
-// limit); a reactant with n > 1 is consumed n per firing through Δ. Rates
-// read reactant amounts clamped at 0, so that small negative excursions of
-// the integrator cannot feed on themselves.
+// limit); a reactant with n > 1 is consumed n per firing through Δ. Unless
+// signed is set, rates read reactant amounts clamped at 0 (see
+// Options.SignedRates).
 type problem struct {
 	n      int // number of unknowns (voxels × species)
 	ns, nv int
@@ -49,6 +49,10 @@ type problem struct {
 	scratch []float64
 	// frozen unknowns have dy/dt = 0 (clamped species).
 	frozen []int32
+	// signed makes rates use the amounts as they are, negative ones
+	// included (Options.SignedRates); otherwise reactant amounts are
+	// clamped at 0.
+	signed bool
 }
 
 func newProblem(sys *model.System) *problem {
@@ -194,7 +198,7 @@ func (p *problem) eval(y, f []float64) {
 		r0, r1 := rOff[t], rOff[t+1]
 		for j := r0; j < r1; j++ {
 			x := y[react[j]]
-			if x <= 0 {
+			if x <= 0 && !p.signed {
 				r = 0
 				break
 			}
@@ -219,7 +223,7 @@ func (p *problem) eval(y, f []float64) {
 	src, dst := p.hopSrc, p.hopDst
 	for h, k := range p.hopK {
 		x := y[src[h]]
-		if x <= 0 {
+		if x <= 0 && !p.signed {
 			continue
 		}
 		fl := k * x
@@ -261,11 +265,14 @@ func (p *problem) jacobian(y, jv []float64) {
 		for j := range rs {
 			v := p.k[t]
 			for i := range rs {
-				x := math.Max(y[rs[i]], 0)
+				x := y[rs[i]]
+				if !p.signed {
+					x = math.Max(x, 0)
+				}
 				if i == j {
 					if ps[i] > 1 {
 						v *= float64(ps[i]) * ipow(x, ps[i]-1)
-					} else if y[rs[i]] < 0 {
+					} else if y[rs[i]] < 0 && !p.signed {
 						v = 0
 					}
 				} else {
@@ -285,7 +292,7 @@ func (p *problem) jacobian(y, jv []float64) {
 		}
 	}
 	for h, k := range p.hopK {
-		if y[p.hopSrc[h]] < 0 {
+		if y[p.hopSrc[h]] < 0 && !p.signed {
 			continue
 		}
 		jv[p.hpos[h][0]] -= k

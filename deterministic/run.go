@@ -28,6 +28,19 @@ type Options struct {
 	// Progress, if set, is called with the simulated time after each
 	// segment between stimulus edges and at least every 1000 steps.
 	Progress func(tMs float64)
+	// SignedRates makes reaction and diffusion rates use the amounts as
+	// they are, negative ones included: mass action continued below zero,
+	// as NEURON's rxd (and CVODE-based simulators generally) evaluate it.
+	// By default reactant amounts are clamped at zero instead. Clamping
+	// removes the restoring flux that pulls a slightly negative amount
+	// back to zero, so errors of the size of the tolerance persist where
+	// species are depleted (e.g. buffers at very high Ca); with signed
+	// rates they decay, and the solution converges with fewer steps. The
+	// price: if both reactants of a bimolecular reaction become negative,
+	// their product is positive and the excursion grows (in finite time,
+	// about 1/(k·|x|)); the default tolerances keep excursions far too
+	// small for that.
+	SignedRates bool
 	// OnStep, if set, sees the initial state and the state after every
 	// accepted step (molecules, [voxel*ns+species]; valid during the call
 	// only), e.g. to track a species' maximum over all solver points.
@@ -87,6 +100,7 @@ func Run(ctx context.Context, sys *model.System, opt Options, sink model.ValueSi
 // integrate runs from y (molecules), overwriting it with the final state.
 func integrate(ctx context.Context, sys *model.System, opt Options, y []float64, sink model.ValueSink) (Stats, error) {
 	p := newProblem(sys)
+	p.signed = opt.SignedRates
 	b := newBDF(p, opt.Rtol, atol(sys, opt.AtolNM, opt.AtolScale))
 	if opt.MaxStepMs > 0 {
 		b.hmax = opt.MaxStepMs

@@ -97,40 +97,16 @@ type Options struct {
 	// results depend on machine load (use MaxSteps for reproducible
 	// budgets).
 	Timeout time.Duration
-	// NEURONTolerances makes the solver use the original fits' error
-	// control instead of Rtol/AtolNM: no relative tolerance, absolute
-	// tolerance 1e-6 mM scaled per species as the NEURON scripts scale it,
-	// steps of at most 1000 ms. It reproduces the original numbers more
-	// closely where they depend on that (loose) control.
-	NEURONTolerances bool
 }
 
-// neuronAtolScale is the per-species absolute-tolerance scale of the
-// NEURON fitting scripts (protocols-and-fitting.md §1.6).
-func neuronAtolScale() map[string]float64 {
-	m := map[string]float64{"Gs": 1e-3}
-	for _, s := range []string{"Calbin", "CalbinC", "PMCA", "PMCACa", "PP2B", "Gi", "GiaGDP", "Gibg", "Gsbg", "GsaGDP",
-		"CaOut", "CaOutLeak", "Leak", "PDE1", "Ng", "fixedbuffer", "fixedbufferCa"} {
-		m[s] = 1e-2
-	}
-	for _, s := range []string{"NgCaM", "CaM", "CaMCa2", "CaMCa4", "DGL", "CaDGL"} {
-		m[s] = 1e-1
-	}
-	return m
-}
-
-func (o Options) solver(sys *model.System) deterministic.Options {
-	d := deterministic.Options{Rtol: o.Rtol, AtolNM: o.AtolNM, MaxSteps: o.MaxSteps}
-	if o.NEURONTolerances {
-		d.Rtol, d.AtolNM, d.MaxStepMs = -1, 1, 1000
-		d.AtolScale = map[int]float64{}
-		for id, f := range neuronAtolScale() {
-			if i, ok := sys.SpeciesIndex(id); ok {
-				d.AtolScale[i] = f
-			}
-		}
-	}
-	return d
+// solver returns the deterministic engine's options of an evaluation.
+// Rates use signed amounts, as NEURON's rxd does: with the engine's
+// default clamping at zero, depleted species (buffers at very high Ca)
+// keep errors of the size of the tolerance instead of relaxing back, and
+// objectives of high-Ca parameter sets moved by up to 0.1 (see
+// deterministic.Options.SignedRates and the README).
+func (o Options) solver() deterministic.Options {
+	return deterministic.Options{Rtol: o.Rtol, AtolNM: o.AtolNM, MaxSteps: o.MaxSteps, SignedRates: true}
 }
 
 // ExperimentResult is one simulated experiment.
@@ -196,7 +172,7 @@ func (d *Data) RunExperiment(ctx context.Context, base *model.Model, s *Space, p
 		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
 	}
-	so := opt.solver(sys)
+	so := opt.solver()
 	so.OnStep = func(_ float64, y []float64) { peak = math.Max(peak, y[ca]) }
 	st, err := deterministic.Run(ctx, sys, so, g)
 	res.Steps = st.Steps
