@@ -10,8 +10,9 @@ import (
 
 // sparseLU factors matrices M = I − c·J on the Jacobian's fixed pattern.
 //
-// The ordering is a minimum-degree ordering of the symmetrised pattern
-// (J + Jᵀ), computed once; the symbolic factorisation (the filled pattern
+// The ordering is a greedy minimum-fill ordering of the symmetrised
+// pattern (J + Jᵀ) (minimum degree above minFillMaxN unknowns), computed
+// once; the symbolic factorisation (the filled pattern
 // of L + U, from the elimination tree) is computed once too, so every
 // numeric factorisation is one pass of row-wise Gaussian elimination over
 // a fixed structure, without allocation. There is no pivoting: M has unit
@@ -58,7 +59,7 @@ func newSparseLU(n int, jp, ji []int32) *sparseLU {
 	for i := range adj {
 		adj[i] = dedup(adj[i])
 	}
-	s.perm = minimumDegree(adj)
+	s.perm = fillReducingOrder(adj)
 	s.iperm = make([]int32, n)
 	for k, o := range s.perm {
 		s.iperm[o] = int32(k)
@@ -157,6 +158,112 @@ func (s *sparseLU) find(row, col int32) int32 {
 		panic("deterministic: entry outside the filled pattern")
 	}
 	return s.lp[row] + int32(k)
+}
+
+// minFillMaxN is the largest number of unknowns ordered by minimum fill;
+// larger systems (many voxels) use minimum degree, whose cost does not
+// grow with the square of the degrees.
+const minFillMaxN = 4000
+
+// fillReducingOrder returns an elimination order of the symmetric graph
+// adj (no self loops).
+func fillReducingOrder(adj [][]int32) []int32 {
+	if len(adj) > minFillMaxN {
+		return minimumDegree(adj)
+	}
+	return minimumFill(adj)
+}
+
+// minimumFill returns a greedy minimum-fill elimination order of the
+// graph adj: each step eliminates the vertex whose elimination adds the
+// fewest edges between its neighbours (ties: fewer neighbours, then the
+// lowest index). On the spine model's Jacobian (204 unknowns) it needs a
+// seventh of the multiply-adds of minimum degree with lowest-index ties
+// (3.4k against 22.9k per factorisation) and half the nonzeros.
+func minimumFill(adj [][]int32) []int32 {
+	n := len(adj)
+	g := make([][]int32, n)
+	for i := range adj {
+		g[i] = append([]int32(nil), adj[i]...)
+	}
+	gone := make([]bool, n)
+	mark := make([]int32, n) // mark[w] == tag: w is a neighbour of the vertex being examined
+	for i := range mark {
+		mark[i] = -1
+	}
+	tag := int32(0)
+	fillOf := func(i int) int {
+		tag++
+		for _, a := range g[i] {
+			mark[a] = tag
+		}
+		adjPairs := 0
+		for _, a := range g[i] {
+			for _, b := range g[a] {
+				if mark[b] == tag {
+					adjPairs++
+				}
+			}
+		}
+		d := len(g[i])
+		return d*(d-1)/2 - adjPairs/2
+	}
+	fill := make([]int, n)
+	for i := range fill {
+		fill[i] = fillOf(i)
+	}
+	dirty := make([]bool, n)
+	order := make([]int32, 0, n)
+	for step := 0; step < n; step++ {
+		p := -1
+		for i := 0; i < n; i++ {
+			if gone[i] {
+				continue
+			}
+			if p < 0 || fill[i] < fill[p] || (fill[i] == fill[p] && len(g[i]) < len(g[p])) {
+				p = i
+			}
+		}
+		gone[p] = true
+		order = append(order, int32(p))
+		nb := g[p]
+		// g[u] ← (g[u] ∪ nb) \ {u, p}; every vertex next to a changed one
+		// may see its fill change.
+		for _, u := range nb {
+			tag++
+			mark[u] = tag
+			merged := g[u][:0]
+			for _, w := range g[u] {
+				if !gone[w] && mark[w] != tag {
+					mark[w] = tag
+					merged = append(merged, w)
+				}
+			}
+			for _, w := range nb {
+				if mark[w] != tag {
+					mark[w] = tag
+					merged = append(merged, w)
+				}
+			}
+			g[u] = merged
+		}
+		for _, u := range nb {
+			dirty[u] = true
+			for _, w := range g[u] {
+				dirty[w] = true
+			}
+		}
+		g[p] = nil
+		for i := range dirty {
+			if dirty[i] {
+				dirty[i] = false
+				if !gone[i] {
+					fill[i] = fillOf(i)
+				}
+			}
+		}
+	}
+	return order
 }
 
 // minimumDegree returns a minimum-degree elimination order of the graph
