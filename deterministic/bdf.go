@@ -23,6 +23,13 @@ const (
 	maxStepsLU  = 20
 )
 
+// ndfKappa are the κ of the numerical differentiation formulas of orders
+// 1–5 (Shampine and Reichelt 1997, Table 1): at orders 1–4 they take
+// steps 26, 26, 16 and 9 % longer than the BDFs for the same local error,
+// at a small cost in stability angle (90°, 90°, 80°, 66°; order 5 is the
+// BDF, 51°).
+var ndfKappa = [maxOrder]float64{-0.1850, -1.0 / 9, -0.0823, -0.0415, 0}
+
 // ErrBudget is returned when a run exceeds Options.MaxSteps.
 var ErrBudget = errors.New("step budget exhausted")
 
@@ -85,8 +92,12 @@ func newBDF(p *problem, rtol float64, atol []float64) *bdf {
 	b.ypred, b.psi, b.scale, b.f, b.dy, b.d, b.ynew, b.tmp = mk(), mk(), mk(), mk(), mk(), mk(), mk(), mk()
 	for k := 1; k <= maxOrder+1; k++ {
 		b.gamma[k] = b.gamma[k-1] + 1/float64(k)
-		b.alpha[k] = b.gamma[k] // κ = 0: BDF, not NDF
-		b.errConst[k] = 1 / float64(k+1)
+		kappa := 0.0
+		if k <= maxOrder {
+			kappa = ndfKappa[k-1]
+		}
+		b.alpha[k] = (1 - kappa) * b.gamma[k]
+		b.errConst[k] = kappa*b.gamma[k] + 1/float64(k+1)
 	}
 	b.errConst[0] = 1
 	return b
