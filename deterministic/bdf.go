@@ -70,7 +70,8 @@ type bdf struct {
 	alpha    [maxOrder + 2]float64
 	errConst [maxOrder + 2]float64
 
-	ypred, psi, scale, f, dy, d, ynew, tmp []float64
+	// w are the error weights 1/(atol_i + rtol·|y_i|) (setWeights).
+	ypred, psi, w, f, dy, d, ynew, tmp []float64
 	dtmp                                   [maxOrder + 1][]float64
 
 	stats Stats
@@ -89,7 +90,7 @@ func newBDF(p *problem, rtol float64, atol []float64) *bdf {
 	}
 	b.jv = make([]float64, len(p.ji))
 	mk := func() []float64 { return make([]float64, p.n) }
-	b.ypred, b.psi, b.scale, b.f, b.dy, b.d, b.ynew, b.tmp = mk(), mk(), mk(), mk(), mk(), mk(), mk(), mk()
+	b.ypred, b.psi, b.w, b.f, b.dy, b.d, b.ynew, b.tmp = mk(), mk(), mk(), mk(), mk(), mk(), mk(), mk()
 	for k := 1; k <= maxOrder+1; k++ {
 		b.gamma[k] = b.gamma[k-1] + 1/float64(k)
 		kappa := 0.0
@@ -103,19 +104,22 @@ func newBDF(p *problem, rtol float64, atol []float64) *bdf {
 	return b
 }
 
-// rms returns the root-mean-square of v/scale.
+// rms returns the weighted root-mean-square norm of v, √(Σ(v_i·w_i)²/n).
 func (b *bdf) rms(v []float64) float64 {
+	w := b.w[:len(v)]
 	s := 0.0
 	for i, x := range v {
-		q := x / b.scale[i]
+		q := x * w[i]
 		s += q * q
 	}
 	return math.Sqrt(s / float64(len(v)))
 }
 
-func (b *bdf) setScale(y []float64) {
+// setWeights sets the error weights for the state y.
+func (b *bdf) setWeights(y []float64) {
+	w, atol := b.w[:len(y)], b.atol[:len(y)]
 	for i, x := range y {
-		b.scale[i] = b.atol[i] + b.rtol*math.Abs(x)
+		w[i] = 1 / (atol[i] + b.rtol*math.Abs(x))
 	}
 }
 
@@ -155,12 +159,12 @@ func (b *bdf) initialStep(y, f []float64, span float64) float64 {
 	if span <= 0 {
 		return 0
 	}
-	b.setScale(y)
+	b.setWeights(y)
 	hlb := 100 * 2.220446049250313e-16 * span
 	hub := 0.1 * span
 	inv := 0.0
 	for i, fi := range f {
-		if r := math.Abs(fi) / (0.1*math.Abs(y[i]) + b.scale[i]); r > inv {
+		if r := math.Abs(fi) / (0.1*math.Abs(y[i]) + 1/b.w[i]); r > inv {
 			inv = r
 		}
 	}
@@ -273,33 +277,31 @@ func (b *bdf) newton(c float64) (bool, int) {
 	for it := 0; it < newtonMaxIter; it++ {
 		b.p.eval(b.ynew, b.f)
 		b.stats.RHSEvals++
-		finite := true
-		for i := range b.dy {
-			v := c*b.f[i] - b.psi[i] - b.d[i]
-			b.dy[i] = v
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				finite = false
-			}
+		dy, f, psi, d, ynew, w := b.dy, b.f[:len(b.dy)], b.psi[:len(b.dy)], b.d[:len(b.dy)], b.ynew[:len(b.dy)], b.w[:len(b.dy)]
+		sum := 0.0
+		for i := range dy {
+			v := c*f[i] - psi[i] - d[i]
+			dy[i] = v
+			sum += v
 		}
-		if !finite {
+		if math.IsNaN(sum) || math.IsInf(sum, 0) {
 			return false, it + 1
 		}
-		b.lu.solve(b.dy)
-		if corr != 1 {
-			for i := range b.dy {
-				b.dy[i] *= corr
-			}
+		b.lu.solve(dy)
+		ss := 0.0
+		for i, v := range dy {
+			v *= corr
+			ynew[i] += v
+			d[i] += v
+			q := v * w[i]
+			ss += q * q
 		}
-		norm := b.rms(b.dy)
+		norm := math.Sqrt(ss / float64(len(dy)))
 		if math.IsNaN(norm) {
 			return false, it + 1
 		}
 		if it > 0 {
 			b.crate = math.Max(crDown*b.crate, norm/oldNorm)
-		}
-		for i := range b.dy {
-			b.ynew[i] += b.dy[i]
-			b.d[i] += b.dy[i]
 		}
 		if ec*norm*math.Min(1, b.crate) <= nlsCoef {
 			return true, it + 1
@@ -336,19 +338,19 @@ func (b *bdf) step(tBound float64) error {
 		}
 		h := tauNew - b.tau
 		k := b.order
-		for i := range b.ypred {
-			s := 0.0
-			ps := 0.0
-			for j := 0; j <= k; j++ {
-				s += b.D[j][i]
+		// ypred = Σ_{j≤k} D_j, psi = Σ_{1≤j≤k} γ_j·D_j / α_k.
+		ypred, psi := b.ypred, b.psi[:len(b.ypred)]
+		copy(ypred, b.D[0])
+		clear(psi)
+		for j := 1; j <= k; j++ {
+			dj := b.D[j][:len(ypred)]
+			g := b.gamma[j] / b.alpha[k]
+			for i, x := range dj {
+				ypred[i] += x
+				psi[i] += g * x
 			}
-			for j := 1; j <= k; j++ {
-				ps += b.gamma[j] * b.D[j][i]
-			}
-			b.ypred[i] = s
-			b.psi[i] = ps / b.alpha[k]
 		}
-		b.setScale(b.ypred)
+		b.setWeights(ypred)
 		c := h / b.alpha[k]
 		var converged bool
 		var iters int
@@ -387,11 +389,8 @@ func (b *bdf) step(tBound float64) error {
 			continue
 		}
 		safety := 0.9 * float64(2*newtonMaxIter+1) / float64(2*newtonMaxIter+iters)
-		b.setScale(b.ynew)
-		for i := range b.tmp {
-			b.tmp[i] = b.errConst[k] * b.d[i]
-		}
-		errNorm := b.rms(b.tmp)
+		b.setWeights(b.ynew)
+		errNorm := b.errConst[k] * b.rms(b.d)
 		if errNorm > 1 {
 			b.stats.Rejected++
 			b.changeStep(math.Max(minFactor, safety*math.Pow(errNorm, -1/float64(k+1))))
@@ -407,12 +406,13 @@ func (b *bdf) step(tBound float64) error {
 		} else {
 			b.t = b.t0 + tauNew
 		}
-		for i := range b.d {
-			b.D[k+2][i] = b.d[i] - b.D[k+1][i]
-			b.D[k+1][i] = b.d[i]
+		d, dk1, dk2 := b.d, b.D[k+1][:len(b.d)], b.D[k+2][:len(b.d)]
+		for i, x := range d {
+			dk2[i] = x - dk1[i]
+			dk1[i] = x
 		}
 		for j := k; j >= 0; j-- {
-			dj, dj1 := b.D[j], b.D[j+1]
+			dj, dj1 := b.D[j], b.D[j+1][:len(b.D[j])]
 			for i := range dj {
 				dj[i] += dj1[i]
 			}
@@ -422,16 +422,10 @@ func (b *bdf) step(tBound float64) error {
 		}
 		errM, errP := math.Inf(1), math.Inf(1)
 		if k > 1 {
-			for i := range b.tmp {
-				b.tmp[i] = b.errConst[k-1] * b.D[k][i]
-			}
-			errM = b.rms(b.tmp)
+			errM = b.errConst[k-1] * b.rms(b.D[k])
 		}
 		if k < maxOrder {
-			for i := range b.tmp {
-				b.tmp[i] = b.errConst[k+1] * b.D[k+2][i]
-			}
-			errP = b.rms(b.tmp)
+			errP = b.errConst[k+1] * b.rms(b.D[k+2])
 		}
 		fM := math.Pow(errM, -1/float64(k))
 		fC := math.Pow(errNorm, -1/float64(k+1))

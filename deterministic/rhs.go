@@ -53,6 +53,18 @@ type problem struct {
 	// included (Options.SignedRates); otherwise reactant amounts are
 	// clamped at 0.
 	signed bool
+
+	// The layout eval uses: the rates of first-order terms (one reactant,
+	// power 1: k1, a1), then of second-order ones (two reactants, power 1
+	// each: k2, a2, b2), then of the rest (gTerm, original term indices),
+	// go to rate in that order; then dy/dt is S·rate row by row, S the
+	// stoichiometry in CSR by unknown (sp, st indexing rate, sd).
+	k1, k2     []float64
+	a1, a2, b2 []int32
+	gTerm      []int32
+	rate       []float64
+	sp, st     []int32
+	sd         []float64
 }
 
 func newProblem(sys *model.System) *problem {
@@ -102,7 +114,58 @@ func newProblem(sys *model.System) *problem {
 	}
 	p.injRate = make([]float64, len(sys.Stimuli))
 	p.pattern()
+	p.rateLayout()
 	return p
+}
+
+// rateLayout builds the rate classes and the stoichiometry rows eval
+// uses (see problem).
+func (p *problem) rateLayout() {
+	nt := len(p.k)
+	pos := make([]int32, nt) // term → position in rate
+	var order []int32
+	for pass := 0; pass < 3; pass++ {
+		for t := 0; t < nt; t++ {
+			r0, r1 := p.rOff[t], p.rOff[t+1]
+			first := r1-r0 == 1 && p.pow[r0] == 1
+			second := r1-r0 == 2 && p.pow[r0] == 1 && p.pow[r0+1] == 1
+			switch {
+			case pass == 0 && first:
+				p.k1 = append(p.k1, p.k[t])
+				p.a1 = append(p.a1, p.react[r0])
+			case pass == 1 && second:
+				p.k2 = append(p.k2, p.k[t])
+				p.a2 = append(p.a2, p.react[r0])
+				p.b2 = append(p.b2, p.react[r0+1])
+			case pass == 2 && !first && !second:
+				p.gTerm = append(p.gTerm, int32(t))
+			default:
+				continue
+			}
+			pos[t] = int32(len(order))
+			order = append(order, int32(t))
+		}
+	}
+	p.rate = make([]float64, nt)
+	count := make([]int32, p.n+1)
+	for _, c := range p.chg {
+		count[c+1]++
+	}
+	p.sp = make([]int32, p.n+1)
+	for i := 0; i < p.n; i++ {
+		p.sp[i+1] = p.sp[i] + count[i+1]
+	}
+	p.st = make([]int32, len(p.chg))
+	p.sd = make([]float64, len(p.chg))
+	next := append([]int32(nil), p.sp[:p.n]...)
+	for _, t := range order {
+		for c := p.cOff[t]; c < p.cOff[t+1]; c++ {
+			i := p.chg[c]
+			p.st[next[i]] = pos[t]
+			p.sd[next[i]] = p.delta[c]
+			next[i]++
+		}
+	}
 }
 
 // pattern builds the Jacobian's CSR structure (the diagonal always
@@ -190,35 +253,43 @@ func ipow(x float64, p int8) float64 {
 
 // eval writes dy/dt (molecules/ms) at y into f.
 func (p *problem) eval(y, f []float64) {
-	clear(f)
-	ks, rOff, react, pow := p.k, p.rOff, p.react, p.pow
-	cOff, chg, delta := p.cOff, p.chg, p.delta
-	for t, k := range ks {
-		r := k
-		r0, r1 := rOff[t], rOff[t+1]
-		for j := r0; j < r1; j++ {
-			x := y[react[j]]
-			if x <= 0 && !p.signed {
-				r = 0
-				break
+	rate := p.rate
+	n1, n2 := len(p.k1), len(p.k2)
+	r1, r2, rg := rate[:n1], rate[n1:n1+n2], rate[n1+n2:]
+	a1, a2, b2 := p.a1, p.a2, p.b2
+	if p.signed {
+		for t, k := range p.k1 {
+			r1[t] = k * y[a1[t]]
+		}
+		for t, k := range p.k2 {
+			r2[t] = k * y[a2[t]] * y[b2[t]]
+		}
+	} else {
+		for t, k := range p.k1 {
+			r1[t] = k * max(y[a1[t]], 0)
+		}
+		for t, k := range p.k2 {
+			r2[t] = k * max(y[a2[t]], 0) * max(y[b2[t]], 0)
+		}
+	}
+	for g, t := range p.gTerm {
+		r := p.k[t]
+		for j := p.rOff[t]; j < p.rOff[t+1]; j++ {
+			x := y[p.react[j]]
+			if !p.signed {
+				x = max(x, 0)
 			}
-			switch pow[j] {
-			case 1:
-				r *= x
-			case 2:
-				r *= x * x
-			default:
-				r *= ipow(x, pow[j])
-			}
+			r *= ipow(x, p.pow[j])
 		}
-		if r == 0 {
-			continue
+		rg[g] = r
+	}
+	sp, st, sd := p.sp, p.st, p.sd
+	for i := range p.n {
+		s := 0.0
+		for q := sp[i]; q < sp[i+1]; q++ {
+			s += sd[q] * rate[st[q]]
 		}
-		c0, c1 := cOff[t], cOff[t+1]
-		cs, ds := chg[c0:c1], delta[c0:c1]
-		for j, c := range cs {
-			f[c] += ds[j] * r
-		}
+		f[i] = s
 	}
 	src, dst := p.hopSrc, p.hopDst
 	for h, k := range p.hopK {

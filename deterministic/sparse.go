@@ -33,6 +33,8 @@ type sparseLU struct {
 	jdiag []int32 // for each old i, val position of (i,i)
 	work  []float64
 	x     []float64
+	// invDiag holds the reciprocal pivots of the last factorisation.
+	invDiag []float64
 
 	jp0, ji0 []int32 // J's pattern, for the dense fallback
 
@@ -127,6 +129,7 @@ func newSparseLU(n int, jp, ji []int32) *sparseLU {
 	s.val = make([]float64, len(s.li))
 	s.work = make([]float64, n)
 	s.x = make([]float64, n)
+	s.invDiag = make([]float64, n)
 	s.jmap = make([]int32, len(ji))
 	for o := 0; o < n; o++ {
 		for q := jp[o]; q < jp[o+1]; q++ {
@@ -348,8 +351,9 @@ func (s *sparseLU) eliminate() error {
 				scale = -v
 			}
 		}
+		inv := s.invDiag
 		for _, k := range li[lo:d] {
-			l := w[k] / val[dpos[k]]
+			l := w[k] * inv[k]
 			w[k] = l
 			if l == 0 {
 				continue
@@ -368,6 +372,7 @@ func (s *sparseLU) eliminate() error {
 		if !(math.Abs(piv) > 1e-12*scale) || math.IsInf(piv, 0) {
 			return errSingular
 		}
+		inv[i] = 1 / piv
 	}
 	return nil
 }
@@ -405,14 +410,12 @@ func (s *sparseLU) solve(b []float64) {
 		}
 		return
 	}
+	// Forward with the gather of b, backward with the scatter into b.
 	x := s.x[:s.n]
-	perm := s.perm[:s.n]
-	for i, o := range perm {
-		x[i] = b[o]
-	}
+	perm, inv := s.perm[:s.n], s.invDiag[:s.n]
 	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
-	for i := range x {
-		v := x[i]
+	for i, o := range perm {
+		v := b[o]
 		lo, d := lp[i], dpos[i]
 		cols, vals := li[lo:d], val[lo:d]
 		for q, c := range cols {
@@ -427,9 +430,8 @@ func (s *sparseLU) solve(b []float64) {
 		for q, c := range cols {
 			v -= vals[q] * x[c]
 		}
-		x[i] = v / val[d]
-	}
-	for i, o := range perm {
-		b[o] = x[i]
+		v *= inv[i]
+		x[i] = v
+		b[perm[i]] = v
 	}
 }
