@@ -72,7 +72,7 @@ type bdf struct {
 
 	// w are the error weights 1/(atol_i + rtol·|y_i|) (setWeights).
 	ypred, psi, w, f, dy, d, ynew, tmp []float64
-	dtmp                                   [maxOrder + 1][]float64
+	dtmp                               [maxOrder + 1][]float64
 
 	stats Stats
 	// maxSteps bounds the number of steps taken (0: unbounded).
