@@ -81,7 +81,7 @@ type bdf struct {
 
 func newBDF(p *problem, rtol float64, atol []float64) *bdf {
 	b := &bdf{p: p, n: p.n, rtol: rtol, atol: atol, hmax: math.Inf(1)}
-	b.lu = newSparseLU(p.n, p.jp, p.ji)
+	b.lu = newSparseLU(p.n, p.jp, p.ji, p.sym)
 	for i := range b.D {
 		b.D[i] = make([]float64, p.n)
 	}

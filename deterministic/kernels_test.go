@@ -26,13 +26,13 @@ func kernelSystem(tb testing.TB) *model.System {
 // numeric factorisation of I − c·J and one solve with it.
 func BenchmarkKernels(b *testing.B) {
 	sys := kernelSystem(b)
-	p := newProblem(sys)
+	p := newProblem(sys, nil)
 	p.signed = true
 	y := append([]float64(nil), sys.Initial...)
 	f := make([]float64, p.n)
 	jv := make([]float64, len(p.ji))
 	p.jacobian(y, jv)
-	lu := newSparseLU(p.n, p.jp, p.ji)
+	lu := newSparseLU(p.n, p.jp, p.ji, nil)
 	b.Run("rhs", func(b *testing.B) {
 		for b.Loop() {
 			p.eval(y, f)
@@ -58,6 +58,23 @@ func BenchmarkKernels(b *testing.B) {
 		for b.Loop() {
 			copy(x, y)
 			lu.solve(x)
+		}
+	})
+}
+
+// BenchmarkSetup times building the right-hand side's structures and the
+// symbolic LU of the spine model (once per run).
+func BenchmarkSetup(b *testing.B) {
+	sys := kernelSystem(b)
+	b.Run("problem", func(b *testing.B) {
+		for b.Loop() {
+			newProblem(sys, nil)
+		}
+	})
+	p := newProblem(sys, nil)
+	b.Run("symbolicLU", func(b *testing.B) {
+		for b.Loop() {
+			newSparseLU(p.n, p.jp, p.ji, nil)
 		}
 	})
 }

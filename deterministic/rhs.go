@@ -45,6 +45,7 @@ type problem struct {
 	jOff []int32
 	hpos [][2]int32 // per hop: positions of (src,src) and (dst,src)
 	diag []int32    // position of (i,i)
+	sym  *luSymbolic
 
 	scratch []float64
 	// frozen unknowns have dy/dt = 0 (clamped species).
@@ -67,7 +68,10 @@ type problem struct {
 	sd         []float64
 }
 
-func newProblem(sys *model.System) *problem {
+// newProblem builds the right-hand side of sys; the structure that does
+// not depend on rate values (Jacobian pattern, LU analysis) comes from
+// cache when it holds one for the same equations (cache may be nil).
+func newProblem(sys *model.System, cache *Cache) *problem {
 	ns, nv := len(sys.Species), sys.NumVoxels()
 	p := &problem{n: ns * nv, ns: ns, nv: nv}
 	p.rOff = append(p.rOff, 0)
@@ -113,7 +117,13 @@ func newProblem(sys *model.System) *problem {
 		p.injShare = append(p.injShare, st.Shares)
 	}
 	p.injRate = make([]float64, len(sys.Stimuli))
-	p.pattern()
+	if st := cache.get(p); st != nil {
+		p.jp, p.ji, p.jpos, p.jOff, p.hpos, p.diag, p.sym = st.jp, st.ji, st.jpos, st.jOff, st.hpos, st.diag, st.sym
+	} else {
+		p.pattern()
+		p.sym = analyse(p.n, p.jp, p.ji)
+		cache.put(p)
+	}
 	p.rateLayout()
 	return p
 }

@@ -41,6 +41,10 @@ type Options struct {
 	// about 1/(k·|x|)); the default tolerances keep excursions far too
 	// small for that.
 	SignedRates bool
+	// Cache, if set, keeps the structure derived from the equations
+	// (Jacobian pattern, LU ordering) for later runs of systems with the
+	// same structure.
+	Cache *Cache
 	// OnStep, if set, sees the initial state and the state after every
 	// accepted step (molecules, [voxel*ns+species]; valid during the call
 	// only), e.g. to track a species' maximum over all solver points.
@@ -99,7 +103,7 @@ func Run(ctx context.Context, sys *model.System, opt Options, sink model.ValueSi
 
 // integrate runs from y (molecules), overwriting it with the final state.
 func integrate(ctx context.Context, sys *model.System, opt Options, y []float64, sink model.ValueSink) (Stats, error) {
-	p := newProblem(sys)
+	p := newProblem(sys, opt.Cache)
 	p.signed = opt.SignedRates
 	b := newBDF(p, opt.Rtol, atol(sys, opt.AtolNM, opt.AtolScale))
 	if opt.MaxStepMs > 0 {

@@ -22,31 +22,48 @@ import (
 // fall back to dense LU with partial pivoting (gonum), so an unlucky
 // matrix costs time, never accuracy.
 type sparseLU struct {
-	n     int
-	perm  []int32 // perm[new] = old
-	iperm []int32 // iperm[old] = new
-	lp    []int32 // filled pattern, CSR by new row, sorted columns
-	li    []int32
-	dpos  []int32 // position of the diagonal in each row
-	val   []float64
-	jmap  []int32 // J's CSR position → position in val
-	jdiag []int32 // for each old i, val position of (i,i)
-	work  []float64
-	x     []float64
+	*luSymbolic
+	val  []float64
+	work []float64
+	x    []float64
 	// invDiag holds the reciprocal pivots of the last factorisation.
 	invDiag []float64
-
-	jp0, ji0 []int32 // J's pattern, for the dense fallback
 
 	dense   *mat.LU // fallback when the sparse factorisation fails
 	denseM  *mat.Dense
 	usingLU bool
 }
 
+// luSymbolic is the part of a sparseLU that depends on the pattern only
+// (and can be shared by runs, see Cache).
+type luSymbolic struct {
+	n     int
+	perm  []int32 // perm[new] = old
+	iperm []int32 // iperm[old] = new
+	lp    []int32 // filled pattern, CSR by new row, sorted columns
+	li    []int32
+	dpos  []int32 // position of the diagonal in each row
+	jmap  []int32 // J's CSR position → position in val
+	jdiag []int32 // for each old i, val position of (i,i)
+
+	jp0, ji0 []int32 // J's pattern, for the dense fallback
+}
+
+// newSparseLU returns a factoriser for the pattern (jp, ji) with the
+// symbolic analysis sym (nil: computed here).
+func newSparseLU(n int, jp, ji []int32, sym *luSymbolic) *sparseLU {
+	if sym == nil {
+		sym = analyse(n, jp, ji)
+	}
+	return &sparseLU{luSymbolic: sym, val: make([]float64, len(sym.li)), work: make([]float64, n),
+		x: make([]float64, n), invDiag: make([]float64, n)}
+}
+
 var errSingular = errors.New("singular matrix")
 
-func newSparseLU(n int, jp, ji []int32) *sparseLU {
-	s := &sparseLU{n: n, jp0: jp, ji0: ji}
+// analyse computes the ordering and the symbolic factorisation.
+func analyse(n int, jp, ji []int32) *luSymbolic {
+	s := &luSymbolic{n: n, jp0: jp, ji0: ji}
 	// Symmetrised adjacency without the diagonal.
 	adj := make([][]int32, n)
 	for i := 0; i < n; i++ {
@@ -126,10 +143,6 @@ func newSparseLU(n int, jp, ji []int32) *sparseLU {
 		s.li = append(s.li, urows[i]...) // increasing: rows were visited in order
 		s.lp[i+1] = int32(len(s.li))
 	}
-	s.val = make([]float64, len(s.li))
-	s.work = make([]float64, n)
-	s.x = make([]float64, n)
-	s.invDiag = make([]float64, n)
 	s.jmap = make([]int32, len(ji))
 	for o := 0; o < n; o++ {
 		for q := jp[o]; q < jp[o+1]; q++ {
@@ -154,7 +167,7 @@ func dedup(a []int32) []int32 {
 	return out
 }
 
-func (s *sparseLU) find(row, col int32) int32 {
+func (s *luSymbolic) find(row, col int32) int32 {
 	r := s.li[s.lp[row]:s.lp[row+1]]
 	k := sort.Search(len(r), func(i int) bool { return r[i] >= col })
 	if k == len(r) || r[k] != col {
