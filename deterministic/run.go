@@ -96,8 +96,20 @@ func atol(sys *model.System, atolNM float64, scale map[int]float64) []float64 {
 // ctx stops the run after the last complete output and returns ctx's
 // error.
 func Run(ctx context.Context, sys *model.System, opt Options, sink model.ValueSink) (Stats, error) {
-	opt.defaults()
 	y := append([]float64(nil), sys.Initial...)
+	return Integrate(ctx, sys, opt, y, sink)
+}
+
+// Integrate is Run from the state y (molecules, in sys.Initial's layout)
+// at sys.StartMs instead of sys.Initial; it leaves the state at sys.EndMs
+// (or where the run stopped) in y. A run split at a time t into a run
+// ending at t and one starting there from its final state restarts the
+// integrator at t, which Run does anyway when t is a stimulus edge.
+func Integrate(ctx context.Context, sys *model.System, opt Options, y []float64, sink model.ValueSink) (Stats, error) {
+	if len(y) != len(sys.Initial) {
+		return Stats{}, fmt.Errorf("deterministic run: state of %d unknowns for a system of %d", len(y), len(sys.Initial))
+	}
+	opt.defaults()
 	return integrate(ctx, sys, opt, y, sink)
 }
 
