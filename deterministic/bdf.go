@@ -389,7 +389,8 @@ func (b *bdf) step(tBound float64) error {
 			continue
 		}
 		safety := 0.9 * float64(2*newtonMaxIter+1) / float64(2*newtonMaxIter+iters)
-		b.setWeights(b.ynew)
+		// The error test uses the weights of the prediction, as CVODE
+		// uses those of the step's start: one set of weights per step.
 		errNorm := b.errConst[k] * b.rms(b.d)
 		if errNorm > 1 {
 			b.stats.Rejected++

@@ -428,21 +428,33 @@ func (s *sparseLU) solve(b []float64) {
 	perm, inv := s.perm[:s.n], s.invDiag[:s.n]
 	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
 	for i, o := range perm {
-		v := b[o]
 		lo, d := lp[i], dpos[i]
 		cols, vals := li[lo:d], val[lo:d]
-		for q, c := range cols {
-			v -= vals[q] * x[c]
+		// Two partial sums halve the chain of dependent multiply-adds.
+		v0, v1 := b[o], 0.0
+		q := 0
+		for ; q+1 < len(cols); q += 2 {
+			v0 -= vals[q] * x[cols[q]]
+			v1 -= vals[q+1] * x[cols[q+1]]
 		}
-		x[i] = v
+		if q < len(cols) {
+			v0 -= vals[q] * x[cols[q]]
+		}
+		x[i] = v0 + v1
 	}
 	for i := len(x) - 1; i >= 0; i-- {
 		d, hi := dpos[i], lp[i+1]
-		v := x[i]
 		cols, vals := li[d+1:hi], val[d+1:hi]
-		for q, c := range cols {
-			v -= vals[q] * x[c]
+		v0, v1 := x[i], 0.0
+		q := 0
+		for ; q+1 < len(cols); q += 2 {
+			v0 -= vals[q] * x[cols[q]]
+			v1 -= vals[q+1] * x[cols[q+1]]
 		}
+		if q < len(cols) {
+			v0 -= vals[q] * x[cols[q]]
+		}
+		v := v0 + v1
 		v *= inv[i]
 		x[i] = v
 		b[perm[i]] = v
