@@ -23,9 +23,8 @@ import (
 // matrix costs time, never accuracy.
 type sparseLU struct {
 	*luSymbolic
-	val  []float64
-	work []float64
-	x    []float64
+	val []float64
+	x   []float64
 	// invDiag holds the reciprocal pivots of the last factorisation.
 	invDiag []float64
 
@@ -45,6 +44,9 @@ type luSymbolic struct {
 	dpos  []int32 // position of the diagonal in each row
 	jmap  []int32 // J's CSR position → position in val
 	jdiag []int32 // for each old i, val position of (i,i)
+	// upd lists, in the order eliminate makes them, the positions that
+	// the updates row_i −= l_ik·row_k (U part of row k) write to.
+	upd []int32
 
 	jp0, ji0 []int32 // J's pattern, for the dense fallback
 }
@@ -55,7 +57,7 @@ func newSparseLU(n int, jp, ji []int32, sym *luSymbolic) *sparseLU {
 	if sym == nil {
 		sym = analyse(n, jp, ji)
 	}
-	return &sparseLU{luSymbolic: sym, val: make([]float64, len(sym.li)), work: make([]float64, n),
+	return &sparseLU{luSymbolic: sym, val: make([]float64, len(sym.li)),
 		x: make([]float64, n), invDiag: make([]float64, n)}
 }
 
@@ -152,6 +154,14 @@ func analyse(n int, jp, ji []int32) *luSymbolic {
 	s.jdiag = make([]int32, n)
 	for o := 0; o < n; o++ {
 		s.jdiag[o] = s.dpos[s.iperm[o]]
+	}
+	for i := int32(0); i < int32(n); i++ {
+		for p := s.lp[i]; p < s.dpos[i]; p++ {
+			k := s.li[p]
+			for q := s.dpos[k] + 1; q < s.lp[k+1]; q++ {
+				s.upd = append(s.upd, s.find(i, s.li[q]))
+			}
+		}
 	}
 	return s
 }
@@ -332,9 +342,7 @@ func minimumDegree(adj [][]int32) []int32 {
 
 // factor factors M = I − c·J, J given by its values jv on the pattern.
 func (s *sparseLU) factor(c float64, jv []float64) error {
-	for i := range s.val {
-		s.val[i] = 0
-	}
+	clear(s.val)
 	for q, v := range jv {
 		s.val[s.jmap[q]] = -c * v
 	}
@@ -348,38 +356,37 @@ func (s *sparseLU) factor(c float64, jv []float64) error {
 	return nil
 }
 
+// eliminate factors val in place, row by row (up-looking): every
+// multiplier l_ik (in column order) subtracts l_ik times row k's U part
+// from row i at the positions upd lists.
 func (s *sparseLU) eliminate() error {
-	w := s.work[:s.n]
-	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
-	for i := 0; i < s.n; i++ {
+	n := s.n
+	li, val, lp, dpos := s.li, s.val[:len(s.li)], s.lp[:n+1], s.dpos[:n]
+	inv, upd := s.invDiag[:n], s.upd
+	t := 0
+	for i := range n {
 		lo, hi, d := lp[i], lp[i+1], dpos[i]
 		scale := 0.0
-		cols := li[lo:hi]
-		for q, c := range cols {
-			v := val[lo+int32(q)]
-			w[c] = v
+		for _, v := range val[lo:hi] {
 			if v > scale {
 				scale = v
 			} else if -v > scale {
 				scale = -v
 			}
 		}
-		inv := s.invDiag
-		for _, k := range li[lo:d] {
-			l := w[k] * inv[k]
-			w[k] = l
+		for p := lo; p < d; p++ {
+			k := li[p]
+			l := val[p] * inv[k]
+			val[p] = l
+			ud, uh := dpos[k]+1, lp[k+1]
 			if l == 0 {
+				t += int(uh - ud)
 				continue
 			}
-			ud, uh := dpos[k]+1, lp[k+1]
-			ucols, uvals := li[ud:uh], val[ud:uh]
-			for q, c := range ucols {
-				w[c] -= l * uvals[q]
+			for q := ud; q < uh; q++ {
+				val[upd[t]] -= l * val[q]
+				t++
 			}
-		}
-		row := val[lo:hi]
-		for q, c := range cols {
-			row[q] = w[c]
 		}
 		piv := val[d]
 		if !(math.Abs(piv) > 1e-12*scale) || math.IsInf(piv, 0) {
@@ -423,38 +430,26 @@ func (s *sparseLU) solve(b []float64) {
 		}
 		return
 	}
-	// Forward with the gather of b, backward with the scatter into b.
-	x := s.x[:s.n]
-	perm, inv := s.perm[:s.n], s.invDiag[:s.n]
-	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
-	for i, o := range perm {
-		lo, d := lp[i], dpos[i]
-		cols, vals := li[lo:d], val[lo:d]
-		// Two partial sums halve the chain of dependent multiply-adds.
-		v0, v1 := b[o], 0.0
-		q := 0
-		for ; q+1 < len(cols); q += 2 {
-			v0 -= vals[q] * x[cols[q]]
-			v1 -= vals[q+1] * x[cols[q+1]]
+	// Forward with the gather of b, backward with the scatter into b. The
+	// rows are short (a few entries), so the loops run over the value
+	// positions directly, without per-row slices.
+	n := s.n
+	x := s.x[:n]
+	perm, inv := s.perm[:n], s.invDiag[:n]
+	li, val := s.li, s.val[:len(s.li)]
+	lp, dpos := s.lp[:n+1], s.dpos[:n]
+	for i := range x {
+		v := b[perm[i]]
+		for q := lp[i]; q < dpos[i]; q++ {
+			v -= val[q] * x[li[q]]
 		}
-		if q < len(cols) {
-			v0 -= vals[q] * x[cols[q]]
-		}
-		x[i] = v0 + v1
+		x[i] = v
 	}
-	for i := len(x) - 1; i >= 0; i-- {
-		d, hi := dpos[i], lp[i+1]
-		cols, vals := li[d+1:hi], val[d+1:hi]
-		v0, v1 := x[i], 0.0
-		q := 0
-		for ; q+1 < len(cols); q += 2 {
-			v0 -= vals[q] * x[cols[q]]
-			v1 -= vals[q+1] * x[cols[q+1]]
+	for i := n - 1; i >= 0; i-- {
+		v := x[i]
+		for q := dpos[i] + 1; q < lp[i+1]; q++ {
+			v -= val[q] * x[li[q]]
 		}
-		if q < len(cols) {
-			v0 -= vals[q] * x[cols[q]]
-		}
-		v := v0 + v1
 		v *= inv[i]
 		x[i] = v
 		b[perm[i]] = v
