@@ -257,6 +257,9 @@ func ipow(x float64, p int8) float64 {
 		return x * x
 	case 3:
 		return x * x * x
+	case 4:
+		x2 := x * x
+		return x2 * x2
 	}
 	return math.Pow(x, float64(p))
 }
