@@ -72,7 +72,6 @@ type bdf struct {
 
 	// w are the error weights 1/(atol_i + rtol·|y_i|) (setWeights).
 	ypred, psi, w, f, dy, d, ynew, tmp []float64
-	dtmp                               [maxOrder + 1][]float64
 
 	stats Stats
 	// maxSteps bounds the number of steps taken (0: unbounded).
@@ -84,9 +83,6 @@ func newBDF(p *problem, rtol float64, atol []float64) *bdf {
 	b.lu = newSparseLU(p.n, p.jp, p.ji, p.sym)
 	for i := range b.D {
 		b.D[i] = make([]float64, p.n)
-	}
-	for i := range b.dtmp {
-		b.dtmp[i] = make([]float64, p.n)
 	}
 	b.jv = make([]float64, len(p.ji))
 	mk := func() []float64 { return make([]float64, p.n) }
@@ -222,32 +218,30 @@ func (b *bdf) changeStep(factor float64) {
 	}
 	fill(&R, factor)
 	fill(&U, 1)
-	for i := 0; i <= k; i++ {
-		for j := 0; j <= k; j++ {
+	// Only the differences change (rows and columns 1..k, as in ode15s:
+	// the 0 row and column of R·U are those of the identity).
+	for i := 1; i <= k; i++ {
+		for j := 1; j <= k; j++ {
 			s := 0.0
-			for l := 0; l <= k; l++ {
+			for l := 1; l <= k; l++ {
 				s += R[i][l] * U[l][j]
 			}
 			RU[i][j] = s
 		}
 	}
-	// D[j] ← Σ_i RU[i][j]·D[i] for j = 0..k.
-	for j := 0; j <= k; j++ {
-		dst := b.dtmp[j]
-		clear(dst)
-		for i := 0; i <= k; i++ {
-			c := RU[i][j]
-			if c == 0 {
-				continue
-			}
-			src := b.D[i]
-			for q := range dst {
-				dst[q] += c * src[q]
-			}
+	// D[j] ← Σ_i RU[i][j]·D[i], j = 1..k, in one sweep.
+	var in [maxOrder + 1]float64
+	for q := range b.D[0] {
+		for i := 1; i <= k; i++ {
+			in[i] = b.D[i][q]
 		}
-	}
-	for j := 0; j <= k; j++ {
-		b.D[j], b.dtmp[j] = b.dtmp[j], b.D[j]
+		for j := 1; j <= k; j++ {
+			s := 0.0
+			for i := 1; i <= k; i++ {
+				s += RU[i][j] * in[i]
+			}
+			b.D[j][q] = s
+		}
 	}
 	b.h *= factor
 	b.nEqual = 0
