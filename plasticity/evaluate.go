@@ -228,6 +228,7 @@ func (f *fanout) Values(set int, t float64, v []float64) error {
 type experimentRun struct {
 	e      *Experiment
 	sys    *model.System
+	stimMs float64 // end of the last stimulus pulse, rounded up to the output grid
 	prerun string // experiments with the same key share the part before splitMs
 	res    ExperimentResult
 	g      *gSink
@@ -263,10 +264,14 @@ func (d *Data) plan(base *model.Model, s *Space, p Params, exps []*Experiment, t
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		end := endMs
+		stim := d.Fixed.CaOnsetMs
 		for _, q := range protocol.FittingTrain(e.Protocol).Schedule(d.Fixed.CaOnsetMs) {
-			end = math.Max(end, q.EndMs)
+			stim = math.Max(stim, q.EndMs)
 		}
+		// Continuations start their output grid where they start: put the
+		// switch of tolerance on the grid.
+		stim = d.Fixed.GridStartMs + math.Ceil((stim-d.Fixed.GridStartMs)/d.Fixed.GridStepMs)*d.Fixed.GridStepMs
+		end := math.Max(endMs, stim)
 		proto := protocol.Fitting(e.Protocol, fl, protocol.Timing{OnsetMs: d.Fixed.CaOnsetMs, RuntimeMs: end})
 		m, _, err := protocol.Apply(base, proto, ed)
 		if err != nil {
@@ -277,7 +282,7 @@ func (d *Data) plan(base *model.Model, s *Space, p Params, exps []*Experiment, t
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		r := &experimentRun{e: e, sys: sys, prerun: fmt.Sprint(ed.Blocked, ed.Altered, fl.L, fl.ACh), res: ExperimentResult{ID: e.ID}}
+		r := &experimentRun{e: e, sys: sys, stimMs: stim, prerun: fmt.Sprint(ed.Blocked, ed.Altered, fl.L, fl.ACh), res: ExperimentResult{ID: e.ID}}
 		runs = append(runs, r)
 		g := byKey[r.prerun]
 		if g == nil {
@@ -390,18 +395,33 @@ func (d *Data) Evaluate(ctx context.Context, base *model.Model, ds *Dataset, v *
 			r.res.CaPeakMM = mM(r.peak, r.sys.Omega(0))
 			return
 		}
-		sys := *r.sys
-		sys.StartMs = splitMs
-		so := opt.solver()
-		if opt.MaxSteps > 0 {
-			so.MaxSteps = max(opt.MaxSteps-g.used, 1)
-		}
-		so.OnStep = func(_ float64, y []float64) { r.peak = math.Max(r.peak, y[ca]) }
-		c, cancel := withTimeout(ctx)
-		defer cancel()
+		// The stimulus part at Rtol, what follows at PreRtol.
 		y := append([]float64(nil), g.y...)
-		st, err := deterministic.Integrate(c, &sys, so, y, r.g)
-		r.res.Steps += st.Steps
+		used := g.used
+		var err error
+		for part, so := range []deterministic.Options{opt.solver(), opt.preSolver()} {
+			sys := *r.sys
+			sys.StartMs, sys.EndMs = splitMs, r.stimMs
+			if part == 1 {
+				sys.StartMs, sys.EndMs = r.stimMs, r.sys.EndMs
+			}
+			if sys.EndMs <= sys.StartMs {
+				continue
+			}
+			if opt.MaxSteps > 0 {
+				so.MaxSteps = max(opt.MaxSteps-used, 1)
+			}
+			so.OnStep = func(_ float64, y []float64) { r.peak = math.Max(r.peak, y[ca]) }
+			c, cancel := withTimeout(ctx)
+			var st deterministic.Stats
+			st, err = deterministic.Integrate(c, &sys, so, y, r.g)
+			cancel()
+			r.res.Steps += st.Steps
+			used += st.Steps + st.Rejected
+			if err != nil {
+				break
+			}
+		}
 		r.res.CaPeakMM = mM(r.peak, r.sys.Omega(0))
 		if err != nil {
 			r.res.Err = err
