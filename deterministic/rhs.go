@@ -176,6 +176,12 @@ func (p *problem) rateLayout() {
 			next[i]++
 		}
 	}
+	// The unchecked loops of eval rely on these.
+	checkIndices("reactant", p.a1, p.n)
+	checkIndices("reactant", p.a2, p.n)
+	checkIndices("reactant", p.b2, p.n)
+	checkIndices("rate", p.st, nt)
+	checkIndices("stoichiometry row", p.sp, len(p.st)+1)
 }
 
 // pattern builds the Jacobian's CSR structure (the diagonal always
@@ -269,13 +275,14 @@ func (p *problem) eval(y, f []float64) {
 	rate := p.rate
 	n1, n2 := len(p.k1), len(p.k2)
 	r1, r2, rg := rate[:n1], rate[n1:n1+n2], rate[n1+n2:]
-	a1, a2, b2 := p.a1, p.a2, p.b2
-	if p.signed {
+	a1, a2, b2 := p.a1[:n1], p.a2[:n2], p.b2[:n2]
+	if p.signed && len(y) > 0 {
+		yp := &y[0]
 		for t, k := range p.k1 {
-			r1[t] = k * y[a1[t]]
+			r1[t] = k * f64(yp, a1[t])
 		}
 		for t, k := range p.k2 {
-			r2[t] = k * y[a2[t]] * y[b2[t]]
+			r2[t] = k * f64(yp, a2[t]) * f64(yp, b2[t])
 		}
 	} else {
 		for t, k := range p.k1 {
@@ -296,13 +303,18 @@ func (p *problem) eval(y, f []float64) {
 		}
 		rg[g] = r
 	}
-	sp, st, sd := p.sp, p.st, p.sd
-	for i := range p.n {
-		s := 0.0
-		for q := sp[i]; q < sp[i+1]; q++ {
-			s += sd[q] * rate[st[q]]
+	if len(p.st) > 0 {
+		sp, stp, sdp, rp := p.sp[:p.n+1], &p.st[0], &p.sd[0], &rate[0]
+		f := f[:p.n]
+		for i := range f {
+			s := 0.0
+			for q := sp[i]; q < sp[i+1]; q++ {
+				s += f64(sdp, q) * f64(rp, i32(stp, q))
+			}
+			f[i] = s
 		}
-		f[i] = s
+	} else {
+		clear(f)
 	}
 	src, dst := p.hopSrc, p.hopDst
 	for h, k := range p.hopK {

@@ -163,6 +163,16 @@ func analyse(n int, jp, ji []int32) *luSymbolic {
 			}
 		}
 	}
+	// The unchecked loops of factor, solve and eliminate rely on these.
+	checkIndices("LU position", s.jmap, len(s.li))
+	checkIndices("LU position", s.jdiag, len(s.li))
+	checkIndices("LU column", s.li, n)
+	checkIndices("LU update", s.upd, len(s.li))
+	checkIndices("LU row pointer", s.lp, len(s.li)+1)
+	checkIndices("LU diagonal", s.dpos, len(s.li))
+	if len(s.upd) == 0 {
+		s.upd = make([]int32, 1) // eliminate takes &upd[0]
+	}
 	return s
 }
 
@@ -343,11 +353,15 @@ func minimumDegree(adj [][]int32) []int32 {
 // factor factors M = I − c·J, J given by its values jv on the pattern.
 func (s *sparseLU) factor(c float64, jv []float64) error {
 	clear(s.val)
-	for q, v := range jv {
-		s.val[s.jmap[q]] = -c * v
-	}
-	for _, d := range s.jdiag {
-		s.val[d] += 1
+	if len(s.val) > 0 {
+		vp := &s.val[0]
+		jmap := s.jmap[:len(jv)]
+		for q, v := range jv {
+			*f64p(vp, jmap[q]) = -c * v
+		}
+		for _, d := range s.jdiag {
+			*f64p(vp, d) += 1
+		}
 	}
 	s.usingLU = false
 	if err := s.eliminate(); err != nil {
@@ -361,9 +375,13 @@ func (s *sparseLU) factor(c float64, jv []float64) error {
 // from row i at the positions upd lists.
 func (s *sparseLU) eliminate() error {
 	n := s.n
+	if n == 0 {
+		return nil
+	}
 	li, val, lp, dpos := s.li, s.val[:len(s.li)], s.lp[:n+1], s.dpos[:n]
-	inv, upd := s.invDiag[:n], s.upd
-	t := 0
+	inv := s.invDiag[:n]
+	vp, up, ip := &val[0], &s.upd[0], &inv[0]
+	t := int32(0)
 	for i := range n {
 		lo, hi, d := lp[i], lp[i+1], dpos[i]
 		scale := 0.0
@@ -376,15 +394,15 @@ func (s *sparseLU) eliminate() error {
 		}
 		for p := lo; p < d; p++ {
 			k := li[p]
-			l := val[p] * inv[k]
-			val[p] = l
+			l := f64(vp, p) * f64(ip, k)
+			*f64p(vp, p) = l
 			ud, uh := dpos[k]+1, lp[k+1]
 			if l == 0 {
-				t += int(uh - ud)
+				t += uh - ud
 				continue
 			}
 			for q := ud; q < uh; q++ {
-				val[upd[t]] -= l * val[q]
+				*f64p(vp, i32(up, t)) -= l * f64(vp, q)
 				t++
 			}
 		}
@@ -432,23 +450,27 @@ func (s *sparseLU) solve(b []float64) {
 	}
 	// Forward with the gather of b, backward with the scatter into b. The
 	// rows are short (a few entries), so the loops run over the value
-	// positions directly, without per-row slices.
+	// positions directly, without per-row slices; the indices come from
+	// analyse (see unchecked.go).
 	n := s.n
+	if n == 0 {
+		return
+	}
 	x := s.x[:n]
 	perm, inv := s.perm[:n], s.invDiag[:n]
-	li, val := s.li, s.val[:len(s.li)]
 	lp, dpos := s.lp[:n+1], s.dpos[:n]
+	xp, vp, lip := &x[0], &s.val[0], &s.li[0]
 	for i := range x {
 		v := b[perm[i]]
 		for q := lp[i]; q < dpos[i]; q++ {
-			v -= val[q] * x[li[q]]
+			v -= f64(vp, q) * f64(xp, i32(lip, q))
 		}
 		x[i] = v
 	}
 	for i := n - 1; i >= 0; i-- {
 		v := x[i]
 		for q := dpos[i] + 1; q < lp[i+1]; q++ {
-			v -= val[q] * x[li[q]]
+			v -= f64(vp, q) * f64(xp, i32(lip, q))
 		}
 		v *= inv[i]
 		x[i] = v
