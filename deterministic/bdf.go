@@ -76,10 +76,12 @@ type bdf struct {
 	stats Stats
 	// maxSteps bounds the number of steps taken (0: unbounded).
 	maxSteps int
+	// maxOrder is the highest order used (≤ the package's maxOrder).
+	maxOrder int
 }
 
 func newBDF(p *problem, rtol float64, atol []float64) *bdf {
-	b := &bdf{p: p, n: p.n, rtol: rtol, atol: atol, hmax: math.Inf(1)}
+	b := &bdf{p: p, n: p.n, rtol: rtol, atol: atol, hmax: math.Inf(1), maxOrder: maxOrder}
 	b.lu = newSparseLU(p.n, p.jp, p.ji, p.sym)
 	for i := range b.D {
 		b.D[i] = make([]float64, p.n)
@@ -419,7 +421,7 @@ func (b *bdf) step(tBound float64) error {
 		if k > 1 {
 			errM = b.errConst[k-1] * b.rms(b.D[k])
 		}
-		if k < maxOrder {
+		if k < b.maxOrder {
 			errP = b.errConst[k+1] * b.rms(b.D[k+2])
 		}
 		fM := math.Pow(errM, -1/float64(k))
