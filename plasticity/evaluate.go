@@ -239,7 +239,7 @@ type experimentRun struct {
 	e      *Experiment
 	sys    *model.System
 	stimMs float64 // end of the last stimulus pulse, rounded up to the output grid
-	prerun string // experiments with the same key share the part before splitMs
+	prerun string  // experiments with the same key share the part before splitMs
 	res    ExperimentResult
 	g      *gSink
 	peak   float64 // largest free Ca, molecules
