@@ -9,6 +9,8 @@
 # populations are compared (they agree only where their objectives do).
 # With --scaling the working tree also runs with --jobs 1, to show the
 # --jobs speed-up and that the population does not depend on --jobs.
+# Every line gives wall and CPU (user + system) time: on a shared machine
+# the CPU ratio is the steadier one.
 # With --zdt, then the ZDT benchmark of the optimiser (go run ./benchmarks/fitzdt).
 #
 # Usage: benchmarks/fit.sh [--base REV] [--datasets "VC-1 EC-2"] [--population 16]
@@ -45,30 +47,31 @@ evals=$((n + (gens - 1) * (c - n)))
 echo "fit: N $n, C $c, $gens generations ($evals evaluations), seed 5, --jobs $jobs; $rounds round(s), builds alternating"
 echo
 
-# run BUILD DATASET JOBS OUT: prints the wall time in seconds.
+# run BUILD DATASET JOBS OUT: prints the wall time and the CPU time
+# (user + system) in seconds. On a shared machine the CPU time is the
+# steadier measure of the work; the wall time also holds the waits for a
+# core.
 run() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$tmp/$1" fit --dataset "$2" --population "$n" --capacity "$c" --generations "$gens" --seed 5 --jobs "$3" -q -o "$4"
-  t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
+  local t
+  t=$( { TIMEFORMAT='%R %U %S'; time "$tmp/$1" fit --dataset "$2" --population "$n" --capacity "$c" --generations "$gens" --seed 5 --jobs "$3" -q -o "$4" >/dev/null 2>&1; } 2>&1 )
+  echo "$t" | awk '{print $1, $2 + $3}'
 }
 
 status=0
 for ds in $datasets; do
-  tnew=0 tbase=0
+  tnew=0 tbase=0 cnew=0 cbase=0
   for r in $(seq 1 "$rounds"); do
     if [ -n "$base" ]; then
-      t=$(run base "$ds" "$jobs" "$tmp/base-$ds-$r"); tbase=$(echo "$tbase + $t" | bc -l)
+      read -r w cpu < <(run base "$ds" "$jobs" "$tmp/base-$ds-$r")
+      tbase=$(echo "$tbase + $w" | bc -l); cbase=$(echo "$cbase + $cpu" | bc -l)
     fi
-    t=$(run new "$ds" "$jobs" "$tmp/new-$ds-$r"); tnew=$(echo "$tnew + $t" | bc -l)
+    read -r w cpu < <(run new "$ds" "$jobs" "$tmp/new-$ds-$r")
+    tnew=$(echo "$tnew + $w" | bc -l); cnew=$(echo "$cnew + $cpu" | bc -l)
   done
-  rnew=$(echo "$evals * $rounds / $tnew" | bc -l)
-  printf '%-5s new:  %6.3f evaluations/s (%.1f s per fit)\n' "$ds" "$rnew" "$(echo "$tnew / $rounds" | bc -l)"
+  printf '%-5s new:  %6.3f evaluations/s (%.1f s per fit, %.1f CPU-s)\n' "$ds" "$(echo "$evals * $rounds / $tnew" | bc -l)" "$(echo "$tnew / $rounds" | bc -l)" "$(echo "$cnew / $rounds" | bc -l)"
   if [ -n "$base" ]; then
-    rbase=$(echo "$evals * $rounds / $tbase" | bc -l)
-    printf '%-5s base: %6.3f evaluations/s (%.1f s per fit)\n' "$ds" "$rbase" "$(echo "$tbase / $rounds" | bc -l)"
-    printf '%-5s speed-up new/base: %.2fx\n' "$ds" "$(echo "$tbase / $tnew" | bc -l)"
+    printf '%-5s base: %6.3f evaluations/s (%.1f s per fit, %.1f CPU-s)\n' "$ds" "$(echo "$evals * $rounds / $tbase" | bc -l)" "$(echo "$tbase / $rounds" | bc -l)" "$(echo "$cbase / $rounds" | bc -l)"
+    printf '%-5s speed-up new/base: %.2fx wall, %.2fx CPU\n' "$ds" "$(echo "$tbase / $tnew" | bc -l)" "$(echo "$cbase / $cnew" | bc -l)"
     if cmp -s "$tmp/base-$ds-1/population.json" "$tmp/new-$ds-1/population.json"; then
       echo "$ds   populations of base and new identical"
     else
@@ -76,8 +79,8 @@ for ds in $datasets; do
     fi
   fi
   if [ "$scaling" = 1 ]; then
-    t1=$(run new "$ds" 1 "$tmp/new1-$ds")
-    printf '%-5s new --jobs 1: %6.3f evaluations/s; --jobs %d is %.2fx faster\n' "$ds" "$(echo "$evals / $t1" | bc -l)" "$jobs" "$(echo "$t1 * $rounds / $tnew" | bc -l)"
+    read -r w1 c1 < <(run new "$ds" 1 "$tmp/new1-$ds")
+    printf '%-5s new --jobs 1: %6.3f evaluations/s (%.1f CPU-s); --jobs %d is %.2fx faster\n' "$ds" "$(echo "$evals / $w1" | bc -l)" "$c1" "$jobs" "$(echo "$w1 * $rounds / $tnew" | bc -l)"
     if cmp -s "$tmp/new1-$ds/population.json" "$tmp/new-$ds-1/population.json"; then
       echo "$ds   populations identical for --jobs 1 and --jobs $jobs"
     else
