@@ -257,6 +257,8 @@ func sortInt32(a []int32) {
 
 func ipow(x float64, p int8) float64 {
 	switch p {
+	case 0:
+		return 1
 	case 1:
 		return x
 	case 2:
@@ -346,9 +348,7 @@ func (p *problem) inject(f []float64) {
 
 // jacobian writes ∂f/∂y at y into jv (values on the CSR pattern).
 func (p *problem) jacobian(y, jv []float64) {
-	for i := range jv {
-		jv[i] = 0
-	}
+	clear(jv)
 	if cap(p.scratch) < 8 {
 		p.scratch = make([]float64, 8)
 	}
@@ -357,6 +357,28 @@ func (p *problem) jacobian(y, jv []float64) {
 		rs := p.react[p.rOff[t]:p.rOff[t+1]]
 		ps := p.pow[p.rOff[t]:p.rOff[t+1]]
 		d := p.scratch[:0]
+		if p.signed && len(rs) <= 2 {
+			// The common shapes, signed: k·x^a and k·x^a·z^b.
+			k := p.k[t]
+			switch len(rs) {
+			case 1:
+				x, a := y[rs[0]], ps[0]
+				d = append(d, k*float64(a)*ipow(x, a-1))
+			case 2:
+				x, a, z, b := y[rs[0]], ps[0], y[rs[1]], ps[1]
+				d = append(d, k*float64(a)*ipow(x, a-1)*ipow(z, b), k*ipow(x, a)*float64(b)*ipow(z, b-1))
+			}
+			pos := p.jpos[p.jOff[t]:p.jOff[t+1]]
+			q := 0
+			for c := p.cOff[t]; c < p.cOff[t+1]; c++ {
+				dl := p.delta[c]
+				for j := range d {
+					jv[pos[q]] += dl * d[j]
+					q++
+				}
+			}
+			continue
+		}
 		// d[j] = ∂rate/∂y_rj = k·p_j·y_j^(p_j−1)·Π_{i≠j} y_i^p_i.
 		for j := range rs {
 			v := p.k[t]
