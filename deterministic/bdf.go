@@ -23,6 +23,13 @@ const (
 	maxStepsLU  = 20
 )
 
+// ndfKappa are the κ of the numerical differentiation formulas of orders
+// 1–5 (Shampine and Reichelt 1997, Table 1): at orders 1–4 they take
+// steps 26, 26, 16 and 9 % longer than the BDFs for the same local error,
+// at a small cost in stability angle (90°, 90°, 80°, 66°; order 5 is the
+// BDF, 51°).
+var ndfKappa = [maxOrder]float64{-0.1850, -1.0 / 9, -0.0823, -0.0415, 0}
+
 // ErrBudget is returned when a run exceeds Options.MaxSteps.
 var ErrBudget = errors.New("step budget exhausted")
 
@@ -63,56 +70,63 @@ type bdf struct {
 	alpha    [maxOrder + 2]float64
 	errConst [maxOrder + 2]float64
 
-	ypred, psi, scale, f, dy, d, ynew, tmp []float64
-	dtmp                                   [maxOrder + 1][]float64
+	// w are the error weights 1/(atol_i + rtol·|y_i|) (setWeights).
+	ypred, psi, w, f, dy, d, ynew, tmp []float64
 
 	stats Stats
 	// maxSteps bounds the number of steps taken (0: unbounded).
 	maxSteps int
+	// maxOrder is the highest order used (≤ the package's maxOrder).
+	maxOrder int
 }
 
 func newBDF(p *problem, rtol float64, atol []float64) *bdf {
-	b := &bdf{p: p, n: p.n, rtol: rtol, atol: atol, hmax: math.Inf(1)}
-	b.lu = newSparseLU(p.n, p.jp, p.ji)
+	b := &bdf{p: p, n: p.n, rtol: rtol, atol: atol, hmax: math.Inf(1), maxOrder: maxOrder}
+	b.lu = newSparseLU(p.n, p.jp, p.ji, p.sym)
 	for i := range b.D {
 		b.D[i] = make([]float64, p.n)
 	}
-	for i := range b.dtmp {
-		b.dtmp[i] = make([]float64, p.n)
-	}
 	b.jv = make([]float64, len(p.ji))
 	mk := func() []float64 { return make([]float64, p.n) }
-	b.ypred, b.psi, b.scale, b.f, b.dy, b.d, b.ynew, b.tmp = mk(), mk(), mk(), mk(), mk(), mk(), mk(), mk()
+	b.ypred, b.psi, b.w, b.f, b.dy, b.d, b.ynew, b.tmp = mk(), mk(), mk(), mk(), mk(), mk(), mk(), mk()
 	for k := 1; k <= maxOrder+1; k++ {
 		b.gamma[k] = b.gamma[k-1] + 1/float64(k)
-		b.alpha[k] = b.gamma[k] // κ = 0: BDF, not NDF
-		b.errConst[k] = 1 / float64(k+1)
+		kappa := 0.0
+		if k <= maxOrder {
+			kappa = ndfKappa[k-1]
+		}
+		b.alpha[k] = (1 - kappa) * b.gamma[k]
+		b.errConst[k] = kappa*b.gamma[k] + 1/float64(k+1)
 	}
 	b.errConst[0] = 1
 	return b
 }
 
-// rms returns the root-mean-square of v/scale.
+// rms returns the weighted root-mean-square norm of v, √(Σ(v_i·w_i)²/n).
 func (b *bdf) rms(v []float64) float64 {
+	w := b.w[:len(v)]
 	s := 0.0
 	for i, x := range v {
-		q := x / b.scale[i]
+		q := x * w[i]
 		s += q * q
 	}
 	return math.Sqrt(s / float64(len(v)))
 }
 
-func (b *bdf) setScale(y []float64) {
+// setWeights sets the error weights for the state y.
+func (b *bdf) setWeights(y []float64) {
+	w, atol := b.w[:len(y)], b.atol[:len(y)]
 	for i, x := range y {
-		b.scale[i] = b.atol[i] + b.rtol*math.Abs(x)
+		w[i] = 1 / (atol[i] + b.rtol*math.Abs(x))
 	}
 }
 
 // negative reports whether the new solution has an amount below zero by
-// more than its error weight.
+// more than its error tolerance (atol_i + rtol·|y_i|, the inverse weight).
 func (b *bdf) negative() bool {
+	w := b.w[:len(b.ynew)]
 	for i, x := range b.ynew {
-		if x < -b.scale[i] {
+		if x*w[i] < -1 {
 			return true
 		}
 	}
@@ -140,40 +154,65 @@ func (b *bdf) restart(t float64, y []float64, span float64) {
 	b.jacNew = false
 }
 
-// initialStep is the classical estimate (Hairer, Nørsett and Wanner,
-// Solving ODEs I, §II.4): a step whose first-order error is about the
-// tolerance, from two derivative evaluations.
+// initialStep returns the first step after a (re)start, in the manner of
+// CVODE's (Hindmarsh et al., ACM TOMS 31:3, 2005, §2.1; Serban and
+// Hindmarsh's CVODE user guide, "initial step size"): the step whose
+// first-order local error, h²/2·‖ÿ‖ in the weighted RMS norm, is about a
+// quarter of the tolerance, ÿ estimated by a difference of f along the
+// Euler step and refined at most four times; bounded below by 100 ulps
+// of the segment and above by a tenth of it and by the step in which no
+// component changes by more than a tenth of itself plus its tolerance.
+// (The estimate of Hairer, Nørsett and Wanner used before made the
+// step that follows every stimulus edge ten times too small, and the
+// integrator spent some ten steps per edge growing out of it.)
 func (b *bdf) initialStep(y, f []float64, span float64) float64 {
 	if span <= 0 {
 		return 0
 	}
-	b.setScale(y)
-	d0, d1 := b.rms(y), b.rms(f)
-	var h0 float64
-	if d0 < 1e-5 || d1 < 1e-5 {
-		h0 = 1e-6
-	} else {
-		h0 = 0.01 * d0 / d1
+	b.setWeights(y)
+	hlb := 100 * 2.220446049250313e-16 * span
+	hub := 0.1 * span
+	inv := 0.0
+	for i, fi := range f {
+		if r := math.Abs(fi) / (0.1*math.Abs(y[i]) + 1/b.w[i]); r > inv {
+			inv = r
+		}
 	}
-	h0 = math.Min(h0, span)
-	y1 := b.tmp
-	for i := range y {
-		y1[i] = y[i] + h0*f[i]
+	if hub*inv > 1 {
+		hub = 1 / inv
 	}
-	f1 := b.dy
-	b.p.eval(y1, f1)
-	b.stats.RHSEvals++
-	for i := range f1 {
-		f1[i] -= f[i]
+	if hub <= hlb {
+		return math.Min(math.Max(hub, hlb), span)
 	}
-	d2 := b.rms(f1) / h0
-	var h1 float64
-	if d1 <= 1e-15 && d2 <= 1e-15 {
-		h1 = math.Max(1e-6, h0*1e-3)
-	} else {
-		h1 = math.Pow(0.01/math.Max(d1, d2), 0.5)
+	hg := math.Sqrt(hlb * hub)
+	y1, f1 := b.tmp, b.dy
+	hnew := hg
+	for it := 0; it < 4; it++ {
+		for i := range y {
+			y1[i] = y[i] + hg*f[i]
+		}
+		b.p.eval(y1, f1)
+		b.stats.RHSEvals++
+		for i := range f1 {
+			f1[i] = (f1[i] - f[i]) / hg
+		}
+		ydd := b.rms(f1)
+		if ydd*hub*hub > 2 {
+			hnew = math.Sqrt(2 / ydd)
+		} else {
+			hnew = math.Sqrt(hg * hub)
+		}
+		r := hnew / hg
+		if r > 0.5 && r < 2 {
+			break
+		}
+		if it > 0 && r > 2 {
+			hnew = hg
+			break
+		}
+		hg = hnew
 	}
-	return math.Min(math.Min(100*h0, h1), span)
+	return math.Min(math.Max(0.5*hnew, hlb), hub)
 }
 
 // changeStep rescales the difference array for a step h·factor.
@@ -193,32 +232,30 @@ func (b *bdf) changeStep(factor float64) {
 	}
 	fill(&R, factor)
 	fill(&U, 1)
-	for i := 0; i <= k; i++ {
-		for j := 0; j <= k; j++ {
+	// Only the differences change (rows and columns 1..k, as in ode15s:
+	// the 0 row and column of R·U are those of the identity).
+	for i := 1; i <= k; i++ {
+		for j := 1; j <= k; j++ {
 			s := 0.0
-			for l := 0; l <= k; l++ {
+			for l := 1; l <= k; l++ {
 				s += R[i][l] * U[l][j]
 			}
 			RU[i][j] = s
 		}
 	}
-	// D[j] ← Σ_i RU[i][j]·D[i] for j = 0..k.
-	for j := 0; j <= k; j++ {
-		dst := b.dtmp[j]
-		clear(dst)
-		for i := 0; i <= k; i++ {
-			c := RU[i][j]
-			if c == 0 {
-				continue
-			}
-			src := b.D[i]
-			for q := range dst {
-				dst[q] += c * src[q]
-			}
+	// D[j] ← Σ_i RU[i][j]·D[i], j = 1..k, in one sweep.
+	var in [maxOrder + 1]float64
+	for q := range b.D[0] {
+		for i := 1; i <= k; i++ {
+			in[i] = b.D[i][q]
 		}
-	}
-	for j := 0; j <= k; j++ {
-		b.D[j], b.dtmp[j] = b.dtmp[j], b.D[j]
+		for j := 1; j <= k; j++ {
+			s := 0.0
+			for i := 1; i <= k; i++ {
+				s += RU[i][j] * in[i]
+			}
+			b.D[j][q] = s
+		}
 	}
 	b.h *= factor
 	b.nEqual = 0
@@ -248,33 +285,31 @@ func (b *bdf) newton(c float64) (bool, int) {
 	for it := 0; it < newtonMaxIter; it++ {
 		b.p.eval(b.ynew, b.f)
 		b.stats.RHSEvals++
-		finite := true
-		for i := range b.dy {
-			v := c*b.f[i] - b.psi[i] - b.d[i]
-			b.dy[i] = v
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				finite = false
-			}
+		dy, f, psi, d, ynew, w := b.dy, b.f[:len(b.dy)], b.psi[:len(b.dy)], b.d[:len(b.dy)], b.ynew[:len(b.dy)], b.w[:len(b.dy)]
+		sum := 0.0
+		for i := range dy {
+			v := c*f[i] - psi[i] - d[i]
+			dy[i] = v
+			sum += v
 		}
-		if !finite {
+		if math.IsNaN(sum) || math.IsInf(sum, 0) {
 			return false, it + 1
 		}
-		b.lu.solve(b.dy)
-		if corr != 1 {
-			for i := range b.dy {
-				b.dy[i] *= corr
-			}
+		b.lu.solve(dy)
+		ss := 0.0
+		for i, v := range dy {
+			v *= corr
+			ynew[i] += v
+			d[i] += v
+			q := v * w[i]
+			ss += q * q
 		}
-		norm := b.rms(b.dy)
+		norm := math.Sqrt(ss / float64(len(dy)))
 		if math.IsNaN(norm) {
 			return false, it + 1
 		}
 		if it > 0 {
 			b.crate = math.Max(crDown*b.crate, norm/oldNorm)
-		}
-		for i := range b.dy {
-			b.ynew[i] += b.dy[i]
-			b.d[i] += b.dy[i]
 		}
 		if ec*norm*math.Min(1, b.crate) <= nlsCoef {
 			return true, it + 1
@@ -311,19 +346,19 @@ func (b *bdf) step(tBound float64) error {
 		}
 		h := tauNew - b.tau
 		k := b.order
-		for i := range b.ypred {
-			s := 0.0
-			ps := 0.0
-			for j := 0; j <= k; j++ {
-				s += b.D[j][i]
+		// ypred = Σ_{j≤k} D_j, psi = Σ_{1≤j≤k} γ_j·D_j / α_k.
+		ypred, psi := b.ypred, b.psi[:len(b.ypred)]
+		copy(ypred, b.D[0])
+		clear(psi)
+		for j := 1; j <= k; j++ {
+			dj := b.D[j][:len(ypred)]
+			g := b.gamma[j] / b.alpha[k]
+			for i, x := range dj {
+				ypred[i] += x
+				psi[i] += g * x
 			}
-			for j := 1; j <= k; j++ {
-				ps += b.gamma[j] * b.D[j][i]
-			}
-			b.ypred[i] = s
-			b.psi[i] = ps / b.alpha[k]
 		}
-		b.setScale(b.ypred)
+		b.setWeights(ypred)
 		c := h / b.alpha[k]
 		var converged bool
 		var iters int
@@ -362,11 +397,9 @@ func (b *bdf) step(tBound float64) error {
 			continue
 		}
 		safety := 0.9 * float64(2*newtonMaxIter+1) / float64(2*newtonMaxIter+iters)
-		b.setScale(b.ynew)
-		for i := range b.tmp {
-			b.tmp[i] = b.errConst[k] * b.d[i]
-		}
-		errNorm := b.rms(b.tmp)
+		// The error test uses the weights of the prediction, as CVODE
+		// uses those of the step's start: one set of weights per step.
+		errNorm := b.errConst[k] * b.rms(b.d)
 		if errNorm > 1 {
 			b.stats.Rejected++
 			b.changeStep(math.Max(minFactor, safety*math.Pow(errNorm, -1/float64(k+1))))
@@ -391,12 +424,13 @@ func (b *bdf) step(tBound float64) error {
 		} else {
 			b.t = b.t0 + tauNew
 		}
-		for i := range b.d {
-			b.D[k+2][i] = b.d[i] - b.D[k+1][i]
-			b.D[k+1][i] = b.d[i]
+		d, dk1, dk2 := b.d, b.D[k+1][:len(b.d)], b.D[k+2][:len(b.d)]
+		for i, x := range d {
+			dk2[i] = x - dk1[i]
+			dk1[i] = x
 		}
 		for j := k; j >= 0; j-- {
-			dj, dj1 := b.D[j], b.D[j+1]
+			dj, dj1 := b.D[j], b.D[j+1][:len(b.D[j])]
 			for i := range dj {
 				dj[i] += dj1[i]
 			}
@@ -406,16 +440,10 @@ func (b *bdf) step(tBound float64) error {
 		}
 		errM, errP := math.Inf(1), math.Inf(1)
 		if k > 1 {
-			for i := range b.tmp {
-				b.tmp[i] = b.errConst[k-1] * b.D[k][i]
-			}
-			errM = b.rms(b.tmp)
+			errM = b.errConst[k-1] * b.rms(b.D[k])
 		}
-		if k < maxOrder {
-			for i := range b.tmp {
-				b.tmp[i] = b.errConst[k+1] * b.D[k+2][i]
-			}
-			errP = b.rms(b.tmp)
+		if k < b.maxOrder {
+			errP = b.errConst[k+1] * b.rms(b.D[k+2])
 		}
 		fM := math.Pow(errM, -1/float64(k))
 		fC := math.Pow(errNorm, -1/float64(k+1))

@@ -33,7 +33,7 @@ func TestDiffusionReactionChain(t *testing.T) {
 	if sys.NumVoxels() != 10 {
 		t.Fatalf("%d voxels", sys.NumVoxels())
 	}
-	p := newProblem(sys)
+	p := newProblem(sys, nil)
 	// Q from the Jacobian (exact for a linear system).
 	jv := make([]float64, len(p.ji))
 	p.jacobian(sys.Initial, jv)

@@ -18,10 +18,13 @@
 // for 2A → … written with power 2. Diffusion is linear exchange between
 // neighbouring voxels (D·G/V per molecule per ms, the same hops as the
 // stochastic engines), and an injection adds `rate` molecules/ms, split
-// over its target voxels, while a pulse is on. Rates read reactant
-// amounts clamped at zero, so the small negative excursions any implicit
-// integrator makes near zero cannot feed on themselves (no NaN, no
-// blow-up).
+// over its target voxels, while a pulse is on. Rates use the signed
+// amounts, as NEURON's rxd does, so that the small negative excursions any
+// implicit integrator makes near zero decay back to zero instead of
+// persisting, and a step that makes an amount negative beyond its error
+// tolerance is rejected and retried shorter (CVODE's inequality
+// constraints), so excursions stay within the tolerance
+// (Options.ClampRates restores NeuroRD-like clamping at zero).
 //
 // Tolerances are given in concentrations: the error test weights
 // component i by atol_i + rtol·|y_i| with atol_i = AtolNM·Ω_v molecules,

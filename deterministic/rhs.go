@@ -13,9 +13,9 @@ import (
 //	dy/dt = Σ_channels Δ·k_v·Π y_r^p_r  +  Σ_hops (rate·y_from into to, out of from)  +  injections.
 //
 // Falling factorials X(X−1)…(X−p+1) become powers y^p (the continuum
-// limit); a reactant with n > 1 is consumed n per firing through Δ. Rates
-// read reactant amounts clamped at 0, so that small negative excursions of
-// the integrator cannot feed on themselves.
+// limit); a reactant with n > 1 is consumed n per firing through Δ. Unless
+// signed is set, rates read reactant amounts clamped at 0 (see
+// Options.ClampRates).
 type problem struct {
 	n      int // number of unknowns (voxels × species)
 	ns, nv int
@@ -45,13 +45,33 @@ type problem struct {
 	jOff []int32
 	hpos [][2]int32 // per hop: positions of (src,src) and (dst,src)
 	diag []int32    // position of (i,i)
+	sym  *luSymbolic
 
 	scratch []float64
 	// frozen unknowns have dy/dt = 0 (clamped species).
 	frozen []int32
+	// signed makes rates use the amounts as they are, negative ones
+	// included (not Options.ClampRates); otherwise reactant amounts are
+	// clamped at 0.
+	signed bool
+
+	// The layout eval uses: the rates of first-order terms (one reactant,
+	// power 1: k1, a1), then of second-order ones (two reactants, power 1
+	// each: k2, a2, b2), then of the rest (gTerm, original term indices),
+	// go to rate in that order; then dy/dt is S·rate row by row, S the
+	// stoichiometry in CSR by unknown (sp, st indexing rate, sd).
+	k1, k2     []float64
+	a1, a2, b2 []int32
+	gTerm      []int32
+	rate       []float64
+	sp, st     []int32
+	sd         []float64
 }
 
-func newProblem(sys *model.System) *problem {
+// newProblem builds the right-hand side of sys; the structure that does
+// not depend on rate values (Jacobian pattern, LU analysis) comes from
+// cache when it holds one for the same equations (cache may be nil).
+func newProblem(sys *model.System, cache *Cache) *problem {
 	ns, nv := len(sys.Species), sys.NumVoxels()
 	p := &problem{n: ns * nv, ns: ns, nv: nv}
 	p.rOff = append(p.rOff, 0)
@@ -97,8 +117,71 @@ func newProblem(sys *model.System) *problem {
 		p.injShare = append(p.injShare, st.Shares)
 	}
 	p.injRate = make([]float64, len(sys.Stimuli))
-	p.pattern()
+	if st := cache.get(p); st != nil {
+		p.jp, p.ji, p.jpos, p.jOff, p.hpos, p.diag, p.sym = st.jp, st.ji, st.jpos, st.jOff, st.hpos, st.diag, st.sym
+	} else {
+		p.pattern()
+		p.sym = analyse(p.n, p.jp, p.ji)
+		cache.put(p)
+	}
+	p.rateLayout()
 	return p
+}
+
+// rateLayout builds the rate classes and the stoichiometry rows eval
+// uses (see problem).
+func (p *problem) rateLayout() {
+	nt := len(p.k)
+	pos := make([]int32, nt) // term → position in rate
+	var order []int32
+	for pass := 0; pass < 3; pass++ {
+		for t := 0; t < nt; t++ {
+			r0, r1 := p.rOff[t], p.rOff[t+1]
+			first := r1-r0 == 1 && p.pow[r0] == 1
+			second := r1-r0 == 2 && p.pow[r0] == 1 && p.pow[r0+1] == 1
+			switch {
+			case pass == 0 && first:
+				p.k1 = append(p.k1, p.k[t])
+				p.a1 = append(p.a1, p.react[r0])
+			case pass == 1 && second:
+				p.k2 = append(p.k2, p.k[t])
+				p.a2 = append(p.a2, p.react[r0])
+				p.b2 = append(p.b2, p.react[r0+1])
+			case pass == 2 && !first && !second:
+				p.gTerm = append(p.gTerm, int32(t))
+			default:
+				continue
+			}
+			pos[t] = int32(len(order))
+			order = append(order, int32(t))
+		}
+	}
+	p.rate = make([]float64, nt)
+	count := make([]int32, p.n+1)
+	for _, c := range p.chg {
+		count[c+1]++
+	}
+	p.sp = make([]int32, p.n+1)
+	for i := 0; i < p.n; i++ {
+		p.sp[i+1] = p.sp[i] + count[i+1]
+	}
+	p.st = make([]int32, len(p.chg))
+	p.sd = make([]float64, len(p.chg))
+	next := append([]int32(nil), p.sp[:p.n]...)
+	for _, t := range order {
+		for c := p.cOff[t]; c < p.cOff[t+1]; c++ {
+			i := p.chg[c]
+			p.st[next[i]] = pos[t]
+			p.sd[next[i]] = p.delta[c]
+			next[i]++
+		}
+	}
+	// The unchecked loops of eval rely on these.
+	checkIndices("reactant", p.a1, p.n)
+	checkIndices("reactant", p.a2, p.n)
+	checkIndices("reactant", p.b2, p.n)
+	checkIndices("rate", p.st, nt)
+	checkIndices("stoichiometry row", p.sp, len(p.st)+1)
 }
 
 // pattern builds the Jacobian's CSR structure (the diagonal always
@@ -174,52 +257,71 @@ func sortInt32(a []int32) {
 
 func ipow(x float64, p int8) float64 {
 	switch p {
+	case 0:
+		return 1
 	case 1:
 		return x
 	case 2:
 		return x * x
 	case 3:
 		return x * x * x
+	case 4:
+		x2 := x * x
+		return x2 * x2
 	}
 	return math.Pow(x, float64(p))
 }
 
 // eval writes dy/dt (molecules/ms) at y into f.
 func (p *problem) eval(y, f []float64) {
-	clear(f)
-	ks, rOff, react, pow := p.k, p.rOff, p.react, p.pow
-	cOff, chg, delta := p.cOff, p.chg, p.delta
-	for t, k := range ks {
-		r := k
-		r0, r1 := rOff[t], rOff[t+1]
-		for j := r0; j < r1; j++ {
-			x := y[react[j]]
-			if x <= 0 {
-				r = 0
-				break
+	rate := p.rate
+	n1, n2 := len(p.k1), len(p.k2)
+	r1, r2, rg := rate[:n1], rate[n1:n1+n2], rate[n1+n2:]
+	a1, a2, b2 := p.a1[:n1], p.a2[:n2], p.b2[:n2]
+	if p.signed && len(y) > 0 {
+		yp := &y[0]
+		for t, k := range p.k1 {
+			r1[t] = k * f64(yp, a1[t])
+		}
+		for t, k := range p.k2 {
+			r2[t] = k * f64(yp, a2[t]) * f64(yp, b2[t])
+		}
+	} else {
+		for t, k := range p.k1 {
+			r1[t] = k * max(y[a1[t]], 0)
+		}
+		for t, k := range p.k2 {
+			r2[t] = k * max(y[a2[t]], 0) * max(y[b2[t]], 0)
+		}
+	}
+	for g, t := range p.gTerm {
+		r := p.k[t]
+		for j := p.rOff[t]; j < p.rOff[t+1]; j++ {
+			x := y[p.react[j]]
+			if !p.signed {
+				x = max(x, 0)
 			}
-			switch pow[j] {
-			case 1:
-				r *= x
-			case 2:
-				r *= x * x
-			default:
-				r *= ipow(x, pow[j])
+			r *= ipow(x, p.pow[j])
+		}
+		rg[g] = r
+	}
+	if len(p.st) > 0 {
+		sp, stp, sdp, rp := p.sp[:p.n+1], &p.st[0], &p.sd[0], &rate[0]
+		f := f[:p.n]
+		for i := range f {
+			s := 0.0
+			for q := sp[i]; q < sp[i+1]; q++ {
+				s += f64(sdp, q) * f64(rp, i32(stp, q))
 			}
+			f[i] = s
 		}
-		if r == 0 {
-			continue
-		}
-		c0, c1 := cOff[t], cOff[t+1]
-		cs, ds := chg[c0:c1], delta[c0:c1]
-		for j, c := range cs {
-			f[c] += ds[j] * r
-		}
+	} else {
+		clear(f)
 	}
 	src, dst := p.hopSrc, p.hopDst
 	for h, k := range p.hopK {
 		x := y[src[h]]
-		if x <= 0 {
+		if x <= 0 && !p.signed {
 			continue
 		}
 		fl := k * x
@@ -246,9 +348,7 @@ func (p *problem) inject(f []float64) {
 
 // jacobian writes ∂f/∂y at y into jv (values on the CSR pattern).
 func (p *problem) jacobian(y, jv []float64) {
-	for i := range jv {
-		jv[i] = 0
-	}
+	clear(jv)
 	if cap(p.scratch) < 8 {
 		p.scratch = make([]float64, 8)
 	}
@@ -257,15 +357,40 @@ func (p *problem) jacobian(y, jv []float64) {
 		rs := p.react[p.rOff[t]:p.rOff[t+1]]
 		ps := p.pow[p.rOff[t]:p.rOff[t+1]]
 		d := p.scratch[:0]
+		if p.signed && len(rs) <= 2 {
+			// The common shapes, signed: k·x^a and k·x^a·z^b.
+			k := p.k[t]
+			switch len(rs) {
+			case 1:
+				x, a := y[rs[0]], ps[0]
+				d = append(d, k*float64(a)*ipow(x, a-1))
+			case 2:
+				x, a, z, b := y[rs[0]], ps[0], y[rs[1]], ps[1]
+				d = append(d, k*float64(a)*ipow(x, a-1)*ipow(z, b), k*ipow(x, a)*float64(b)*ipow(z, b-1))
+			}
+			pos := p.jpos[p.jOff[t]:p.jOff[t+1]]
+			q := 0
+			for c := p.cOff[t]; c < p.cOff[t+1]; c++ {
+				dl := p.delta[c]
+				for j := range d {
+					jv[pos[q]] += dl * d[j]
+					q++
+				}
+			}
+			continue
+		}
 		// d[j] = ∂rate/∂y_rj = k·p_j·y_j^(p_j−1)·Π_{i≠j} y_i^p_i.
 		for j := range rs {
 			v := p.k[t]
 			for i := range rs {
-				x := math.Max(y[rs[i]], 0)
+				x := y[rs[i]]
+				if !p.signed {
+					x = math.Max(x, 0)
+				}
 				if i == j {
 					if ps[i] > 1 {
 						v *= float64(ps[i]) * ipow(x, ps[i]-1)
-					} else if y[rs[i]] < 0 {
+					} else if y[rs[i]] < 0 && !p.signed {
 						v = 0
 					}
 				} else {
@@ -285,7 +410,7 @@ func (p *problem) jacobian(y, jv []float64) {
 		}
 	}
 	for h, k := range p.hopK {
-		if y[p.hopSrc[h]] < 0 {
+		if y[p.hopSrc[h]] < 0 && !p.signed {
 			continue
 		}
 		jv[p.hpos[h][0]] -= k

@@ -10,8 +10,9 @@ import (
 
 // sparseLU factors matrices M = I − c·J on the Jacobian's fixed pattern.
 //
-// The ordering is a minimum-degree ordering of the symmetrised pattern
-// (J + Jᵀ), computed once; the symbolic factorisation (the filled pattern
+// The ordering is a greedy minimum-fill ordering of the symmetrised
+// pattern (J + Jᵀ) (minimum degree above minFillMaxN unknowns), computed
+// once; the symbolic factorisation (the filled pattern
 // of L + U, from the elimination tree) is computed once too, so every
 // numeric factorisation is one pass of row-wise Gaussian elimination over
 // a fixed structure, without allocation. There is no pivoting: M has unit
@@ -21,29 +22,50 @@ import (
 // fall back to dense LU with partial pivoting (gonum), so an unlucky
 // matrix costs time, never accuracy.
 type sparseLU struct {
-	n     int
-	perm  []int32 // perm[new] = old
-	iperm []int32 // iperm[old] = new
-	lp    []int32 // filled pattern, CSR by new row, sorted columns
-	li    []int32
-	dpos  []int32 // position of the diagonal in each row
-	val   []float64
-	jmap  []int32 // J's CSR position → position in val
-	jdiag []int32 // for each old i, val position of (i,i)
-	work  []float64
-	x     []float64
-
-	jp0, ji0 []int32 // J's pattern, for the dense fallback
+	*luSymbolic
+	val []float64
+	x   []float64
+	// invDiag holds the reciprocal pivots of the last factorisation.
+	invDiag []float64
 
 	dense   *mat.LU // fallback when the sparse factorisation fails
 	denseM  *mat.Dense
 	usingLU bool
 }
 
+// luSymbolic is the part of a sparseLU that depends on the pattern only
+// (and can be shared by runs, see Cache).
+type luSymbolic struct {
+	n     int
+	perm  []int32 // perm[new] = old
+	iperm []int32 // iperm[old] = new
+	lp    []int32 // filled pattern, CSR by new row, sorted columns
+	li    []int32
+	dpos  []int32 // position of the diagonal in each row
+	jmap  []int32 // J's CSR position → position in val
+	jdiag []int32 // for each old i, val position of (i,i)
+	// upd lists, in the order eliminate makes them, the positions that
+	// the updates row_i −= l_ik·row_k (U part of row k) write to.
+	upd []int32
+
+	jp0, ji0 []int32 // J's pattern, for the dense fallback
+}
+
+// newSparseLU returns a factoriser for the pattern (jp, ji) with the
+// symbolic analysis sym (nil: computed here).
+func newSparseLU(n int, jp, ji []int32, sym *luSymbolic) *sparseLU {
+	if sym == nil {
+		sym = analyse(n, jp, ji)
+	}
+	return &sparseLU{luSymbolic: sym, val: make([]float64, len(sym.li)),
+		x: make([]float64, n), invDiag: make([]float64, n)}
+}
+
 var errSingular = errors.New("singular matrix")
 
-func newSparseLU(n int, jp, ji []int32) *sparseLU {
-	s := &sparseLU{n: n, jp0: jp, ji0: ji}
+// analyse computes the ordering and the symbolic factorisation.
+func analyse(n int, jp, ji []int32) *luSymbolic {
+	s := &luSymbolic{n: n, jp0: jp, ji0: ji}
 	// Symmetrised adjacency without the diagonal.
 	adj := make([][]int32, n)
 	for i := 0; i < n; i++ {
@@ -58,7 +80,7 @@ func newSparseLU(n int, jp, ji []int32) *sparseLU {
 	for i := range adj {
 		adj[i] = dedup(adj[i])
 	}
-	s.perm = minimumDegree(adj)
+	s.perm = fillReducingOrder(adj)
 	s.iperm = make([]int32, n)
 	for k, o := range s.perm {
 		s.iperm[o] = int32(k)
@@ -123,9 +145,6 @@ func newSparseLU(n int, jp, ji []int32) *sparseLU {
 		s.li = append(s.li, urows[i]...) // increasing: rows were visited in order
 		s.lp[i+1] = int32(len(s.li))
 	}
-	s.val = make([]float64, len(s.li))
-	s.work = make([]float64, n)
-	s.x = make([]float64, n)
 	s.jmap = make([]int32, len(ji))
 	for o := 0; o < n; o++ {
 		for q := jp[o]; q < jp[o+1]; q++ {
@@ -135,6 +154,24 @@ func newSparseLU(n int, jp, ji []int32) *sparseLU {
 	s.jdiag = make([]int32, n)
 	for o := 0; o < n; o++ {
 		s.jdiag[o] = s.dpos[s.iperm[o]]
+	}
+	for i := int32(0); i < int32(n); i++ {
+		for p := s.lp[i]; p < s.dpos[i]; p++ {
+			k := s.li[p]
+			for q := s.dpos[k] + 1; q < s.lp[k+1]; q++ {
+				s.upd = append(s.upd, s.find(i, s.li[q]))
+			}
+		}
+	}
+	// The unchecked loops of factor, solve and eliminate rely on these.
+	checkIndices("LU position", s.jmap, len(s.li))
+	checkIndices("LU position", s.jdiag, len(s.li))
+	checkIndices("LU column", s.li, n)
+	checkIndices("LU update", s.upd, len(s.li))
+	checkIndices("LU row pointer", s.lp, len(s.li)+1)
+	checkIndices("LU diagonal", s.dpos, len(s.li))
+	if len(s.upd) == 0 {
+		s.upd = make([]int32, 1) // eliminate takes &upd[0]
 	}
 	return s
 }
@@ -150,13 +187,119 @@ func dedup(a []int32) []int32 {
 	return out
 }
 
-func (s *sparseLU) find(row, col int32) int32 {
+func (s *luSymbolic) find(row, col int32) int32 {
 	r := s.li[s.lp[row]:s.lp[row+1]]
 	k := sort.Search(len(r), func(i int) bool { return r[i] >= col })
 	if k == len(r) || r[k] != col {
 		panic("deterministic: entry outside the filled pattern")
 	}
 	return s.lp[row] + int32(k)
+}
+
+// minFillMaxN is the largest number of unknowns ordered by minimum fill;
+// larger systems (many voxels) use minimum degree, whose cost does not
+// grow with the square of the degrees.
+const minFillMaxN = 4000
+
+// fillReducingOrder returns an elimination order of the symmetric graph
+// adj (no self loops).
+func fillReducingOrder(adj [][]int32) []int32 {
+	if len(adj) > minFillMaxN {
+		return minimumDegree(adj)
+	}
+	return minimumFill(adj)
+}
+
+// minimumFill returns a greedy minimum-fill elimination order of the
+// graph adj: each step eliminates the vertex whose elimination adds the
+// fewest edges between its neighbours (ties: fewer neighbours, then the
+// lowest index). On the spine model's Jacobian (204 unknowns) it needs a
+// seventh of the multiply-adds of minimum degree with lowest-index ties
+// (3.4k against 22.9k per factorisation) and half the nonzeros.
+func minimumFill(adj [][]int32) []int32 {
+	n := len(adj)
+	g := make([][]int32, n)
+	for i := range adj {
+		g[i] = append([]int32(nil), adj[i]...)
+	}
+	gone := make([]bool, n)
+	mark := make([]int32, n) // mark[w] == tag: w is a neighbour of the vertex being examined
+	for i := range mark {
+		mark[i] = -1
+	}
+	tag := int32(0)
+	fillOf := func(i int) int {
+		tag++
+		for _, a := range g[i] {
+			mark[a] = tag
+		}
+		adjPairs := 0
+		for _, a := range g[i] {
+			for _, b := range g[a] {
+				if mark[b] == tag {
+					adjPairs++
+				}
+			}
+		}
+		d := len(g[i])
+		return d*(d-1)/2 - adjPairs/2
+	}
+	fill := make([]int, n)
+	for i := range fill {
+		fill[i] = fillOf(i)
+	}
+	dirty := make([]bool, n)
+	order := make([]int32, 0, n)
+	for step := 0; step < n; step++ {
+		p := -1
+		for i := 0; i < n; i++ {
+			if gone[i] {
+				continue
+			}
+			if p < 0 || fill[i] < fill[p] || (fill[i] == fill[p] && len(g[i]) < len(g[p])) {
+				p = i
+			}
+		}
+		gone[p] = true
+		order = append(order, int32(p))
+		nb := g[p]
+		// g[u] ← (g[u] ∪ nb) \ {u, p}; every vertex next to a changed one
+		// may see its fill change.
+		for _, u := range nb {
+			tag++
+			mark[u] = tag
+			merged := g[u][:0]
+			for _, w := range g[u] {
+				if !gone[w] && mark[w] != tag {
+					mark[w] = tag
+					merged = append(merged, w)
+				}
+			}
+			for _, w := range nb {
+				if mark[w] != tag {
+					mark[w] = tag
+					merged = append(merged, w)
+				}
+			}
+			g[u] = merged
+		}
+		for _, u := range nb {
+			dirty[u] = true
+			for _, w := range g[u] {
+				dirty[w] = true
+			}
+		}
+		g[p] = nil
+		for i := range dirty {
+			if dirty[i] {
+				dirty[i] = false
+				if !gone[i] {
+					fill[i] = fillOf(i)
+				}
+			}
+		}
+	}
+	return order
 }
 
 // minimumDegree returns a minimum-degree elimination order of the graph
@@ -209,14 +352,16 @@ func minimumDegree(adj [][]int32) []int32 {
 
 // factor factors M = I − c·J, J given by its values jv on the pattern.
 func (s *sparseLU) factor(c float64, jv []float64) error {
-	for i := range s.val {
-		s.val[i] = 0
-	}
-	for q, v := range jv {
-		s.val[s.jmap[q]] = -c * v
-	}
-	for _, d := range s.jdiag {
-		s.val[d] += 1
+	clear(s.val)
+	if len(s.val) > 0 {
+		vp := &s.val[0]
+		jmap := s.jmap[:len(jv)]
+		for q, v := range jv {
+			*f64p(vp, jmap[q]) = -c * v
+		}
+		for _, d := range s.jdiag {
+			*f64p(vp, d) += 1
+		}
 	}
 	s.usingLU = false
 	if err := s.eliminate(); err != nil {
@@ -225,42 +370,47 @@ func (s *sparseLU) factor(c float64, jv []float64) error {
 	return nil
 }
 
+// eliminate factors val in place, row by row (up-looking): every
+// multiplier l_ik (in column order) subtracts l_ik times row k's U part
+// from row i at the positions upd lists.
 func (s *sparseLU) eliminate() error {
-	w := s.work[:s.n]
-	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
-	for i := 0; i < s.n; i++ {
+	n := s.n
+	if n == 0 {
+		return nil
+	}
+	li, val, lp, dpos := s.li, s.val[:len(s.li)], s.lp[:n+1], s.dpos[:n]
+	inv := s.invDiag[:n]
+	vp, up, ip := &val[0], &s.upd[0], &inv[0]
+	t := int32(0)
+	for i := range n {
 		lo, hi, d := lp[i], lp[i+1], dpos[i]
 		scale := 0.0
-		cols := li[lo:hi]
-		for q, c := range cols {
-			v := val[lo+int32(q)]
-			w[c] = v
+		for _, v := range val[lo:hi] {
 			if v > scale {
 				scale = v
 			} else if -v > scale {
 				scale = -v
 			}
 		}
-		for _, k := range li[lo:d] {
-			l := w[k] / val[dpos[k]]
-			w[k] = l
+		for p := lo; p < d; p++ {
+			k := li[p]
+			l := f64(vp, p) * f64(ip, k)
+			*f64p(vp, p) = l
+			ud, uh := dpos[k]+1, lp[k+1]
 			if l == 0 {
+				t += uh - ud
 				continue
 			}
-			ud, uh := dpos[k]+1, lp[k+1]
-			ucols, uvals := li[ud:uh], val[ud:uh]
-			for q, c := range ucols {
-				w[c] -= l * uvals[q]
+			for q := ud; q < uh; q++ {
+				*f64p(vp, i32(up, t)) -= l * f64(vp, q)
+				t++
 			}
-		}
-		row := val[lo:hi]
-		for q, c := range cols {
-			row[q] = w[c]
 		}
 		piv := val[d]
 		if !(math.Abs(piv) > 1e-12*scale) || math.IsInf(piv, 0) {
 			return errSingular
 		}
+		inv[i] = 1 / piv
 	}
 	return nil
 }
@@ -298,31 +448,32 @@ func (s *sparseLU) solve(b []float64) {
 		}
 		return
 	}
-	x := s.x[:s.n]
-	perm := s.perm[:s.n]
-	for i, o := range perm {
-		x[i] = b[o]
+	// Forward with the gather of b, backward with the scatter into b. The
+	// rows are short (a few entries), so the loops run over the value
+	// positions directly, without per-row slices; the indices come from
+	// analyse (see unchecked.go).
+	n := s.n
+	if n == 0 {
+		return
 	}
-	li, val, lp, dpos := s.li, s.val, s.lp, s.dpos
+	x := s.x[:n]
+	perm, inv := s.perm[:n], s.invDiag[:n]
+	lp, dpos := s.lp[:n+1], s.dpos[:n]
+	xp, vp, lip := &x[0], &s.val[0], &s.li[0]
 	for i := range x {
-		v := x[i]
-		lo, d := lp[i], dpos[i]
-		cols, vals := li[lo:d], val[lo:d]
-		for q, c := range cols {
-			v -= vals[q] * x[c]
+		v := b[perm[i]]
+		for q := lp[i]; q < dpos[i]; q++ {
+			v -= f64(vp, q) * f64(xp, i32(lip, q))
 		}
 		x[i] = v
 	}
-	for i := len(x) - 1; i >= 0; i-- {
-		d, hi := dpos[i], lp[i+1]
+	for i := n - 1; i >= 0; i-- {
 		v := x[i]
-		cols, vals := li[d+1:hi], val[d+1:hi]
-		for q, c := range cols {
-			v -= vals[q] * x[c]
+		for q := dpos[i] + 1; q < lp[i+1]; q++ {
+			v -= f64(vp, q) * f64(xp, i32(lip, q))
 		}
-		x[i] = v / val[d]
-	}
-	for i, o := range perm {
-		b[o] = x[i]
+		v *= inv[i]
+		x[i] = v
+		b[perm[i]] = v
 	}
 }

@@ -88,7 +88,7 @@ func Sinks(sys *model.System) []int {
 // diffusion channels: each row w satisfies w·dy/dt = 0 whatever the state
 // (without injections). free lists the unknowns (voxel*ns+species).
 func ConservationLaws(sys *model.System, free []int) (*mat.Dense, error) {
-	p := newProblem(sys)
+	p := newProblem(sys, nil)
 	return p.conservation(free)
 }
 
@@ -212,7 +212,7 @@ func SteadyState(sys *model.System, y0 []float64, opt SteadyOptions) (*SteadyRes
 			res.Held = append(res.Held, sys.Species[s].ID)
 		}
 	}
-	p := newProblem(sys)
+	p := newProblem(sys, nil)
 	all := make([]int, nv*ns)
 	for i := range all {
 		all[i] = i

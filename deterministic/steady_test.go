@@ -105,7 +105,7 @@ func TestSteadySpineModel(t *testing.T) {
 		t.Errorf("sinks %v clamped %v, want PA and 2AGdegrad, Pip2", res.Sinks, res.Clamped)
 	}
 	// Check the residual independently of the solver's own report.
-	p := newProblem(sys)
+	p := newProblem(sys, nil)
 	f := make([]float64, p.n)
 	p.eval(res.State, f)
 	om := sys.Omega(0)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/fit"
 	"github.com/spinerd/spinerd/model"
 )
@@ -24,6 +25,9 @@ type Problem struct {
 	// error or exhausted step budget).
 	Log io.Writer
 	mu  sync.Mutex
+
+	once  sync.Once
+	cache *deterministic.Cache // the solver's structural analysis, shared by the evaluations
 }
 
 // Variables returns the fit variables with the data set's bounds.
@@ -53,7 +57,12 @@ func (p *Problem) Evaluate(ctx context.Context, x []float64) ([]float64, error) 
 	for i, v := range vars {
 		params[v.Name] = x[i]
 	}
-	r, err := p.Data.Evaluate(ctx, p.Base, p.Dataset, p.Variant, p.Space, params, p.Options)
+	p.once.Do(func() { p.cache = &deterministic.Cache{} })
+	opt := p.Options
+	if opt.Cache == nil {
+		opt.Cache = p.cache
+	}
+	r, err := p.Data.Evaluate(ctx, p.Base, p.Dataset, p.Variant, p.Space, params, opt)
 	if err != nil {
 		return nil, err
 	}

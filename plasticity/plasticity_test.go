@@ -58,46 +58,45 @@ func TestFigureProtocols(t *testing.T) {
 	}
 }
 
-type regressionPoint struct {
-	Imeas      int                `json:"imeas"`
-	Space      string             `json:"parameter_space"`
-	Variant    string             `json:"protocol_variant"`
-	Params     map[string]float64 `json:"params"`
-	Objectives []float64          `json:"objectives"`
+// neuronPoint is a parameter set with the objectives the original NEURON
+// code gives for it under NEURON 8.2.2 (testdata/fit-regression-neuron-
+// 8.2.2.json; its "provenance" says where the numbers come from).
+type neuronPoint struct {
+	Index   int                `json:"index"`
+	Dataset string             `json:"dataset"`
+	Space   string             `json:"parameter_space"`
+	Variant string             `json:"protocol_variant"`
+	Params  map[string]float64 `json:"params"`
+	Neuron  []float64          `json:"neuron_objectives"`
 }
 
-func regressionPoints(t testing.TB) []regressionPoint {
+func neuronPoints(t testing.TB) []neuronPoint {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Testdata(t), "data", "fit-regression-points.json"))
+	b, err := os.ReadFile(filepath.Join("testdata", "fit-regression-neuron-8.2.2.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var f struct {
-		Points []regressionPoint `json:"points"`
+		Provenance string        `json:"provenance"`
+		Points     []neuronPoint `json:"points"`
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)
 	}
+	if f.Provenance == "" || len(f.Points) == 0 {
+		t.Fatal("testdata/fit-regression-neuron-8.2.2.json: no provenance or no points")
+	}
 	return f.Points
 }
 
-// Reproduced lists the regression points (indices into
-// ../shared/data/fit-regression-points.json) whose every objective
-// spinerd reproduces within 0.01 + 5 % of the original. The other nine
-// carry solver error in the original numbers (CVODE with a 1 nM pure
-// absolute tolerance): see `go run ./benchmarks/regression -sensitivity`
-// and the README.
-var reproduced = []int{1, 5, 6, 7, 10, 11, 12, 14, 15, 16, 17, 18, 19}
-
-// TestRegressionSubset evaluates a representative subset of the points
-// the original code computed (one per protocol family: HFS, 312 Hz, TBS
-// 50×4, 0.1 Hz, TBS + LFS, Kotak; two that are not reproduced): for the
-// reproduced ones every objective is within 0.01 + 5 %; for all, the Ca
-// penalty is (it depends only on the Ca dynamics and fluxes). For the
-// ones that are not, spinerd's values must be converged: a solution with
-// rtol 1e-9 gives the same objectives within 1e-3, so the difference to
-// the original is not spinerd's solver error.
-func TestRegressionSubset(t *testing.T) {
+// TestRegressionNEURON evaluates every parameter set that has NEURON
+// 8.2.2 objectives (the original ModelDB 260971 fitting code at its own
+// solver settings) and requires every objective within 2e-3 + 1e-3·|value|
+// of it (Data.Agrees; a Ca peak within 1e-5 mM of the 2 µM threshold may
+// count either way). The objectives stored with these sets in
+// fit-regression-points.json are not the reference: the published code
+// does not reproduce them (see the README).
+func TestRegressionNEURON(t *testing.T) {
 	d, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -106,39 +105,85 @@ func TestRegressionSubset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pts := regressionPoints(t)
-	for _, i := range []int{1, 6, 11, 12, 15, 19, 8, 20} {
-		pt := pts[i]
-		ds := &d.Datasets[pt.Imeas]
-		res, err := d.Evaluate(context.Background(), base, ds, ds.Variants[pt.Variant], d.Spaces[pt.Space], pt.Params, Options{Jobs: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		band := func(k int) bool {
-			return math.Abs(res.Objectives[k]-pt.Objectives[k]) <= 0.01+0.05*math.Abs(pt.Objectives[k])
-		}
-		last := len(pt.Objectives) - 1
-		if !band(last) {
-			t.Errorf("point %d (%s): Ca penalty %.6g, original %.6g", i, ds.Caption, res.Objectives[last], pt.Objectives[last])
-		}
-		if slices.Contains(reproduced, i) {
-			for k := 0; k < last; k++ {
-				if !band(k) {
-					t.Errorf("point %d (%s): f%d = %.6g, original %.6g", i, ds.Caption, k, res.Objectives[k], pt.Objectives[k])
-				}
-			}
-		} else {
-			tight, err := d.Evaluate(context.Background(), base, ds, ds.Variants[pt.Variant], d.Spaces[pt.Space], pt.Params, Options{Jobs: 2, Rtol: 1e-9, AtolNM: 1e-6})
+	pts := neuronPoints(t)
+	if len(pts) != 22 {
+		t.Fatalf("%d points, want the 22 of fit-regression-points-neuron-8.2.2.json", len(pts))
+	}
+	type out struct {
+		r   *Result
+		err error
+	}
+	res := make([]out, len(pts))
+	sem := make(chan struct{}, 2)
+	done := make(chan struct{})
+	for i, pt := range pts {
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem; done <- struct{}{} }()
+			ds, err := d.Dataset(pt.Dataset)
 			if err != nil {
-				t.Fatal(err)
+				res[i].err = err
+				return
 			}
-			for k := range res.Objectives {
-				if math.Abs(tight.Objectives[k]-res.Objectives[k]) > 1e-3 {
-					t.Errorf("point %d (%s): f%d = %.6g, with rtol 1e-9 %.6g: not converged", i, ds.Caption, k, res.Objectives[k], tight.Objectives[k])
-				}
+			v, err := ds.Variant(pt.Variant)
+			if err != nil {
+				res[i].err = err
+				return
+			}
+			res[i].r, res[i].err = d.Evaluate(context.Background(), base, ds, v, d.Spaces[pt.Space], pt.Params, Options{Jobs: 1})
+		}()
+	}
+	for range pts {
+		<-done
+	}
+	for i, pt := range pts {
+		if res[i].err != nil {
+			t.Fatalf("point %d (%s): %v", pt.Index, pt.Dataset, res[i].err)
+		}
+		r := res[i].r
+		if len(r.Objectives) != len(pt.Neuron) {
+			t.Fatalf("point %d (%s): %d objectives, NEURON %d", pt.Index, pt.Dataset, len(r.Objectives), len(pt.Neuron))
+		}
+		for k, ok := range d.Agrees(r, pt.Neuron) {
+			if !ok {
+				t.Errorf("point %d (%s): f%d = %.6g, NEURON 8.2.2 %.6g (band %.2g)", pt.Index, pt.Dataset, k, r.Objectives[k], pt.Neuron[k], RefBand(pt.Neuron[k]))
 			}
 		}
-		t.Logf("point %d (%s): %.4f, original %.4f", i, ds.Caption, res.Objectives, pt.Objectives)
+		t.Logf("point %d (%s): %.5f, NEURON %.5f", pt.Index, pt.Dataset, r.Objectives, pt.Neuron)
+	}
+}
+
+// TestAgreesCaTie: a Ca peak within 1e-5 mM of the threshold may count
+// on either side; one further away may not; a plain miss is a miss.
+func TestAgreesCaTie(t *testing.T) {
+	d, _ := Load()
+	thr := d.Fixed.CaPenaltyMM
+	mk := func(peaks ...float64) *Result {
+		r := &Result{Objectives: []float64{0.5}}
+		pen := 0.0
+		for _, p := range peaks {
+			r.Experiments = append(r.Experiments, ExperimentResult{CaPeakMM: p})
+			if p > thr {
+				pen += p
+			}
+		}
+		r.Objectives = append(r.Objectives, pen)
+		return r
+	}
+	// spinerd just above, NEURON just below (penalty 0): a tie.
+	if ok := d.Agrees(mk(thr+5e-6, 0.0015), []float64{0.5, 0}); !ok[0] || !ok[1] {
+		t.Errorf("tied peak above the threshold: %v", ok)
+	}
+	// spinerd just below, NEURON counted a 0.01 peak elsewhere and the tie.
+	if ok := d.Agrees(mk(thr-5e-6, 0.01), []float64{0.5, 0.01 + thr}); !ok[1] {
+		t.Errorf("tied peak below the threshold: %v", ok)
+	}
+	// A penalty off by more than the band is a miss.
+	if ok := d.Agrees(mk(0.0300), []float64{0.5, 0.0350}); ok[1] {
+		t.Error("a Ca penalty 5e-3 off agreed")
+	}
+	if ok := d.Agrees(mk(0.01), []float64{0.503, 0.01}); ok[0] {
+		t.Error("an objective 3e-3 off agreed")
 	}
 }
 
@@ -147,8 +192,11 @@ func TestRegressionSubset(t *testing.T) {
 func TestEvaluateJobsIndependent(t *testing.T) {
 	d, _ := Load()
 	base, _, _ := models.SpineModel()
-	pt := regressionPoints(t)[5]
-	ds := &d.Datasets[pt.Imeas]
+	pt := neuronPoints(t)[5]
+	ds, err := d.Dataset(pt.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := ds.Variants[pt.Variant]
 	a, err := d.Evaluate(context.Background(), base, ds, v, d.Spaces["fewer"], pt.Params, Options{Jobs: 1})
 	if err != nil {

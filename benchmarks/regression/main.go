@@ -1,21 +1,23 @@
-// Command regression evaluates every point of
-// ../shared/data/fit-regression-points.json that has objective values
-// with spinerd's deterministic engine and prints, per point and
-// objective, spinerd's value, the original NEURON code's, and whether it
-// is within 0.01 + 5 % of it.
+// Command regression evaluates the parameter sets of
+// ../shared/data/fit-regression-points.json with spinerd's deterministic
+// engine and compares every objective with the value the original NEURON
+// code (ModelDB 260971) gives for it under NEURON 8.2.2 at its own solver
+// settings (../shared/data/fit-regression-points-neuron-8.2.2.json): within
+// 2e-3 + 1e-3·|value|, a Ca peak within 1e-5 mM of the 2 µM threshold
+// counted either way (plasticity.Data.Agrees). Beside them it prints the
+// objectives stored with the points (fits_goodparams.mat and the gen-20
+// checkpoints), which the published code does not reproduce under NEURON
+// 8.2.2 at 9 of the 22 points. It exits with status 1 if any objective
+// misses the band.
 //
-// With -sensitivity it also shows why points miss: each point is
-// re-evaluated with a much tighter error control (rtol 1e-9) to show
-// that spinerd's value is converged, and with the kind of error control
-// the original fits used (a pure absolute tolerance around NEURON's
-// atol = 1e-6 mM = 1 nM, no relative tolerance) at 0.25, 0.5, 1, 2 and
-// 4 nM. The spread of those loose solutions is the size of the error
-// the original numbers can carry; the sign of (spinerd − original) over
-// the missed objectives tests for the optimiser's selection of
-// favourable solver error (the points come from final fit populations).
+// -points and -reference take other files of the same formats (e.g.
+// held-out parameter sets run through NEURON the same way). With
+// -sensitivity it also re-evaluates every point with other error control
+// while stimuli arrive (-settings) and prints how far each moves the
+// objectives from a tight solution (rtol 1e-9 throughout, atol 1e-9 nM).
 //
-// Usage: go run ./benchmarks/regression [-shared ../shared]
-// [-neuron-tolerances] [-sensitivity]
+// Usage: go run ./benchmarks/regression [-shared ../shared] [-points F]
+// [-reference F] [-jobs N] [-sensitivity [-settings RTOL:ATOL,...]]
 package main
 
 import (
@@ -27,163 +29,233 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spinerd/spinerd/models"
 	"github.com/spinerd/spinerd/plasticity"
 )
 
-// looseAtolNM are the pure absolute tolerances (nM) of the sensitivity
-// runs, around the original fits' 1 nM.
-var looseAtolNM = []float64{0.25, 0.5, 1, 2, 4}
-
-func main() {
-	shared := flag.String("shared", "../shared", "the shared data directory")
-	neuron := flag.Bool("neuron-tolerances", false, "use the NEURON fits' error control")
-	sens := flag.Bool("sensitivity", false, "also show convergence and the spread of solutions at the original fits' loose tolerance")
-	flag.Parse()
-	if err := run(*shared, *neuron, *sens); err != nil {
-		fmt.Fprintln(os.Stderr, "regression:", err)
-		os.Exit(1)
-	}
-}
-
 type point struct {
 	Set        string             `json:"set"`
 	Imeas      int                `json:"imeas"`
+	Row        int                `json:"row"`
 	Space      string             `json:"parameter_space"`
 	Variant    string             `json:"protocol_variant"`
 	Params     map[string]float64 `json:"params"`
 	Objectives []float64          `json:"objectives"`
 }
 
-func run(shared string, neuron, sens bool) error {
-	b, err := os.ReadFile(filepath.Join(shared, "data", "fit-regression-points.json"))
+type reference struct {
+	MadeWith string `json:"made_with"`
+	Points   []struct {
+		Index      int       `json:"index"`
+		Imeas      int       `json:"imeas"`
+		Row        int       `json:"row"`
+		Objectives []float64 `json:"objectives"`
+	} `json:"points"`
+}
+
+func main() {
+	shared := flag.String("shared", "../shared", "the shared data directory")
+	pointsFile := flag.String("points", "", "parameter sets (default SHARED/data/fit-regression-points.json)")
+	refFile := flag.String("reference", "", "NEURON objectives (default SHARED/data/fit-regression-points-neuron-8.2.2.json)")
+	jobs := flag.Int("jobs", runtime.NumCPU(), "points evaluated at once")
+	sens := flag.Bool("sensitivity", false, "also show how other error-control settings move the objectives")
+	settings := flag.String("settings", "2e-5:1e-6,1e-5:1e-5,1e-6:1e-6", "with -sensitivity: RTOL:ATOL_NM pairs (rtol while stimuli arrive, atol throughout)")
+	flag.Parse()
+	if *pointsFile == "" {
+		*pointsFile = filepath.Join(*shared, "data", "fit-regression-points.json")
+	}
+	if *refFile == "" {
+		*refFile = filepath.Join(*shared, "data", "fit-regression-points-neuron-8.2.2.json")
+	}
+	ok, err := run(*pointsFile, *refFile, max(*jobs, 1), *sens, *settings)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "regression:", err)
+		os.Exit(2)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	var f struct {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+type tol struct{ rtol, atolNM float64 }
+
+func parseSettings(s string) ([]tol, error) {
+	var out []tol
+	for _, f := range strings.Split(s, ",") {
+		a, b, found := strings.Cut(strings.TrimSpace(f), ":")
+		r, err1 := strconv.ParseFloat(a, 64)
+		at, err2 := strconv.ParseFloat(b, 64)
+		if !found || err1 != nil || err2 != nil || !(r > 0) || !(at > 0) {
+			return nil, fmt.Errorf("-settings: %q is not RTOL:ATOL_NM", f)
+		}
+		out = append(out, tol{r, at})
+	}
+	return out, nil
+}
+
+func run(pointsFile, refFile string, jobs int, sens bool, settings string) (bool, error) {
+	var pf struct {
 		Points []point `json:"points"`
 	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return fmt.Errorf("fit-regression-points.json: %w", err)
+	if err := readJSON(pointsFile, &pf); err != nil {
+		return false, err
+	}
+	var ref reference
+	if err := readJSON(refFile, &ref); err != nil {
+		return false, err
+	}
+	var tols []tol
+	if sens {
+		var err error
+		if tols, err = parseSettings(settings); err != nil {
+			return false, err
+		}
 	}
 	d, err := plasticity.Load()
 	if err != nil {
-		return err
+		return false, err
 	}
 	base, _, err := models.SpineModel()
 	if err != nil {
-		return err
+		return false, err
 	}
-	jobs := runtime.NumCPU()
-	eval := func(pt point, o plasticity.Options) ([]float64, error) {
-		ds := &d.Datasets[pt.Imeas]
-		o.Jobs = jobs
-		r, err := d.Evaluate(context.Background(), base, ds, ds.Variants[pt.Variant], d.Spaces[pt.Space], pt.Params, o)
-		if err != nil {
-			return nil, err
-		}
-		return r.Objectives, nil
+	type job struct {
+		pt      point
+		caption string
+		want    []float64
+		opts    []plasticity.Options
+		res     []*plasticity.Result
+		err     error
 	}
-	if sens {
-		fmt.Printf("%-5s %-6s %-4s %10s %10s %9s %-4s %9s %21s %s\n", "point", "set", "obj", "spinerd", "original", "|diff|", "band", "tight-sp", "loose range (0.25-4nM)", "diff<=loose spread")
-	} else {
-		fmt.Printf("%-5s %-6s %-6s %-4s %12s %12s %10s %s\n", "point", "set", "space", "obj", "spinerd", "original", "|diff|", "within 0.01+5%")
-	}
-	pass, total, points, pointsPass := 0, 0, 0, 0
-	missHigher, missLower, missExplained, maxTight := 0, 0, 0, 0.0
-	start := time.Now()
-	for i, pt := range f.Points {
-		if pt.Objectives == nil {
-			continue
+	var js []*job
+	for _, rp := range ref.Points {
+		if rp.Index < 0 || rp.Index >= len(pf.Points) {
+			return false, fmt.Errorf("%s: point %d is not in %s", refFile, rp.Index, pointsFile)
 		}
-		caption := d.Datasets[pt.Imeas].Caption
-		got, err := eval(pt, plasticity.Options{NEURONTolerances: neuron})
-		if err != nil {
-			fmt.Printf("%-5d %-6s error: %v\n", i, caption, err)
-			continue
+		pt := pf.Points[rp.Index]
+		if pt.Imeas != rp.Imeas || pt.Row != rp.Row {
+			return false, fmt.Errorf("%s: point %d is imeas %d row %d, %s has imeas %d row %d", refFile, rp.Index, rp.Imeas, rp.Row, pointsFile, pt.Imeas, pt.Row)
 		}
-		var tight []float64
-		var loose [][]float64
+		if pt.Imeas < 0 || pt.Imeas >= len(d.Datasets) {
+			return false, fmt.Errorf("point %d: no data set %d", rp.Index, pt.Imeas)
+		}
+		j := &job{pt: pt, caption: d.Datasets[pt.Imeas].Caption, want: rp.Objectives, opts: []plasticity.Options{{}}}
 		if sens {
-			if tight, err = eval(pt, plasticity.Options{Rtol: 1e-9, AtolNM: 1e-6}); err != nil {
-				return fmt.Errorf("point %d, tight tolerance: %w", i, err)
-			}
-			for _, a := range looseAtolNM {
-				l, err := eval(pt, plasticity.Options{Rtol: -1, AtolNM: a})
-				if err != nil {
-					return fmt.Errorf("point %d, atol %g nM: %w", i, a, err)
-				}
-				loose = append(loose, l)
+			j.opts = append(j.opts, plasticity.Options{Rtol: 1e-9, PreRtol: 1e-9, AtolNM: 1e-9})
+			for _, t := range tols {
+				j.opts = append(j.opts, plasticity.Options{Rtol: t.rtol, AtolNM: t.atolNM})
 			}
 		}
-		points++
+		js = append(js, j)
+	}
+	start := time.Now()
+	sem := make(chan struct{}, jobs)
+	done := make(chan struct{})
+	for _, j := range js {
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem; done <- struct{}{} }()
+			ds := &d.Datasets[j.pt.Imeas]
+			v, err := ds.Variant(j.pt.Variant)
+			if err != nil {
+				j.err = err
+				return
+			}
+			sp, ok := d.Spaces[j.pt.Space]
+			if !ok {
+				j.err = fmt.Errorf("unknown parameter space %q", j.pt.Space)
+				return
+			}
+			for _, o := range j.opts {
+				o.Jobs = 1
+				r, err := d.Evaluate(context.Background(), base, ds, v, sp, j.pt.Params, o)
+				if err != nil {
+					j.err = err
+					return
+				}
+				j.res = append(j.res, r)
+			}
+		}()
+	}
+	for range js {
+		<-done
+	}
+	fmt.Printf("NEURON 8.2.2: %s\n", ref.MadeWith)
+	fmt.Printf("stored: the objectives stored with the points; the published code under NEURON 8.2.2 does not reproduce them where they differ from the NEURON column\n\n")
+	fmt.Printf("%-5s %-6s %-3s %11s %11s %9s %8s %-4s %11s\n", "point", "set", "obj", "spinerd", "NEURON", "|diff|", "band", "ok", "stored")
+	pass, total, pointsPass, worst := 0, 0, 0, 0.0
+	for i, j := range js {
+		if j.err != nil {
+			return false, fmt.Errorf("point %d: %w", i, j.err)
+		}
+		r := j.res[0]
+		if len(r.Objectives) != len(j.want) {
+			return false, fmt.Errorf("point %d: %d objectives, the reference has %d", i, len(r.Objectives), len(j.want))
+		}
+		agree := d.Agrees(r, j.want)
 		all := true
-		for k, want := range pt.Objectives {
-			ok := math.Abs(got[k]-want) <= 0.01+0.05*math.Abs(want)
-			total++
+		for k, want := range j.want {
+			name := fmt.Sprintf("f%d", k)
+			if k == len(j.want)-1 {
+				name = "Ca"
+			}
 			mark := "yes"
-			if ok {
+			total++
+			if agree[k] {
 				pass++
 			} else {
 				mark, all = "NO", false
 			}
-			name := fmt.Sprintf("f%d", k)
-			if k == len(pt.Objectives)-1 {
-				name = "Ca"
+			diff := math.Abs(r.Objectives[k] - want)
+			worst = math.Max(worst, diff)
+			stored := "-"
+			if k < len(j.pt.Objectives) {
+				stored = fmt.Sprintf("%.6f", j.pt.Objectives[k])
 			}
-			if !sens {
-				fmt.Printf("%-5d %-6s %-6s %-4s %12.6f %12.6f %10.2g %s\n", i, caption, pt.Space, name, got[k], want, math.Abs(got[k]-want), mark)
-				continue
-			}
-			lo, hi := math.Inf(1), math.Inf(-1)
-			for _, l := range loose {
-				lo, hi = math.Min(lo, l[k]), math.Max(hi, l[k])
-			}
-			maxTight = math.Max(maxTight, math.Abs(tight[k]-got[k]))
-			explained := "-"
-			if !ok {
-				if got[k] > want {
-					missHigher++
-				} else {
-					missLower++
-				}
-				explained = "no"
-				if math.Abs(got[k]-want) <= hi-lo {
-					explained = "yes"
-					missExplained++
-				}
-			}
-			fmt.Printf("%-5d %-6s %-4s %10.4f %10.4f %9.2g %-4s %9.1e %10.4f-%-10.4f %s\n", i, caption, name, got[k], want, math.Abs(got[k]-want), mark, tight[k]-got[k], lo, hi, explained)
+			fmt.Printf("%-5d %-6s %-3s %11.6f %11.6f %9.2g %8.2g %-4s %11s\n", i, j.caption, name, r.Objectives[k], want, diff, plasticity.RefBand(want), mark, stored)
 		}
 		if all {
 			pointsPass++
 		}
 	}
-	fmt.Printf("\n%d of %d objectives and %d of %d points within 0.01 + 5 %% (%.0f s)\n", pass, total, pointsPass, points, time.Since(start).Seconds())
+	fmt.Printf("\n%d of %d objectives and %d of %d points within 2e-3 + 1e-3·|NEURON| (largest difference %.2g; %.0f s, %d at once)\n",
+		pass, total, pointsPass, len(js), worst, time.Since(start).Seconds(), jobs)
 	if sens {
-		n := missHigher + missLower
-		fmt.Printf("convergence: largest |rtol 1e-9 solution - spinerd| over all objectives %.2g\n", maxTight)
-		fmt.Printf("missed objectives: %d; discrepancy within the spread of loose-tolerance solutions: %d\n", n, missExplained)
-		fmt.Printf("sign: spinerd higher (worse) than the original in %d of %d misses; two-sided sign test p = %.3g\n", missHigher, n, signTest(missHigher, n))
+		fmt.Printf("\nlargest |objective − objective at rtol 1e-9, atol 1e-9 nM| over all points:\n")
+		names := []string{fmt.Sprintf("default (rtol %g while stimuli arrive, %g else; atol 1e-6 nM)", plasticity.DefaultRtol, plasticity.DefaultPreRtol)}
+		for _, t := range tols {
+			names = append(names, fmt.Sprintf("rtol %g while stimuli arrive, atol %g nM", t.rtol, t.atolNM))
+		}
+		for s, name := range names {
+			col := 0
+			if s > 0 {
+				col = s + 1
+			}
+			w, at := 0.0, ""
+			for i, j := range js {
+				for k, x := range j.res[col].Objectives {
+					if dd := math.Abs(x - j.res[1].Objectives[k]); dd > w {
+						w, at = dd, fmt.Sprintf("point %d f%d", i, k)
+					}
+				}
+			}
+			fmt.Printf("  %-36s %9.2g  (%s)\n", name, w, at)
+		}
 	}
-	return nil
-}
-
-// signTest is the two-sided binomial(n, 1/2) probability of a split at
-// least as uneven as k of n.
-func signTest(k, n int) float64 {
-	if n == 0 {
-		return 1
-	}
-	m := max(k, n-k)
-	p := 0.0
-	for j := m; j <= n; j++ {
-		lg, _ := math.Lgamma(float64(n + 1))
-		a, _ := math.Lgamma(float64(j + 1))
-		c, _ := math.Lgamma(float64(n - j + 1))
-		p += math.Exp(lg - a - c - float64(n)*math.Ln2)
-	}
-	return math.Min(1, 2*p)
+	return pass == total, nil
 }

@@ -21,7 +21,6 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 	method := fs.String("method", "ode", "ode (the only engine of the fits)")
 	jobs := fs.Int("jobs", 0, "experiments run at once (default: one per core)")
 	maxSteps := fs.Int("max-steps", 0, "solver-step budget per experiment (0: none); an exhausted budget gives the missing-data value")
-	neuronTol := fs.Bool("neuron-tolerances", false, "use the original NEURON fits' error control (atol 1e-6 mM with per-species scales, no rtol) instead of rtol 1e-6, atol 1e-6 nM")
 	verbose := fs.BoolP("verbose", "v", false, "also print each experiment's ratios and Ca peak to standard error")
 	if code, done := parse(fs, args, stderr); done {
 		return code
@@ -73,7 +72,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	res, err := d.Evaluate(ctx, m, ds, v, sp, p, plasticity.Options{Jobs: *jobs, MaxSteps: *maxSteps, NEURONTolerances: *neuronTol})
+	res, err := d.Evaluate(ctx, m, ds, v, sp, p, plasticity.Options{Jobs: *jobs, MaxSteps: *maxSteps})
 	if err != nil {
 		return report(stderr, "evaluate", nil, fmt.Errorf("%s: %w", *params, err))
 	}
