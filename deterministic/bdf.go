@@ -243,18 +243,50 @@ func (b *bdf) changeStep(factor float64) {
 			RU[i][j] = s
 		}
 	}
-	// D[j] ← Σ_i RU[i][j]·D[i], j = 1..k, in one sweep.
-	var in [maxOrder + 1]float64
-	for q := range b.D[0] {
-		for i := 1; i <= k; i++ {
-			in[i] = b.D[i][q]
+	// D[j] ← Σ_i RU[i][j]·D[i], j = 1..k, in one sweep over the species,
+	// written out for the low orders that most steps use (the sums are
+	// formed in the same order as the general loop, so the results are
+	// the same to the bit).
+	n := len(b.D[0])
+	switch k {
+	case 1:
+		r11 := RU[1][1]
+		d1 := b.D[1][:n]
+		for q := range d1 {
+			d1[q] = 0 + r11*d1[q]
 		}
-		for j := 1; j <= k; j++ {
-			s := 0.0
+	case 2:
+		r11, r12, r21, r22 := RU[1][1], RU[1][2], RU[2][1], RU[2][2]
+		d1, d2 := b.D[1][:n], b.D[2][:n]
+		for q := range d1 {
+			a, c := d1[q], d2[q]
+			d1[q] = 0 + r11*a + r21*c
+			d2[q] = 0 + r12*a + r22*c
+		}
+	case 3:
+		r11, r12, r13 := RU[1][1], RU[1][2], RU[1][3]
+		r21, r22, r23 := RU[2][1], RU[2][2], RU[2][3]
+		r31, r32, r33 := RU[3][1], RU[3][2], RU[3][3]
+		d1, d2, d3 := b.D[1][:n], b.D[2][:n], b.D[3][:n]
+		for q := range d1 {
+			a, c, e := d1[q], d2[q], d3[q]
+			d1[q] = 0 + r11*a + r21*c + r31*e
+			d2[q] = 0 + r12*a + r22*c + r32*e
+			d3[q] = 0 + r13*a + r23*c + r33*e
+		}
+	default:
+		var in [maxOrder + 1]float64
+		for q := range n {
 			for i := 1; i <= k; i++ {
-				s += RU[i][j] * in[i]
+				in[i] = b.D[i][q]
 			}
-			b.D[j][q] = s
+			for j := 1; j <= k; j++ {
+				s := 0.0
+				for i := 1; i <= k; i++ {
+					s += RU[i][j] * in[i]
+				}
+				b.D[j][q] = s
+			}
 		}
 	}
 	b.h *= factor

@@ -273,6 +273,28 @@ func ipow(x float64, p int8) float64 {
 }
 
 // eval writes dy/dt (molecules/ms) at y into f.
+// stoichProduct sets f[i] to Σ_q sd[q]·rate[st[q]] over species i's
+// row sp[i]:sp[i+1] of the stoichiometry (st, sd given by their first
+// elements). It is a function of its own so that the compiler keeps its
+// few values in registers: inlined into eval, the loop reloaded its bound
+// and a spilled value every iteration, and its speed changed by 2× with
+// the placement of unrelated code.
+//
+//go:noinline
+func stoichProduct(f []float64, sp []int32, stp *int32, sdp, rp *float64) {
+	sp = sp[:len(f)+1]
+	lo := sp[0]
+	for i := range f {
+		hi := sp[i+1]
+		s := 0.0
+		for q := lo; q < hi; q++ {
+			s += f64(sdp, q) * f64(rp, i32(stp, q))
+		}
+		f[i] = s
+		lo = hi
+	}
+}
+
 func (p *problem) eval(y, f []float64) {
 	rate := p.rate
 	n1, n2 := len(p.k1), len(p.k2)
@@ -306,15 +328,7 @@ func (p *problem) eval(y, f []float64) {
 		rg[g] = r
 	}
 	if len(p.st) > 0 {
-		sp, stp, sdp, rp := p.sp[:p.n+1], &p.st[0], &p.sd[0], &rate[0]
-		f := f[:p.n]
-		for i := range f {
-			s := 0.0
-			for q := sp[i]; q < sp[i+1]; q++ {
-				s += f64(sdp, q) * f64(rp, i32(stp, q))
-			}
-			f[i] = s
-		}
+		stoichProduct(f[:p.n], p.sp[:p.n+1], &p.st[0], &p.sd[0], &rate[0])
 	} else {
 		clear(f)
 	}

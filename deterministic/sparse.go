@@ -456,20 +456,40 @@ func (s *sparseLU) solve(b []float64) {
 	if n == 0 {
 		return
 	}
-	x := s.x[:n]
-	perm, inv := s.perm[:n], s.invDiag[:n]
-	lp, dpos := s.lp[:n+1], s.dpos[:n]
-	xp, vp, lip := &x[0], &s.val[0], &s.li[0]
+	luForward(s.x[:n], b, s.perm[:n], s.lp[:n+1], s.dpos[:n], &s.val[0], &s.li[0])
+	luBackward(s.x[:n], b, s.perm[:n], s.invDiag[:n], s.lp[:n+1], s.dpos[:n], &s.val[0], &s.li[0])
+}
+
+// luForward is solve's forward substitution: x ← L⁻¹·(b permuted). Its
+// own function (as luBackward) so that the compiler keeps the loop's
+// values in registers; inlined, the inner loops reloaded their bounds and
+// a spilled pointer every iteration.
+//
+//go:noinline
+func luForward(x, b []float64, perm, lp, dpos []int32, vp *float64, lip *int32) {
+	xp := &x[0]
+	perm, lp, dpos = perm[:len(x)], lp[:len(x)+1], dpos[:len(x)]
 	for i := range x {
 		v := b[perm[i]]
-		for q := lp[i]; q < dpos[i]; q++ {
+		lo, hi := lp[i], dpos[i]
+		for q := lo; q < hi; q++ {
 			v -= f64(vp, q) * f64(xp, i32(lip, q))
 		}
 		x[i] = v
 	}
+}
+
+// luBackward is solve's backward substitution with the scatter into b.
+//
+//go:noinline
+func luBackward(x, b []float64, perm []int32, inv []float64, lp, dpos []int32, vp *float64, lip *int32) {
+	n := len(x)
+	xp := &x[0]
+	perm, inv, lp, dpos = perm[:n], inv[:n], lp[:n+1], dpos[:n]
 	for i := n - 1; i >= 0; i-- {
 		v := x[i]
-		for q := dpos[i] + 1; q < lp[i+1]; q++ {
+		lo, hi := dpos[i]+1, lp[i+1]
+		for q := lo; q < hi; q++ {
 			v -= f64(vp, q) * f64(xp, i32(lip, q))
 		}
 		v *= inv[i]
