@@ -115,7 +115,7 @@ func newManifest(sys *model.System, opt Options, shardSeeds []uint64) *Manifest 
 		Method: sys.Method.String(), StartMs: sys.StartMs, EndMs: sys.EndMs,
 		Seeds: FormatSeeds(opt.Seeds), ShardSeeds: FormatSeeds(shardSeeds), Quantiles: opt.Quantiles,
 	}
-	if sys.Method == model.MethodAdaptive {
+	if sys.Method.UsesTolerance() {
 		m.Tolerance = sys.Tolerance
 	}
 	if sys.Method == model.MethodFixed {

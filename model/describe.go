@@ -26,7 +26,7 @@ func Describe(w io.Writer, s *System, warnings diag.List, seed uint64) error {
 	p("volume: %s µm³\n", fmtG(s.Mesh.TotalVolumeUm3()))
 	p("model: %s\n", m.Source)
 	p("method: %s (%s)", s.Method, s.Method.Calculation())
-	if s.Method == MethodAdaptive {
+	if s.Method.UsesTolerance() {
 		p(", tolerance %s", fmtG(s.Tolerance))
 	}
 	if s.FixedStepMs > 0 {

@@ -44,6 +44,10 @@ const (
 	// MethodODE is the deterministic limit (GRID_STEPPED_DETERMINISTIC or
 	// GRID_STEPPED_CONTINUOUS in NeuroRD files).
 	MethodODE
+	// MethodMultiscale is adaptive tau-leaping with fast subsystems in
+	// partial equilibrium (spinerd only; NeuroRD would run the file as
+	// GRID_ADAPTIVE).
+	MethodMultiscale
 )
 
 // String returns the name used by spinerd's --method flag.
@@ -55,9 +59,14 @@ func (m Method) String() string {
 		return "fixed"
 	case MethodODE:
 		return "ode"
+	case MethodMultiscale:
+		return "multiscale"
 	}
 	return "adaptive"
 }
+
+// UsesTolerance reports whether the method reads <tolerance> (ε).
+func (m Method) UsesTolerance() bool { return m == MethodAdaptive || m == MethodMultiscale }
 
 // Calculation returns NeuroRD's <calculation> name of m.
 func (m Method) Calculation() string {
@@ -87,7 +96,8 @@ func ParseCalculation(s string) (Method, bool) {
 	return 0, false
 }
 
-// ParseMethod maps a --method name (exact, adaptive, fixed, ode) to a Method.
+// ParseMethod maps a --method name (exact, adaptive, multiscale, fixed,
+// ode) to a Method.
 func ParseMethod(s string) (Method, error) {
 	switch s {
 	case "adaptive":
@@ -98,9 +108,11 @@ func ParseMethod(s string) (Method, error) {
 		return MethodFixed, nil
 	case "ode":
 		return MethodODE, nil
+	case "multiscale":
+		return MethodMultiscale, nil
 	}
 	if m, ok := ParseCalculation(s); ok {
 		return m, nil
 	}
-	return 0, fmt.Errorf("unknown method %q (use exact, adaptive, fixed or ode)", s)
+	return 0, fmt.Errorf("unknown method %q (use exact, adaptive, multiscale, fixed or ode)", s)
 }

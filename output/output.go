@@ -31,7 +31,7 @@ func Header(sys *model.System, seed uint64, values traj.ValueType) *traj.Header 
 		Values:         values,
 		Depth2DUm:      sys.Mesh.Depth2DUm,
 	}
-	if sys.Method == model.MethodAdaptive {
+	if sys.Method.UsesTolerance() {
 		h.Tolerance = sys.Tolerance
 	}
 	if sys.Method == model.MethodFixed {

@@ -135,7 +135,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 				prog.last-sys.StartMs, elapsed.Seconds(), dst.Steps, dst.Rejected, dst.Segments, dst.JacEvals, dst.Factorizations)
 		} else {
 			fmt.Fprintf(stderr, "method %s, seed %d%s\n", sys.Method, s, note)
-			if sys.Method == model.MethodAdaptive {
+			if sys.Method.UsesTolerance() {
 				fmt.Fprintf(stderr, "tolerance %g\n", sys.Tolerance)
 			}
 			fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d single events, %d leaps carrying %d firings, %d fixed steps\n",
