@@ -27,6 +27,30 @@ type Stats struct {
 	Leaps, LeapFirings int64
 	// Steps are the steps of the fixed method.
 	Steps int64
+	// Absorbed is the expected number of firings of the channels the
+	// multiscale method held in partial equilibrium (they fired none).
+	Absorbed float64
+	// Subsystems lists the fast subsystems the multiscale method put in
+	// partial equilibrium, grouped by reaction or diffusing species.
+	Subsystems []Subsystem
+}
+
+// Subsystem summarises the fast subsystems of one reaction (a reversible
+// pair, over the voxels where it was fast) or of one diffusing species.
+type Subsystem struct {
+	Kind string // "reaction" or "diffusion"
+	Name string // the reaction's id, or "diffusion of S"
+	// Instances is the number of voxels (reactions), hop pairs or voxel
+	// clusters (diffusion) that were in partial equilibrium at some time.
+	Instances int
+	// Activations counts how often they entered partial equilibrium.
+	Activations int64
+	// TimeMs is the time they spent in partial equilibrium, summed over
+	// the instances (ms).
+	TimeMs float64
+	// Absorbed is the expected number of firings of their channels while
+	// in partial equilibrium.
+	Absorbed float64
 }
 
 // engine is one simulation method over a net.
@@ -55,6 +79,8 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 		} else {
 			eng = newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
 		}
+	case model.MethodMultiscale:
+		eng = newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump)
 	case model.MethodFixed:
 		if !(sys.FixedStepMs > 0) {
 			return Stats{}, fmt.Errorf("the fixed method needs a positive step (fixedStepDt)")

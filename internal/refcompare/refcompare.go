@@ -88,6 +88,7 @@ func RunSpinerd(sys *model.System, seeds []uint64, times []float64, parallel int
 		total.Leaps += stats[i].Leaps
 		total.LeapFirings += stats[i].LeapFirings
 		total.Steps += stats[i].Steps
+		total.Absorbed += stats[i].Absorbed
 	}
 	return e, total, nil
 }

@@ -1,0 +1,1135 @@
+package gillespie
+
+import (
+	"context"
+	"math"
+	"slices"
+)
+
+// multiscale is the adaptive engine with fast subsystems advanced in
+// partial equilibrium (see the package documentation, "Multiscale"). A
+// subsystem is either one reversible pair (a reaction pair in a voxel or
+// a hop pair) or the hops of one species inside a cluster of voxels.
+// While a subsystem is active its own channels are excluded from the exact
+// engine and fire neither events nor leaps; the channels that read its
+// species ("readers", shape 5 in the exact engine) use conditional
+// expectations of their propensities under its quasi-stationary
+// distribution given the totals it conserves, and its species' counts in
+// x are a representative of those totals that is resampled from that
+// distribution at every barrier (output time, stimulus edge) and when the
+// subsystem dissolves.
+type multiscale struct {
+	*adaptive
+	rootEps float64 // √ε: the timescale separation required
+	quiet   float64 // ln(1/ε): relaxation times to wait before entering
+
+	subs    []*fastSub
+	unitSub []int32 // per unit: its pair subsystem, or −1
+	xsub    []int32 // per x index: the active subsystem holding it, or −1
+	// readers (instances whose propensity reads the x index) and changers
+	// (instances that change it, with the change) of every x index
+	rdStart, rdInst []int32
+	cgStart, cgInst []int32
+	cgDelta         []int64
+	block           []int32 // per unit: active subsystems whose species it reads or changes
+	abund           []int32 // per x index: active subsystems in which it is abundant
+	refA, refB      []momRef
+	nref            []int8  // per instance: active subsystems it reads
+	origShape       []uint8 // shape of each instance before it became a reader
+	peSkip          []uint16
+	peBackoff       []uint8
+
+	dirty   []bool  // per voxel: total changed, clock to redraw
+	dirtyV  []int32 // voxels marked dirty
+	touched []int32 // scratch: subsystems touched by a firing
+	buf     []float64
+	absorb  float64 // expected firings absorbed by subsystems that dissolved
+}
+
+// momRef points a reader at the moment of an active subsystem that
+// stands for the factors of its propensity in that subsystem's species.
+type momRef struct{ sub, fn int32 }
+
+var noRef = momRef{-1, -1}
+
+// Subsystem kinds.
+const (
+	subPair = iota
+	subCluster
+)
+
+// fastSub is one candidate subsystem and, while active, its state.
+type fastSub struct {
+	id   int32
+	kind uint8
+	unit int32   // adaptive unit of a pair
+	own  []int32 // its own channel instances
+	xs   []int32 // x indices of its species
+	ch   *chain  // pair: the fiber
+	// readers: instances outside the subsystem reading its viewed
+	// species, and the moment function each needs; rdByPos[rdPos[j]:
+	// rdPos[j+1]] are the readers of species j
+	rdInst, rdFn   []int32
+	rdByPos, rdPos []int32
+	// drift channels: instances outside the subsystem that change its
+	// species: dInst[d] changes xs[dPos[k]] by dDelta[k] for k in
+	// dStart[d]:dStart[d+1]; dFn[d] is its moment function if it also
+	// reads them (−1 otherwise)
+	dInst, dFn, dStart, dPos []int32
+	dDelta                   []int64
+	units                    []int32 // units (other than its own) touching its species
+
+	// mask marks the viewed species: those its readers see through
+	// conditional expectations; the others are abundant (their count
+	// hardly depends on the pair's state) and are read from x as usual.
+	mask, linked []bool
+	refreshed    bool
+	lin          linear
+
+	active bool
+	st     chainStats // conditional expectations for the current totals
+	vals   []int64    // scratch: counts of xs
+	cache  *chainCache
+
+	tOn, tLast   float64 // activation time; time absorbed firings were last counted
+	tPass        float64 // first passing check since the last failure (+Inf: none)
+	peTime       float64 // ms spent active
+	absorbed     float64 // expected firings of its channels while active
+	slowEvents   int32   // firings touching it since its last check
+	activations  int32
+	deactivation int32
+}
+
+// chainCache is a direct-mapped cache of chain statistics keyed by the
+// canonical fiber: totals change by ±1 and come back often. It starts
+// small and grows while it misses often.
+type chainCache struct {
+	nk, nm          int
+	size            int
+	keys            []int64
+	kHi             []int64
+	full            []bool
+	mom, mean, sd   []float64
+	lam             []float64
+	lookups, misses int64
+	totL, totM      int64
+}
+
+const (
+	cacheMin = 16
+	cacheMax = 1024
+)
+
+func newChainCache(nk, nm int) *chainCache {
+	c := &chainCache{nk: nk, nm: nm}
+	c.resize(cacheMin)
+	return c
+}
+
+func (c *chainCache) resize(size int) {
+	c.size = size
+	c.keys = make([]int64, size*c.nk)
+	c.kHi = make([]int64, size)
+	c.full = make([]bool, size)
+	c.mom = make([]float64, size*c.nm)
+	c.mean = make([]float64, size*c.nk)
+	c.sd = make([]float64, size*c.nk)
+	c.lam = make([]float64, size)
+	c.lookups, c.misses = 0, 0
+}
+
+func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *multiscale {
+	d := newAdaptive(n, x, seed, t0, eps, minJump, nil)
+	m := &multiscale{adaptive: d, rootEps: math.Sqrt(eps), quiet: math.Log(1 / math.Max(eps, 1e-12))}
+	ni := len(n.kind)
+	nx := n.nv * n.ns
+	// readers and changers of every x index
+	cnt := make([]int32, nx+1)
+	for i := 0; i < ni; i++ {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			cnt[n.rIdx[k]+1]++
+		}
+	}
+	m.rdStart = prefix(cnt)
+	m.rdInst = make([]int32, m.rdStart[nx])
+	fill := slices.Clone(m.rdStart)
+	for i := 0; i < ni; i++ {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			xi := n.rIdx[k]
+			if p := fill[xi]; p == m.rdStart[xi] || m.rdInst[p-1] != int32(i) {
+				m.rdInst[p] = int32(i)
+				fill[xi]++
+			}
+		}
+	}
+	clear(cnt)
+	for i := 0; i < ni; i++ {
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			cnt[n.chgIdx[k]+1]++
+		}
+	}
+	m.cgStart = prefix(cnt)
+	m.cgInst = make([]int32, m.cgStart[nx])
+	m.cgDelta = make([]int64, m.cgStart[nx])
+	fill = slices.Clone(m.cgStart)
+	for i := 0; i < ni; i++ {
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			xi := n.chgIdx[k]
+			m.cgInst[fill[xi]] = int32(i)
+			m.cgDelta[fill[xi]] = int64(n.chgDelta[k])
+			fill[xi]++
+		}
+	}
+	m.xsub = make([]int32, nx)
+	m.abund = make([]int32, nx)
+	for i := range m.xsub {
+		m.xsub[i] = -1
+	}
+	nu := len(d.uA)
+	m.unitSub = make([]int32, nu)
+	m.block = make([]int32, nu)
+	m.peSkip = make([]uint16, nu)
+	m.peBackoff = make([]uint8, nu)
+	m.refA = make([]momRef, ni)
+	m.refB = make([]momRef, ni)
+	for i := range m.refA {
+		m.refA[i], m.refB[i] = noRef, noRef
+	}
+	m.nref = make([]int8, ni)
+	m.origShape = make([]uint8, ni)
+	m.dirty = make([]bool, n.nv)
+	for u := range m.unitSub {
+		m.unitSub[u] = -1
+		if d.uKind[u] == unitPair {
+			if s := m.newPairSub(int32(u)); s != nil {
+				m.unitSub[u] = s.id
+			}
+		}
+	}
+	d.view = m.view
+	return m
+}
+
+func prefix(cnt []int32) []int32 {
+	out := make([]int32, len(cnt))
+	for i := 1; i < len(cnt); i++ {
+		out[i] = out[i-1] + cnt[i]
+	}
+	return out
+}
+
+// newPairSub builds the candidate subsystem of pair unit u, or nil when
+// the pair cannot be one (a direction with a zero rate constant).
+func (m *multiscale) newPairSub(u int32) *fastSub {
+	n := m.n
+	A, B := m.uA[u], m.uB[u]
+	if !(n.c[A] > 0) || !(n.c[B] > 0) {
+		return nil
+	}
+	s := &fastSub{id: int32(len(m.subs)), kind: subPair, unit: u, own: []int32{A, B}, tPass: math.Inf(1)}
+	add := func(xi int32) int32 {
+		if j := s.pos(xi); j >= 0 {
+			return j
+		}
+		s.xs = append(s.xs, xi)
+		return int32(len(s.xs) - 1)
+	}
+	for k := n.chgStart[A]; k < n.chgStart[A+1]; k++ {
+		add(n.chgIdx[k])
+	}
+	for _, i := range [2]int32{A, B} {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			add(n.rIdx[k])
+		}
+	}
+	c := &chain{cf: n.c[A], cr: n.c[B], xs: s.xs, nu: make([]int64, len(s.xs))}
+	for k := n.chgStart[A]; k < n.chgStart[A+1]; k++ {
+		c.nu[s.pos(n.chgIdx[k])] += int64(n.chgDelta[k])
+	}
+	if slices.Equal(c.nu, make([]int64, len(c.nu))) {
+		return nil
+	}
+	c.fR = m.factors(A, s, nil)
+	c.rR = m.factors(B, s, nil)
+	c.fns = [][]factor{c.fR, c.rR}
+	s.ch = c
+	s.vals = make([]int64, len(s.xs))
+	s.mask = make([]bool, len(s.xs))
+	s.cache = newChainCache(len(s.xs), len(c.fns))
+	s.st = chainStats{mom: make([]float64, len(c.fns)), mean: make([]float64, len(s.xs)), sd: make([]float64, len(s.xs))}
+	m.subs = append(m.subs, s)
+	m.linkDrift(s)
+	return s
+}
+
+// pos returns the position of x index xi among the species of s, or −1.
+func (s *fastSub) pos(xi int32) int32 {
+	for j, y := range s.xs {
+		if y == xi {
+			return int32(j)
+		}
+	}
+	return -1
+}
+
+// fn registers a moment function of s and returns its index. A new
+// function empties the cache, whose entries lack it.
+func (s *fastSub) fn(fs []factor) int32 {
+	c := s.ch
+	for l, g := range c.fns {
+		if slices.Equal(g, fs) {
+			return int32(l)
+		}
+	}
+	c.fns = append(c.fns, fs)
+	if s.cache != nil {
+		s.cache = newChainCache(len(s.xs), len(c.fns))
+		s.st.mom = append(s.st.mom, 0)
+		s.refreshed = false
+	}
+	return int32(len(c.fns) - 1)
+}
+
+// factors returns the factors of instance i's propensity in the species
+// of s that mask marks (all when mask is nil).
+func (m *multiscale) factors(i int32, s *fastSub, mask []bool) []factor {
+	n := m.n
+	var fs []factor
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		if j := s.pos(n.rIdx[k]); j >= 0 && (mask == nil || mask[j]) {
+			fs = append(fs, factor{j, int64(n.rN[k]), n.rP[k]})
+		}
+	}
+	return fs
+}
+
+// linkDrift finds the drift channels of s: the instances outside it that
+// change its species, with their moment functions in all its species.
+func (m *multiscale) linkDrift(s *fastSub) {
+	dk := map[int32]int32{}
+	type ch struct {
+		pos   int32
+		delta int64
+	}
+	var chs [][]ch
+	for j, xi := range s.xs {
+		for k := m.cgStart[xi]; k < m.cgStart[xi+1]; k++ {
+			i := m.cgInst[k]
+			if slices.Contains(s.own, i) {
+				continue
+			}
+			d, ok := dk[i]
+			if !ok {
+				d = int32(len(s.dInst))
+				dk[i] = d
+				s.dInst = append(s.dInst, i)
+				f := int32(-1)
+				if fs := m.factors(i, s, nil); len(fs) > 0 {
+					f = s.fn(fs)
+				}
+				s.dFn = append(s.dFn, f)
+				chs = append(chs, nil)
+			}
+			chs[d] = append(chs[d], ch{int32(j), m.cgDelta[k]})
+		}
+	}
+	for d := range s.dInst {
+		s.dStart = append(s.dStart, int32(len(s.dPos)))
+		for _, c := range chs[d] {
+			s.dPos = append(s.dPos, c.pos)
+			s.dDelta = append(s.dDelta, c.delta)
+		}
+	}
+	s.dStart = append(s.dStart, int32(len(s.dPos)))
+}
+
+// linkReaders finds the readers of the species of s that s.mask marks
+// (viewed species), their moment functions, and the units that read or
+// change those species.
+func (m *multiscale) linkReaders(s *fastSub) {
+	s.rdInst, s.rdFn, s.units = s.rdInst[:0], s.rdFn[:0], s.units[:0]
+	seen := map[int32]bool{}
+	s.rdByPos, s.rdPos = s.rdByPos[:0], append(s.rdPos[:0], 0)
+	for j, xi := range s.xs {
+		if s.mask[j] {
+			for _, i := range m.rdInst[m.rdStart[xi]:m.rdStart[xi+1]] {
+				if slices.Contains(s.own, i) {
+					continue
+				}
+				s.rdByPos = append(s.rdByPos, i)
+				if seen[i] {
+					continue
+				}
+				seen[i] = true
+				s.rdInst = append(s.rdInst, i)
+				s.rdFn = append(s.rdFn, s.fn(m.factors(i, s, s.mask)))
+			}
+		}
+		s.rdPos = append(s.rdPos, int32(len(s.rdByPos)))
+	}
+	us := map[int32]bool{}
+	touch := func(i int32) {
+		if u := m.unitOf[i]; u >= 0 && u != s.unit && !us[u] {
+			us[u] = true
+			s.units = append(s.units, u)
+		}
+	}
+	for _, i := range s.rdInst {
+		touch(i)
+	}
+	for d, i := range s.dInst {
+		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
+			if s.mask[s.dPos[k]] {
+				touch(i)
+			}
+		}
+	}
+	slices.Sort(s.units)
+	s.linked = slices.Clone(s.mask)
+	m.linkLinear(s)
+}
+
+// view is the propensity of a reader (shape 5): its constant times the
+// expectations of its factors in active subsystems times its other
+// factors.
+func (m *multiscale) view(i int32) float64 {
+	n := m.n
+	a := n.c[i]
+	if r := m.refA[i]; r.sub >= 0 {
+		a *= m.subs[r.sub].st.mom[r.fn]
+	}
+	if r := m.refB[i]; r.sub >= 0 {
+		a *= m.subs[r.sub].st.mom[r.fn]
+	}
+	if a == 0 {
+		return 0
+	}
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		xi := n.rIdx[k]
+		if m.xsub[xi] >= 0 {
+			continue
+		}
+		X := m.x[xi]
+		if X < int64(n.rN[k]) {
+			return 0
+		}
+		a *= falling(X, n.rP[k])
+	}
+	return a
+}
+
+// propWith is the propensity of instance i with subsystem s (active or
+// not) at its conditional expectations: fn is i's moment function in s
+// (−1 if i does not read s).
+func (m *multiscale) propWith(i int32, s *fastSub, fn int32) float64 {
+	n := m.n
+	a := n.c[i]
+	if fn >= 0 {
+		a *= s.st.mom[fn]
+	}
+	for _, r := range [2]momRef{m.refA[i], m.refB[i]} {
+		if r.sub >= 0 && r.sub != s.id {
+			a *= m.subs[r.sub].st.mom[r.fn]
+		}
+	}
+	if a == 0 {
+		return 0
+	}
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		xi := n.rIdx[k]
+		if m.xsub[xi] >= 0 || (fn >= 0 && s.pos(xi) >= 0) {
+			continue
+		}
+		X := m.x[xi]
+		if X < int64(n.rN[k]) {
+			return 0
+		}
+		a *= falling(X, n.rP[k])
+	}
+	return a
+}
+
+// refresh recomputes the conditional expectations of s for the totals in
+// x (from the cache when it has them).
+func (m *multiscale) refresh(s *fastSub) bool {
+	if s.active && s.lin.ok {
+		m.linearStats(s, &s.st)
+		return true
+	}
+	for j, xi := range s.xs {
+		s.vals[j] = m.x[xi]
+	}
+	return m.lookup(s, s.vals, &s.st)
+}
+
+// linear describes an active pair that is first order once its abundant
+// species are held at their counts: A ⇌ C with per-molecule rates α
+// (forward, A's partners in ff) and β (reverse, C's in fr). Its
+// conditional law is C ~ Binomial(A + C, α/(α+β)).
+type linear struct {
+	ok     bool
+	a, c   int32    // positions of A and C
+	ff, fr []factor // abundant factors of the forward and reverse propensities
+}
+
+// linkLinear decides whether s, with its current mask, is linear.
+func (m *multiscale) linkLinear(s *fastSub) {
+	ch := s.ch
+	s.lin = linear{a: -1, c: -1}
+	one := func(fs []factor, side *int32, want int64) ([]factor, bool) {
+		var frozen []factor
+		for _, f := range fs {
+			switch {
+			case !s.mask[f.j]:
+				frozen = append(frozen, f)
+			case *side >= 0 || f.n != 1 || f.p != 1 || ch.nu[f.j] != want:
+				return nil, false
+			default:
+				*side = f.j
+			}
+		}
+		return frozen, *side >= 0
+	}
+	var okF, okR bool
+	s.lin.ff, okF = one(ch.fR, &s.lin.a, -1)
+	s.lin.fr, okR = one(ch.rR, &s.lin.c, 1)
+	if !okF || !okR || s.lin.a == s.lin.c {
+		return
+	}
+	for j := range s.xs {
+		if s.mask[j] && int32(j) != s.lin.a && int32(j) != s.lin.c {
+			return
+		}
+	}
+	for _, fs := range ch.fns {
+		for _, f := range fs {
+			if s.mask[f.j] && f.n > int64(f.p) {
+				return // a threshold the closed form does not cover
+			}
+		}
+	}
+	s.lin.ok = true
+}
+
+// linearStats computes the statistics of a linear pair in closed form:
+// falling-factorial moments of a binomial, E[A^(p)·C^(q)] =
+// T^(p+q)·(1−π)^p·π^q.
+func (m *multiscale) linearStats(s *fastSub, st *chainStats) {
+	ch, l := s.ch, &s.lin
+	frozen := func(fs []factor) float64 {
+		v := 1.0
+		for _, f := range fs {
+			X := m.x[s.xs[f.j]]
+			if X < f.n {
+				return 0
+			}
+			v *= falling(X, f.p)
+		}
+		return v
+	}
+	xa, xc := m.x[s.xs[l.a]], m.x[s.xs[l.c]]
+	T := xa + xc
+	alpha, beta := ch.cf*frozen(l.ff), ch.cr*frozen(l.fr)
+	st.empty = T < 0
+	st.lam = alpha + beta
+	pi := 0.0
+	if st.lam > 0 {
+		pi = alpha / st.lam
+	}
+	for k, fs := range ch.fns {
+		v := 1.0
+		deg := int32(0)
+		for _, f := range fs {
+			switch {
+			case !s.mask[f.j]:
+				X := m.x[s.xs[f.j]]
+				if X < f.n {
+					v = 0
+				}
+				v *= falling(X, f.p)
+			case f.j == l.a:
+				v *= math.Pow(1-pi, float64(f.p))
+				deg += f.p
+			default:
+				v *= math.Pow(pi, float64(f.p))
+				deg += f.p
+			}
+		}
+		st.mom[k] = v * falling(T, deg)
+	}
+	ec := float64(T) * pi
+	sd := math.Sqrt(float64(T) * pi * (1 - pi))
+	for j, xi := range s.xs {
+		nu := float64(ch.nu[j])
+		st.mean[j] = float64(m.x[xi]) + nu*(ec-float64(xc))
+		st.sd[j] = sd * math.Abs(nu)
+	}
+}
+
+// lookup fills st with the statistics of the fiber through the counts v
+// (which it canonicalises in place).
+func (m *multiscale) lookup(s *fastSub, v []int64, st *chainStats) bool {
+	kHi, ok := s.ch.canonical(v)
+	if !ok {
+		st.empty = true
+		return false
+	}
+	c := s.cache
+	h := uint64(kHi) * 0x9e3779b97f4a7c15
+	for _, y := range v {
+		h = (h ^ uint64(y)) * 0xbf58476d1ce4e5b9
+	}
+	if c.lookups >= 256 && c.size < cacheMax {
+		if c.misses*8 > c.lookups {
+			c.resize(c.size * 4)
+		} else {
+			c.lookups, c.misses = 0, 0
+		}
+	}
+	e := int((h >> 32) % uint64(c.size))
+	key := c.keys[e*c.nk : (e+1)*c.nk]
+	c.lookups++
+	c.totL++
+	if !c.full[e] || c.kHi[e] != kHi || !slices.Equal(key, v) {
+		c.misses++
+		c.totM++
+		tmp := chainStats{mom: c.mom[e*c.nm : (e+1)*c.nm], mean: c.mean[e*c.nk : (e+1)*c.nk], sd: c.sd[e*c.nk : (e+1)*c.nk]}
+		s.ch.stats(v, kHi, &tmp)
+		c.lam[e] = tmp.lam
+		copy(key, v)
+		c.kHi[e] = kHi
+		c.full[e] = true
+	}
+	copy(st.mom, c.mom[e*c.nm:(e+1)*c.nm])
+	copy(st.mean, c.mean[e*c.nk:(e+1)*c.nk])
+	copy(st.sd, c.sd[e*c.nk:(e+1)*c.nk])
+	st.lam = c.lam[e]
+	st.empty = false
+	return true
+}
+
+// sample draws the counts of the species of s from its conditional law
+// given the totals in x and writes them into x.
+func (m *multiscale) sample(s *fastSub) {
+	for j, xi := range s.xs {
+		s.vals[j] = m.x[xi]
+	}
+	b := slices.Clone(s.vals)
+	kHi, ok := s.ch.canonical(b)
+	if !ok {
+		return
+	}
+	m.buf = s.ch.sample(b, kHi, m.subRng(s), s.vals, m.buf)
+	for j, xi := range s.xs {
+		m.x[xi] = s.vals[j]
+	}
+}
+
+// subRng is the stream a subsystem samples from: its first voxel's.
+func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]]] }
+
+// check evaluates the error control of subsystem s at its current
+// statistics: the separation of timescales and the lag of its mean
+// behind the quasi-stationary one under the slow channels' drift (package
+// documentation). It returns false when s must not be (or stay) in
+// partial equilibrium.
+func (m *multiscale) check(s *fastSub) bool {
+	return m.checkAt(s, 1)
+}
+
+// checkAt is check with the lag bound scaled by f (f < 1 at entry, so
+// that a subsystem near the bound does not flicker in and out).
+func (m *multiscale) checkAt(s *fastSub, f float64) bool {
+	st := &s.st
+	if st.empty || !(st.lam > 0) {
+		return false
+	}
+	nj := len(s.xs)
+	v := make([]float64, nj)    // drift of each species (molecules/ms)
+	cons := make([]float64, nj) // gross consumption by slow channels
+	for d, i := range s.dInst {
+		r := m.propWith(i, s, s.dFn[d])
+		if r == 0 {
+			continue
+		}
+		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
+			dl := float64(s.dDelta[k])
+			v[s.dPos[k]] += r * dl
+			if dl < 0 {
+				cons[s.dPos[k]] -= r * dl
+			}
+		}
+	}
+	if s.active {
+		for j := 0; j < nj; j++ {
+			if !s.mask[j] && s.ch.nu[j] != 0 && !m.abundant(s, j, 5) {
+				return false
+			}
+		}
+	}
+	// Separation: a molecule of any species must be consumed by slow
+	// channels at a rate at most √ε of the relaxation rate.
+	for j := 0; j < nj; j++ {
+		if s.ch.nu[j] == 0 {
+			continue
+		}
+		if cons[j]/math.Max(st.mean[j], 1) > m.rootEps*st.lam {
+			return false
+		}
+	}
+	// Lag: δ = (v − J·v)/λ, J the response of the conditional means to
+	// one more molecule of each species (finite differences).
+	dev := slices.Clone(v)
+	var nb chainStats
+	nb.mom = make([]float64, len(st.mom))
+	nb.mean = make([]float64, nj)
+	nb.sd = make([]float64, nj)
+	w := make([]int64, nj)
+	for j := 0; j < nj; j++ {
+		if v[j] == 0 {
+			continue
+		}
+		for i, xi := range s.xs {
+			w[i] = m.x[xi]
+		}
+		w[j]++
+		if s.active && s.lin.ok {
+			m.x[s.xs[j]]++
+			m.linearStats(s, &nb)
+			m.x[s.xs[j]]--
+		} else if !m.lookup(s, w, &nb) {
+			return false
+		}
+		for i := 0; i < nj; i++ {
+			dev[i] -= v[j] * (nb.mean[i] - st.mean[i])
+		}
+	}
+	for j := 0; j < nj; j++ {
+		if s.ch.nu[j] == 0 {
+			continue
+		}
+		if math.Abs(dev[j])/st.lam > f*m.eps*math.Max(st.mean[j], 1) {
+			return false
+		}
+	}
+	return true
+}
+
+// markDirty records that voxel v's total changed.
+func (m *multiscale) markDirty(v int32) {
+	if !m.dirty[v] {
+		m.dirty[v] = true
+		m.dirtyV = append(m.dirtyV, v)
+	}
+}
+
+// setA sets the propensity of instance i to its current value.
+func (m *multiscale) setA(i int32) {
+	h := &m.h[i]
+	if h.excl {
+		return
+	}
+	a := m.prop(i)
+	m.av[h.vox] += a - h.a
+	h.a = a
+	m.markDirty(h.vox)
+}
+
+// flush redraws the clocks of the dirty voxels.
+func (m *multiscale) flush() {
+	for _, v := range m.dirtyV {
+		m.dirty[v] = false
+		if m.av[v] < 0 {
+			m.resum(int(v))
+		}
+		m.schedule(int(v))
+	}
+	m.dirtyV = m.dirtyV[:0]
+}
+
+// fire fires instance i k times and updates the subsystems and
+// propensities that depend on it.
+func (m *multiscale) fire(i int32, k int64) {
+	n := m.n
+	n.fire(i, k, m.x)
+	m.touched = m.touched[:0]
+	for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+		if s := m.xsub[n.chgIdx[c]]; s >= 0 && !slices.Contains(m.touched, s) {
+			m.touched = append(m.touched, s)
+		}
+	}
+	for _, id := range m.touched {
+		s := m.subs[id]
+		m.count(s)
+		m.refresh(s)
+	}
+	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
+		m.setA(d)
+	}
+	for _, id := range m.touched {
+		s := m.subs[id]
+		// Readers of the species i did not change are not among its
+		// dependents.
+		for j, xi := range s.xs {
+			if !s.mask[j] || changes(n, i, xi) {
+				continue
+			}
+			for _, r := range s.rdByPos[s.rdPos[j]:s.rdPos[j+1]] {
+				m.setA(r)
+			}
+		}
+		if s.slowEvents++; s.slowEvents >= checkEvery {
+			s.slowEvents = 0
+			if !m.check(s) {
+				m.deactivate(s)
+			}
+		}
+	}
+	m.flush()
+}
+
+// checkEvery is the number of firings touching an active subsystem
+// between two checks of its error control (stimulus edges and output
+// times check it too).
+const checkEvery = 32
+
+// changes reports whether instance i changes x index xi.
+func changes(n *net, i, xi int32) bool {
+	for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+		if n.chgIdx[c] == xi {
+			return true
+		}
+	}
+	return false
+}
+
+// count adds the firings s absorbed since it was last counted.
+func (m *multiscale) count(s *fastSub) {
+	if s.active {
+		s.absorbed += (s.ch.cf*s.st.mom[0] + s.ch.cr*s.st.mom[1]) * (m.t - s.tLast)
+		s.tLast = m.t
+	}
+}
+
+// choose decides which species of s are viewed (the others are abundant)
+// and reports whether s can be activated without sharing a viewed species
+// with another active subsystem.
+func (m *multiscale) choose(s *fastSub) bool {
+	for j, xi := range s.xs {
+		s.mask[j] = s.ch.nu[j] != 0 && !m.abundant(s, j, 10)
+		switch {
+		case s.ch.nu[j] == 0:
+		case m.xsub[xi] >= 0:
+			return false // viewed by another subsystem
+		case s.mask[j] && m.abund[xi] > 0:
+			return false // abundant in another, viewed here
+		}
+	}
+	if !slices.Equal(s.mask, s.linked) {
+		m.linkReaders(s)
+		m.refresh(s)
+	}
+	return true
+}
+
+// abundant reports whether species j of s has so many molecules that the
+// pair's fluctuations change it by less than ε/f of itself: it is then read
+// from x by everyone (its count in x differs from its conditional mean by
+// at most a few standard deviations of the pair's extent).
+func (m *multiscale) abundant(s *fastSub, j int, f float64) bool {
+	sd := 0.0
+	for _, x := range s.st.sd {
+		sd = math.Max(sd, x)
+	}
+	return s.st.mean[j] >= f*(sd+1)/m.eps
+}
+
+// activate puts pair subsystem s in partial equilibrium.
+func (m *multiscale) activate(s *fastSub) {
+	u := s.unit
+	m.leaping[u] = false
+	m.oclk.set(m.uSlot0+u, math.Inf(1))
+	m.skip[u], m.backoff[u] = 0, 0
+	for _, i := range s.own {
+		h := &m.h[i]
+		if !h.excl {
+			h.excl = true
+			m.av[h.vox] -= h.a
+			h.a = 0
+			m.markDirty(h.vox)
+		}
+	}
+	for j, xi := range s.xs {
+		if s.mask[j] {
+			m.xsub[xi] = s.id
+		} else if s.ch.nu[j] != 0 {
+			m.abund[xi]++
+		}
+	}
+	for k, r := range s.rdInst {
+		ref := momRef{s.id, s.rdFn[k]}
+		if m.refA[r].sub < 0 {
+			m.refA[r] = ref
+		} else {
+			m.refB[r] = ref
+		}
+		if m.nref[r] == 0 {
+			m.origShape[r] = m.h[r].shape
+			m.h[r].shape = shapeView
+		}
+		m.nref[r]++
+	}
+	for _, v := range s.units {
+		m.block[v]++
+	}
+	s.active = true
+	s.tOn, s.tLast = m.t, m.t
+	s.slowEvents = 0
+	s.activations++
+	m.refresh(s)
+	for _, r := range s.rdInst {
+		m.setA(r)
+	}
+	m.flush()
+}
+
+// deactivate samples the species of s and returns its channels to the
+// adaptive engine.
+func (m *multiscale) deactivate(s *fastSub) {
+	m.count(s)
+	m.sample(s)
+	s.active = false
+	s.peTime += m.t - s.tOn
+	s.tPass = math.Inf(1)
+	s.deactivation++
+	for j, xi := range s.xs {
+		if s.mask[j] {
+			m.xsub[xi] = -1
+		} else if s.ch.nu[j] != 0 {
+			m.abund[xi]--
+		}
+	}
+	for _, r := range s.rdInst {
+		if m.refA[r].sub == s.id {
+			m.refA[r] = m.refB[r]
+		}
+		m.refB[r] = noRef
+		if m.nref[r]--; m.nref[r] == 0 {
+			m.h[r].shape = m.origShape[r]
+		}
+	}
+	for _, v := range s.units {
+		m.block[v]--
+	}
+	for _, i := range s.own {
+		h := &m.h[i]
+		h.excl = false
+		h.a = 0
+		m.setA(i)
+	}
+	for _, r := range s.rdInst {
+		m.setA(r)
+	}
+	m.skip[s.unit], m.backoff[s.unit] = 0, 0
+	m.flush()
+}
+
+// tryPE checks whether pair unit u may enter partial equilibrium now and
+// puts it there if so.
+func (m *multiscale) tryPE(u int32) bool {
+	if m.peSkip[u] > 0 {
+		m.peSkip[u]--
+		return false
+	}
+	s := m.subs[m.unitSub[u]]
+	if m.refresh(s) && m.checkAt(s, 0.5) {
+		if math.IsInf(s.tPass, 1) {
+			s.tPass = m.t
+		}
+		if m.t-s.tPass >= m.quiet/s.st.lam && m.choose(s) {
+			m.peBackoff[u] = 0
+			m.activate(s)
+			return true
+		}
+		m.peSkip[u] = 7
+		return false
+	}
+	s.tPass = math.Inf(1)
+	if m.peBackoff[u] < 8 {
+		m.peBackoff[u]++
+	}
+	m.peSkip[u] = 1<<m.peBackoff[u] - 1
+	return false
+}
+
+func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
+	m.tEnd = tEnd
+	for {
+		s, other, ts := m.next()
+		if ts > tEnd || (ts == tEnd && other && s >= m.uSlot0) {
+			m.t = tEnd
+			break
+		}
+		m.t = ts
+		switch {
+		case !other:
+			m.exactEvent(int(s))
+		case s < m.uSlot0:
+			m.arrival(int(s))
+		default:
+			m.leapEnd(s - m.uSlot0)
+		}
+		if (m.st.ExactEvents+m.st.Leaps)&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	// A barrier: check every active subsystem and give its species
+	// counts drawn from its conditional law.
+	for _, s := range m.subs {
+		if !s.active {
+			continue
+		}
+		m.count(s)
+		if !m.check(s) {
+			m.deactivate(s)
+			continue
+		}
+		m.sample(s)
+	}
+	return nil
+}
+
+func (m *multiscale) exactEvent(v int) {
+	e := m.exact
+	if e.since[v]++; e.since[v] > 4096 {
+		e.resum(v)
+	}
+	i := e.pick(v)
+	if i < 0 {
+		e.resum(v)
+		if i = e.pick(v); i < 0 {
+			e.schedule(v)
+			return
+		}
+	}
+	m.fire(i, 1)
+	m.st.ExactEvents++
+	if m.dbg != nil {
+		m.dbg[i]++
+	}
+	u := m.unitOf[i]
+	if u < 0 || m.block[u] > 0 {
+		return
+	}
+	if m.unitSub[u] >= 0 && m.tryPE(u) {
+		return
+	}
+	if m.skip[u] > 0 {
+		m.skip[u]--
+		return
+	}
+	if m.tryLeap(u) {
+		m.backoff[u] = 0
+		return
+	}
+	if m.backoff[u] < 6 {
+		m.backoff[u]++
+	}
+	m.skip[u] = 1<<m.backoff[u] - 1
+}
+
+// arrival delivers one molecule of an evenly timed injection.
+func (m *multiscale) arrival(k int) {
+	i := m.timerInst[k]
+	m.credit[k] = 1
+	m.oclk.set(int32(k), m.t+1/m.exact.rate[k])
+	m.fire(i, 1)
+	m.st.ExactEvents++
+}
+
+// leapEnd reconsiders a unit whose leap is over.
+func (m *multiscale) leapEnd(u int32) {
+	m.leaping[u] = false
+	if m.block[u] == 0 {
+		if m.unitSub[u] >= 0 && m.tryPE(u) {
+			return
+		}
+		if m.tryLeap(u) {
+			return
+		}
+	}
+	m.oclk.set(m.uSlot0+u, math.Inf(1))
+	for _, i := range [2]int32{m.uA[u], m.uB[u]} {
+		if i < 0 {
+			continue
+		}
+		m.h[i].excl = false
+		m.setA(i)
+	}
+	m.flush()
+	m.skip[u], m.backoff[u] = 0, 0
+}
+
+func (m *multiscale) setRate(k int, rate float64) {
+	m.exact.setRate(k, rate)
+	n := m.n
+	st := &n.sys.Stimuli[k]
+	for _, v := range st.Targets {
+		xi := int32(v*n.ns + st.Species)
+		if id := m.xsub[xi]; id >= 0 {
+			s := m.subs[id]
+			m.count(s)
+			if !m.check(s) {
+				m.deactivate(s)
+			}
+		}
+	}
+}
+
+func (m *multiscale) stats() Stats {
+	st := m.st
+	st.Absorbed = m.absorb
+	groups := map[string]int{}
+	for _, s := range m.subs {
+		if s.activations == 0 {
+			continue
+		}
+		pe := s.peTime
+		ab := s.absorbed
+		if s.active {
+			pe += m.t - s.tOn
+			ab += (s.ch.cf*s.st.mom[0] + s.ch.cr*s.st.mom[1]) * (m.t - s.tLast)
+		}
+		st.Absorbed += ab
+		name, kind := m.subName(s)
+		g, ok := groups[name]
+		if !ok {
+			g = len(st.Subsystems)
+			groups[name] = g
+			st.Subsystems = append(st.Subsystems, Subsystem{Kind: kind, Name: name})
+		}
+		ss := &st.Subsystems[g]
+		ss.Instances++
+		ss.Activations += int64(s.activations)
+		ss.TimeMs += pe
+		ss.Absorbed += ab
+	}
+	return st
+}
+
+// subName names a subsystem for the run summary: the reaction's id, or
+// "diffusion of S".
+func (m *multiscale) subName(s *fastSub) (name, kind string) {
+	n := m.n
+	sys := n.sys
+	i := s.own[0]
+	switch n.kind[i] {
+	case kindReaction:
+		return sys.Channels[n.src[i]].ReactionID, "reaction"
+	case kindHop:
+		return "diffusion of " + sys.Species[sys.Hops[n.src[i]].Species].ID, "diffusion"
+	}
+	return "?", "?"
+}
