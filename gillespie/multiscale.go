@@ -25,6 +25,10 @@ type multiscale struct {
 
 	subs    []*fastSub
 	unitSub []int32 // per unit: its pair subsystem, or −1
+	unitHop []int32 // per unit: the species of a hop pair, or −1
+	tree    *meshTree
+	cluster map[[2]int32]int32 // (species, node) → cluster subsystem
+	t0      float64
 	xsub    []int32 // per x index: the active subsystem holding it, or −1
 	// readers (instances whose propensity reads the x index) and changers
 	// (instances that change it, with the change) of every x index
@@ -60,12 +64,17 @@ const (
 
 // fastSub is one candidate subsystem and, while active, its state.
 type fastSub struct {
-	id   int32
-	kind uint8
-	unit int32   // adaptive unit of a pair
-	own  []int32 // its own channel instances
-	xs   []int32 // x indices of its species
-	ch   *chain  // pair: the fiber
+	id       int32
+	kind     uint8
+	unit     int32   // adaptive unit of a pair (−1 for a cluster)
+	ownUnits []int32 // the adaptive units of its own channels
+	own      []int32 // its own channel instances
+	// clusters: the species, the node of the mesh tree, its diffusion
+	// constant (µm²/ms) and its firings per molecule per ms
+	species, node int32
+	diff, absRate float64
+	xs            []int32 // x indices of its species
+	ch            *chain  // pair: the fiber
 	// readers: instances outside the subsystem reading its viewed
 	// species, and the moment function each needs; rdByPos[rdPos[j]:
 	// rdPos[j+1]] are the readers of species j
@@ -93,6 +102,7 @@ type fastSub struct {
 
 	tOn, tLast   float64 // activation time; time absorbed firings were last counted
 	tPass        float64 // first passing check since the last failure (+Inf: none)
+	tFail        float64 // first failing check since the last pass (+Inf: none)
 	peTime       float64 // ms spent active
 	absorbed     float64 // expected firings of its channels while active
 	slowEvents   int32   // firings touching it since its last check
@@ -198,11 +208,33 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *mu
 	m.nref = make([]int8, ni)
 	m.origShape = make([]uint8, ni)
 	m.dirty = make([]bool, n.nv)
+	m.unitHop = make([]int32, nu)
+	m.cluster = map[[2]int32]int32{}
+	m.t0 = t0
 	for u := range m.unitSub {
-		m.unitSub[u] = -1
-		if d.uKind[u] == unitPair {
-			if s := m.newPairSub(int32(u)); s != nil {
-				m.unitSub[u] = s.id
+		m.unitSub[u], m.unitHop[u] = -1, -1
+		if d.uKind[u] != unitPair {
+			continue
+		}
+		if n.kind[d.uA[u]] == kindHop {
+			m.unitHop[u] = int32(n.sys.Hops[n.src[d.uA[u]]].Species)
+			continue
+		}
+		if s := m.newPairSub(int32(u)); s != nil {
+			m.unitSub[u] = s.id
+		}
+	}
+	if len(n.sys.Hops) > 0 {
+		m.tree = newMeshTree(n.sys.Mesh)
+		// The clusters of diffusing species exist from the start, so
+		// that those at equilibrium initially are known to be.
+		for sp, info := range n.sys.Species {
+			if info.DiffusionUm2PerMs > 0 {
+				for nd := range m.tree.nodes {
+					if len(m.tree.nodes[nd].vox) > 1 {
+						m.clusterFor(int32(sp), int32(nd))
+					}
+				}
 			}
 		}
 	}
@@ -226,7 +258,7 @@ func (m *multiscale) newPairSub(u int32) *fastSub {
 	if !(n.c[A] > 0) || !(n.c[B] > 0) {
 		return nil
 	}
-	s := &fastSub{id: int32(len(m.subs)), kind: subPair, unit: u, own: []int32{A, B}, tPass: math.Inf(1)}
+	s := &fastSub{id: int32(len(m.subs)), kind: subPair, unit: u, ownUnits: []int32{u}, own: []int32{A, B}, tPass: math.Inf(1), tFail: math.Inf(1), node: -1, species: -1}
 	add := func(xi int32) int32 {
 		if j := s.pos(xi); j >= 0 {
 			return j
@@ -369,7 +401,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 	}
 	us := map[int32]bool{}
 	touch := func(i int32) {
-		if u := m.unitOf[i]; u >= 0 && u != s.unit && !us[u] {
+		if u := m.unitOf[i]; u >= 0 && !slices.Contains(s.ownUnits, u) && !us[u] {
 			us[u] = true
 			s.units = append(s.units, u)
 		}
@@ -428,7 +460,7 @@ func (m *multiscale) propWith(i int32, s *fastSub, fn int32) float64 {
 		a *= s.st.mom[fn]
 	}
 	for _, r := range [2]momRef{m.refA[i], m.refB[i]} {
-		if r.sub >= 0 && r.sub != s.id {
+		if r.sub >= 0 && r.sub != s.id && m.refOutside(i, r.sub, s) {
 			a *= m.subs[r.sub].st.mom[r.fn]
 		}
 	}
@@ -449,9 +481,26 @@ func (m *multiscale) propWith(i int32, s *fastSub, fn int32) float64 {
 	return a
 }
 
+// refOutside reports whether active subsystem id covers a reactant of
+// instance i that is not a species of s (otherwise s's own moment stands
+// for it).
+func (m *multiscale) refOutside(i, id int32, s *fastSub) bool {
+	n := m.n
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		if xi := n.rIdx[k]; m.xsub[xi] == id && s.pos(xi) < 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // refresh recomputes the conditional expectations of s for the totals in
 // x (from the cache when it has them).
 func (m *multiscale) refresh(s *fastSub) bool {
+	if s.kind == subCluster {
+		m.clusterStats(s)
+		return true
+	}
 	if s.active && s.lin.ok {
 		m.linearStats(s, &s.st)
 		return true
@@ -611,6 +660,10 @@ func (m *multiscale) lookup(s *fastSub, v []int64, st *chainStats) bool {
 // sample draws the counts of the species of s from its conditional law
 // given the totals in x and writes them into x.
 func (m *multiscale) sample(s *fastSub) {
+	if s.kind == subCluster {
+		m.sampleCluster(s)
+		return
+	}
 	for j, xi := range s.xs {
 		s.vals[j] = m.x[xi]
 	}
@@ -637,9 +690,54 @@ func (m *multiscale) check(s *fastSub) bool {
 	return m.checkAt(s, 1)
 }
 
+// judge runs the error control of s (whose statistics are fresh) and
+// applies the persistence rule: the drift is estimated from the current
+// counts of the channels that read species outside s, so a single
+// failing check may be noise; a failure counts when it persists over one
+// relaxation time of s (no passing check in between) or when hard (a
+// stimulus edge changed the drift). An active s stays unless a failure
+// counts. A candidate enters when the check passes now, at half the lag
+// bound, and has passed, with no failure counting, for ln(1/ε)
+// relaxation times; wait reports that it passes but is still waiting.
+func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
+	f := 1.0
+	if !s.active {
+		f = 0.5
+	}
+	st := &s.st
+	if st.empty || !(st.lam > 0) {
+		s.tPass, s.tFail = math.Inf(1), math.Inf(1)
+		return false, false
+	}
+	if m.checkAt(s, f) {
+		s.tFail = math.Inf(1)
+		if s.active {
+			return true, false
+		}
+		if math.IsInf(s.tPass, 1) {
+			s.tPass = m.t
+		}
+		if m.t-s.tPass >= m.quiet/st.lam {
+			return true, false
+		}
+		return false, true
+	}
+	if math.IsInf(s.tFail, 1) {
+		s.tFail = m.t
+	}
+	if hard || m.t-s.tFail >= 1/st.lam {
+		s.tPass = math.Inf(1)
+		return false, false
+	}
+	return s.active, false
+}
+
 // checkAt is check with the lag bound scaled by f (f < 1 at entry, so
 // that a subsystem near the bound does not flicker in and out).
 func (m *multiscale) checkAt(s *fastSub, f float64) bool {
+	if s.kind == subCluster {
+		return m.checkCluster(s, f)
+	}
 	st := &s.st
 	if st.empty || !(st.lam > 0) {
 		return false
@@ -778,9 +876,9 @@ func (m *multiscale) fire(i int32, k int64) {
 				m.setA(r)
 			}
 		}
-		if s.slowEvents++; s.slowEvents >= checkEvery {
+		if s.slowEvents++; s.slowEvents >= checkEvery && s.active {
 			s.slowEvents = 0
-			if !m.check(s) {
+			if ok, _ := m.judge(s, false); !ok {
 				m.deactivate(s)
 			}
 		}
@@ -806,7 +904,7 @@ func changes(n *net, i, xi int32) bool {
 // count adds the firings s absorbed since it was last counted.
 func (m *multiscale) count(s *fastSub) {
 	if s.active {
-		s.absorbed += (s.ch.cf*s.st.mom[0] + s.ch.cr*s.st.mom[1]) * (m.t - s.tLast)
+		s.absorbed += m.absorbRate(s) * (m.t - s.tLast)
 		s.tLast = m.t
 	}
 }
@@ -844,12 +942,13 @@ func (m *multiscale) abundant(s *fastSub, j int, f float64) bool {
 	return s.st.mean[j] >= f*(sd+1)/m.eps
 }
 
-// activate puts pair subsystem s in partial equilibrium.
+// activate puts subsystem s in partial equilibrium.
 func (m *multiscale) activate(s *fastSub) {
-	u := s.unit
-	m.leaping[u] = false
-	m.oclk.set(m.uSlot0+u, math.Inf(1))
-	m.skip[u], m.backoff[u] = 0, 0
+	for _, u := range s.ownUnits {
+		m.leaping[u] = false
+		m.oclk.set(m.uSlot0+u, math.Inf(1))
+		m.skip[u], m.backoff[u] = 0, 0
+	}
 	for _, i := range s.own {
 		h := &m.h[i]
 		if !h.excl {
@@ -895,12 +994,17 @@ func (m *multiscale) activate(s *fastSub) {
 
 // deactivate samples the species of s and returns its channels to the
 // adaptive engine.
+var dbgDeact func(m *multiscale, s *fastSub)
+
 func (m *multiscale) deactivate(s *fastSub) {
+	if dbgDeact != nil {
+		dbgDeact(m, s)
+	}
 	m.count(s)
 	m.sample(s)
 	s.active = false
 	s.peTime += m.t - s.tOn
-	s.tPass = math.Inf(1)
+	s.tPass, s.tFail = math.Inf(1), math.Inf(1)
 	s.deactivation++
 	for j, xi := range s.xs {
 		if s.mask[j] {
@@ -930,7 +1034,9 @@ func (m *multiscale) deactivate(s *fastSub) {
 	for _, r := range s.rdInst {
 		m.setA(r)
 	}
-	m.skip[s.unit], m.backoff[s.unit] = 0, 0
+	for _, u := range s.ownUnits {
+		m.skip[u], m.backoff[u] = 0, 0
+	}
 	m.flush()
 }
 
@@ -941,20 +1047,21 @@ func (m *multiscale) tryPE(u int32) bool {
 		m.peSkip[u]--
 		return false
 	}
+	if m.unitHop[u] >= 0 {
+		return m.tryCluster(u)
+	}
 	s := m.subs[m.unitSub[u]]
-	if m.refresh(s) && m.checkAt(s, 0.5) {
-		if math.IsInf(s.tPass, 1) {
-			s.tPass = m.t
-		}
-		if m.t-s.tPass >= m.quiet/s.st.lam && m.choose(s) {
-			m.peBackoff[u] = 0
-			m.activate(s)
-			return true
-		}
+	m.refresh(s)
+	ok, wait := m.judge(s, false)
+	if ok && m.choose(s) {
+		m.peBackoff[u] = 0
+		m.activate(s)
+		return true
+	}
+	if wait {
 		m.peSkip[u] = 7
 		return false
 	}
-	s.tPass = math.Inf(1)
 	if m.peBackoff[u] < 8 {
 		m.peBackoff[u]++
 	}
@@ -985,18 +1092,27 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 			}
 		}
 	}
-	// A barrier: check every active subsystem and give its species
-	// counts drawn from its conditional law.
+	// A barrier: check every active subsystem, merge clusters whose
+	// parent qualifies, and give the species counts drawn from their
+	// conditional laws.
 	for _, s := range m.subs {
 		if !s.active {
 			continue
 		}
 		m.count(s)
-		if !m.check(s) {
+		if ok, _ := m.judge(s, false); !ok {
 			m.deactivate(s)
-			continue
 		}
-		m.sample(s)
+	}
+	for k := 0; k < len(m.subs); k++ {
+		if s := m.subs[k]; s.active && s.kind == subCluster {
+			m.tryMerge(s)
+		}
+	}
+	for _, s := range m.subs {
+		if s.active {
+			m.sample(s)
+		}
 	}
 	return nil
 }
@@ -1023,7 +1139,7 @@ func (m *multiscale) exactEvent(v int) {
 	if u < 0 || m.block[u] > 0 {
 		return
 	}
-	if m.unitSub[u] >= 0 && m.tryPE(u) {
+	if (m.unitSub[u] >= 0 || m.unitHop[u] >= 0) && m.tryPE(u) {
 		return
 	}
 	if m.skip[u] > 0 {
@@ -1053,7 +1169,7 @@ func (m *multiscale) arrival(k int) {
 func (m *multiscale) leapEnd(u int32) {
 	m.leaping[u] = false
 	if m.block[u] == 0 {
-		if m.unitSub[u] >= 0 && m.tryPE(u) {
+		if (m.unitSub[u] >= 0 || m.unitHop[u] >= 0) && m.tryPE(u) {
 			return
 		}
 		if m.tryLeap(u) {
@@ -1081,7 +1197,7 @@ func (m *multiscale) setRate(k int, rate float64) {
 		if id := m.xsub[xi]; id >= 0 {
 			s := m.subs[id]
 			m.count(s)
-			if !m.check(s) {
+			if ok, _ := m.judge(s, true); !ok {
 				m.deactivate(s)
 			}
 		}
@@ -1100,7 +1216,7 @@ func (m *multiscale) stats() Stats {
 		ab := s.absorbed
 		if s.active {
 			pe += m.t - s.tOn
-			ab += (s.ch.cf*s.st.mom[0] + s.ch.cr*s.st.mom[1]) * (m.t - s.tLast)
+			ab += m.absorbRate(s) * (m.t - s.tLast)
 		}
 		st.Absorbed += ab
 		name, kind := m.subName(s)

@@ -1,0 +1,302 @@
+package gillespie
+
+import (
+	"math"
+	"slices"
+)
+
+// Diffusion clusters of the multiscale engine (see pecluster.go for the
+// conditional law and the mesh hierarchy).
+
+// clusterFor returns the cluster subsystem of species sp on tree node
+// nd, creating it on first use.
+func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
+	if id, ok := m.cluster[[2]int32{sp, nd}]; ok {
+		return m.subs[id]
+	}
+	n := m.n
+	node := &m.tree.nodes[nd]
+	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1)}
+	s.diff = n.sys.Species[sp].DiffusionUm2PerMs
+	in := map[int32]bool{}
+	for _, v := range node.vox {
+		in[v] = true
+		s.xs = append(s.xs, v*int32(n.ns)+sp)
+	}
+	for j, v := range node.vox {
+		xi := s.xs[j]
+		out := 0.0
+		for _, i := range m.rdInst[m.rdStart[xi]:m.rdStart[xi+1]] {
+			if n.kind[i] != kindHop || n.vox[i] != v || !in[n.target(i)] {
+				continue
+			}
+			s.own = append(s.own, i)
+			out += n.c[i]
+			if u := m.unitOf[i]; u >= 0 && !slices.Contains(s.ownUnits, u) {
+				s.ownUnits = append(s.ownUnits, u)
+			}
+		}
+		s.absRate += node.w[j] * out
+	}
+	s.ch = &chain{xs: s.xs}
+	s.mask = make([]bool, len(s.xs))
+	for j := range s.mask {
+		s.mask[j] = true
+	}
+	s.vals = make([]int64, len(s.xs))
+	s.st = chainStats{mean: make([]float64, len(s.xs)), sd: make([]float64, len(s.xs))}
+	m.subs = append(m.subs, s)
+	m.cluster[[2]int32{sp, nd}] = s.id
+	m.linkDrift(s)
+	m.linkReaders(s)
+	s.st.mom = make([]float64, len(s.ch.fns))
+	// At the start a cluster whose initial concentration is uniform is at
+	// equilibrium: it need not wait for a relaxation (until a check fails).
+	if m.t == m.t0 {
+		uniform := true
+		sys := n.sys
+		c0 := sys.Initial[int(node.vox[0])*n.ns+int(sp)] / sys.Mesh.Voxels[node.vox[0]].VolumeUm3
+		for _, v := range node.vox {
+			c := sys.Initial[int(v)*n.ns+int(sp)] / sys.Mesh.Voxels[v].VolumeUm3
+			uniform = uniform && math.Abs(c-c0) <= 1e-9*math.Abs(c0)
+		}
+		if uniform {
+			s.tPass = math.Inf(-1)
+		}
+	}
+	return s
+}
+
+// clusterStats computes the conditional expectations of a cluster in
+// closed form from its total.
+func (m *multiscale) clusterStats(s *fastSub) {
+	node := &m.tree.nodes[s.node]
+	var T int64
+	for _, xi := range s.xs {
+		T += m.x[xi]
+	}
+	st := &s.st
+	st.empty = T < 0
+	st.lam = node.gap * s.diff
+	tf := float64(T)
+	for j, w := range node.w {
+		st.mean[j] = tf * w
+		st.sd[j] = math.Sqrt(tf * w * (1 - w))
+	}
+	for k, fs := range s.ch.fns {
+		v := 1.0
+		for _, f := range fs {
+			v *= binomialMoment(T, node.w[f.j], f.n, f.p)
+		}
+		st.mom[k] = v
+	}
+}
+
+// binomialMoment returns E[X^(p)·1{X ≥ n}] for X ~ Binomial(T, w), X^(p)
+// the falling factorial.
+func binomialMoment(T int64, w float64, n int64, p int32) float64 {
+	if T < int64(p) || T < n {
+		return 0
+	}
+	v := falling(T, p) * math.Pow(w, float64(p))
+	// states p ≤ x < n have X^(p) > 0 but are below the threshold
+	for x := int64(p); x < n; x++ {
+		lg, _ := math.Lgamma(float64(T + 1))
+		l1, _ := math.Lgamma(float64(x + 1))
+		l2, _ := math.Lgamma(float64(T - x + 1))
+		pr := math.Exp(lg - l1 - l2 + float64(x)*math.Log(w) + float64(T-x)*math.Log1p(-w))
+		v -= falling(x, p) * pr
+	}
+	return math.Max(v, 0)
+}
+
+// checkCluster is the error control of a cluster: the lag of its counts
+// behind equilibrium under the drift of the slow channels, δ = M·r/D, is
+// within f·ε of each voxel's mean (at least one molecule's), and the
+// reactions consume its molecules at most √ε as fast as it mixes.
+func (m *multiscale) checkCluster(s *fastSub, f float64) bool {
+	st := &s.st
+	if st.empty || !(st.lam > 0) {
+		return false
+	}
+	nd := &m.tree.nodes[s.node]
+	nj := len(s.xs)
+	r := make([]float64, nj)
+	cons := 0.0
+	n := m.n
+	for d, i := range s.dInst {
+		a := m.propWith(i, s, s.dFn[d])
+		if a == 0 {
+			continue
+		}
+		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
+			dl := float64(s.dDelta[k])
+			r[s.dPos[k]] += a * dl
+			if dl < 0 && n.kind[i] == kindReaction {
+				cons -= a * dl
+			}
+		}
+	}
+	var T float64
+	for _, x := range st.mean {
+		T += x
+	}
+	if cons/math.Max(T, 1) > m.rootEps*st.lam {
+		return false
+	}
+	for i := 0; i < nj; i++ {
+		dev := 0.0
+		row := nd.lag[i*nj : (i+1)*nj]
+		for j, x := range r {
+			dev += row[j] * x
+		}
+		if math.Abs(dev)/s.diff > f*m.eps*math.Max(st.mean[i], 1) {
+			return false
+		}
+	}
+	return true
+}
+
+// sampleCluster draws the counts of a cluster's voxels: a multinomial of
+// its total by sequential binomials.
+func (m *multiscale) sampleCluster(s *fastSub) {
+	nd := &m.tree.nodes[s.node]
+	var T int64
+	for _, xi := range s.xs {
+		T += m.x[xi]
+	}
+	if T < 0 {
+		return // cannot happen: slow channels never overdraw a total
+	}
+	rng := m.subRng(s)
+	rest := 1.0
+	for j, xi := range s.xs {
+		if j == len(s.xs)-1 || T == 0 {
+			m.x[xi] = T
+			T = 0
+			continue
+		}
+		p := math.Min(1, nd.w[j]/rest)
+		k := rng.Binomial(T, p)
+		m.x[xi] = k
+		T -= k
+		rest -= nd.w[j]
+	}
+}
+
+// absorbRate is the expected firing rate of the own channels of active
+// subsystem s.
+func (m *multiscale) absorbRate(s *fastSub) float64 {
+	if s.kind == subCluster {
+		var T float64
+		for _, x := range s.st.mean {
+			T += x
+		}
+		return T * s.absRate
+	}
+	return s.ch.cf*s.st.mom[0] + s.ch.cr*s.st.mom[1]
+}
+
+// tryCluster tries the clusters containing both voxels of hop pair unit
+// u, largest first, and activates the first that qualifies.
+func (m *multiscale) tryCluster(u int32) bool {
+	if m.tree == nil {
+		return false
+	}
+	n := m.n
+	sp := m.unitHop[u]
+	a, b := n.vox[m.uA[u]], n.vox[m.uB[u]]
+	pb := m.tree.path[b]
+	for _, nd := range m.tree.path[a] {
+		if !slices.Contains(pb, nd) {
+			break // nodes below the lowest common ancestor lack b
+		}
+		inner, ok := m.free(sp, nd)
+		if !ok {
+			continue
+		}
+		s := m.clusterFor(sp, nd)
+		m.refresh(s)
+		ok, wait := m.judge(s, false)
+		if ok {
+			for _, k := range inner {
+				m.deactivate(k)
+			}
+			m.peBackoff[u] = 0
+			m.activate(s)
+			return true
+		}
+		if wait {
+			m.peSkip[u] = 7
+			return false
+		}
+	}
+	if m.peBackoff[u] < 8 {
+		m.peBackoff[u]++
+	}
+	m.peSkip[u] = 1<<m.peBackoff[u] - 1
+	return false
+}
+
+// free reports whether node nd may take species sp into partial
+// equilibrium: no voxel holds it in an active subsystem other than active
+// clusters of sp inside nd, which it returns (activating nd replaces them).
+func (m *multiscale) free(sp, nd int32) ([]*fastSub, bool) {
+	ns := int32(m.n.ns)
+	var inner []*fastSub
+	for _, v := range m.tree.nodes[nd].vox {
+		xi := v*ns + sp
+		if m.abund[xi] > 0 {
+			return nil, false
+		}
+		id := m.xsub[xi]
+		if id < 0 {
+			continue
+		}
+		k := m.subs[id]
+		if k.kind != subCluster || !m.inside(k.node, nd) {
+			return nil, false
+		}
+		if !slices.Contains(inner, k) {
+			inner = append(inner, k)
+		}
+	}
+	return inner, true
+}
+
+// inside reports whether tree node a lies in node b.
+func (m *multiscale) inside(a, b int32) bool {
+	for ; a >= 0; a = m.tree.nodes[a].parent {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+// tryMerge replaces active cluster s and its siblings, when all are
+// active, by their parent if the parent qualifies.
+func (m *multiscale) tryMerge(s *fastSub) {
+	nd := &m.tree.nodes[s.node]
+	if nd.parent < 0 {
+		return
+	}
+	par := &m.tree.nodes[nd.parent]
+	var kids []*fastSub
+	for _, c := range par.children {
+		id, ok := m.cluster[[2]int32{s.species, c}]
+		if !ok || !m.subs[id].active {
+			return
+		}
+		kids = append(kids, m.subs[id])
+	}
+	p := m.clusterFor(s.species, nd.parent)
+	m.refresh(p)
+	if ok, _ := m.judge(p, false); !ok {
+		return
+	}
+	for _, k := range kids {
+		m.deactivate(k)
+	}
+	m.activate(p)
+}
