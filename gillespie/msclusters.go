@@ -49,6 +49,7 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 	m.cluster[[2]int32{sp, nd}] = s.id
 	m.linkDrift(s)
 	m.linkReaders(s)
+	m.linkClasses(s)
 	s.st.mom = make([]float64, len(s.ch.fns))
 	// At the start a cluster whose initial concentration is uniform is at
 	// equilibrium: it need not wait for a relaxation (until a check fails).
@@ -110,11 +111,15 @@ func binomialMoment(T int64, w float64, n int64, p int32) float64 {
 	return math.Max(v, 0)
 }
 
-// checkCluster is the error control of a cluster: the lag of its counts
-// behind equilibrium under the drift of the slow channels, δ = M·r/D, is
-// within f·ε of each voxel's mean (at least one molecule's), and the
-// reactions consume its molecules at most √ε as fast as it mixes.
-func (m *multiscale) checkCluster(s *fastSub, f float64) bool {
+// checkCluster is the error control of a cluster. The lag of its counts
+// behind equilibrium under the (smoothed) drift of the slow channels is
+// δ = M·r/D. It must change the summed propensity of every reaction that
+// reads the species in the cluster, and of the hops leaving it, by at
+// most f·ε of itself; move no voxel by more than f·max(ε·E[X_v], 1)
+// molecules (at low counts, as the adaptive method, one molecule); and
+// displace at most f·max(ε·T, 1) molecules in all. The reactions must
+// also consume its molecules at most √ε as fast as it mixes.
+func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	st := &s.st
 	if st.empty || !(st.lam > 0) {
 		return false
@@ -144,17 +149,74 @@ func (m *multiscale) checkCluster(s *fastSub, f float64) bool {
 	if cons/math.Max(T, 1) > m.rootEps*st.lam {
 		return false
 	}
+	r = m.smooth(s, r, hard)
+	dev := make([]float64, nj)
+	sum := 0.0
 	for i := 0; i < nj; i++ {
-		dev := 0.0
 		row := nd.lag[i*nj : (i+1)*nj]
 		for j, x := range r {
-			dev += row[j] * x
+			dev[i] += row[j] * x
 		}
-		if math.Abs(dev)/s.diff > f*m.eps*math.Max(st.mean[i], 1) {
+		dev[i] /= s.diff
+		if math.Abs(dev[i]) > f*math.Max(m.eps*st.mean[i], 1) {
+			return false
+		}
+		sum += math.Abs(dev[i])
+	}
+	if sum/2 > f*math.Max(m.eps*T, 1) {
+		return false
+	}
+	// per reader class: Σ a·δ/E over Σ a
+	if len(s.clsNum) != len(s.clsOf) {
+		s.clsNum = make([]float64, len(s.clsOf))
+		s.clsDen = make([]float64, len(s.clsOf))
+	}
+	clear(s.clsNum)
+	clear(s.clsDen)
+	for k, i := range s.rdInst {
+		j := s.rdVox[k]
+		a := m.propWith(i, s, s.rdFn[k])
+		if a == 0 || !(st.mean[j] > 0) {
+			continue
+		}
+		c := s.rdCls[k]
+		s.clsNum[c] += a * dev[j] / st.mean[j]
+		s.clsDen[c] += a
+	}
+	for c := range s.clsNum {
+		if s.clsDen[c] > 0 && math.Abs(s.clsNum[c]) > f*m.eps*s.clsDen[c] {
 			return false
 		}
 	}
 	return true
+}
+
+// linkClasses groups the readers of cluster s by reaction (all hops
+// leaving the cluster form one class) and records the voxel each reads.
+func (m *multiscale) linkClasses(s *fastSub) {
+	n := m.n
+	idx := map[int32]int32{}
+	s.rdCls, s.rdVox, s.clsOf = s.rdCls[:0], s.rdVox[:0], s.clsOf[:0]
+	for _, i := range s.rdInst {
+		key := int32(-1)
+		if n.kind[i] == kindReaction {
+			key = n.src[i]
+		}
+		c, ok := idx[key]
+		if !ok {
+			c = int32(len(s.clsOf))
+			idx[key] = c
+			s.clsOf = append(s.clsOf, key)
+		}
+		s.rdCls = append(s.rdCls, c)
+		j := int32(-1)
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			if p := s.pos(n.rIdx[k]); p >= 0 {
+				j = p
+			}
+		}
+		s.rdVox = append(s.rdVox, j)
+	}
 }
 
 // sampleCluster draws the counts of a cluster's voxels: a multinomial of

@@ -38,6 +38,7 @@ type multiscale struct {
 	block           []int32 // per unit: active subsystems whose species it reads or changes
 	abund           []int32 // per x index: active subsystems in which it is abundant
 	refA, refB      []momRef
+	rv              []readerView // per instance: what view reads
 	nref            []int8  // per instance: active subsystems it reads
 	origShape       []uint8 // shape of each instance before it became a reader
 	peSkip          []uint16
@@ -48,6 +49,42 @@ type multiscale struct {
 	touched []int32 // scratch: subsystems touched by a firing
 	buf     []float64
 	absorb  float64 // expected firings absorbed by subsystems that dissolved
+}
+
+// readerView is a reader's propensity in a form view evaluates quickly:
+// the constant times the moments a and b times the plain factors.
+type readerView struct {
+	a, b  *float64
+	plain [2]factor // x index, threshold, power of the reactants outside subsystems
+	np    int8      // number of plain factors; −1: more than two (use the general loop)
+}
+
+var one = 1.0
+
+// relink rebuilds the view of instance i after its references or the
+// subsystems of its reactants changed.
+func (m *multiscale) relink(i int32) {
+	n := m.n
+	v := readerView{a: &one, b: &one}
+	if r := m.refA[i]; r.sub >= 0 {
+		v.a = &m.subs[r.sub].st.mom[r.fn]
+	}
+	if r := m.refB[i]; r.sub >= 0 {
+		v.b = &m.subs[r.sub].st.mom[r.fn]
+	}
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		xi := n.rIdx[k]
+		if m.xsub[xi] >= 0 {
+			continue
+		}
+		if v.np == 2 {
+			v.np = -1
+			break
+		}
+		v.plain[v.np] = factor{xi, int64(n.rN[k]), n.rP[k]}
+		v.np++
+	}
+	m.rv[i] = v
 }
 
 // momRef points a reader at the moment of an active subsystem that
@@ -103,6 +140,12 @@ type fastSub struct {
 	tOn, tLast   float64 // activation time; time absorbed firings were last counted
 	tPass        float64 // first passing check since the last failure (+Inf: none)
 	tFail        float64 // first failing check since the last pass (+Inf: none)
+	rbar         []float64 // smoothed drift (molecules/ms per species)
+	// clusters: each reader's class (reaction, or −1 for the hops
+	// leaving) and voxel position, with scratch sums per class
+	rdCls, rdVox, clsOf []int32
+	clsNum, clsDen      []float64
+	tBar         float64   // time of its last update
 	peTime       float64 // ms spent active
 	absorbed     float64 // expected firings of its channels while active
 	slowEvents   int32   // firings touching it since its last check
@@ -200,6 +243,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *mu
 	m.block = make([]int32, nu)
 	m.peSkip = make([]uint16, nu)
 	m.peBackoff = make([]uint8, nu)
+	m.rv = make([]readerView, ni)
 	m.refA = make([]momRef, ni)
 	m.refB = make([]momRef, ni)
 	for i := range m.refA {
@@ -425,6 +469,23 @@ func (m *multiscale) linkReaders(s *fastSub) {
 // expectations of its factors in active subsystems times its other
 // factors.
 func (m *multiscale) view(i int32) float64 {
+	v := &m.rv[i]
+	a := m.n.c[i] * *v.a * *v.b
+	if v.np >= 0 {
+		for _, f := range v.plain[:v.np] {
+			X := m.x[f.j]
+			if X < f.n {
+				return 0
+			}
+			a *= falling(X, f.p)
+		}
+		return a
+	}
+	return m.viewGeneral(i)
+}
+
+// viewGeneral is view for a reader with more than two plain factors.
+func (m *multiscale) viewGeneral(i int32) float64 {
 	n := m.n
 	a := n.c[i]
 	if r := m.refA[i]; r.sub >= 0 {
@@ -687,7 +748,28 @@ func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]
 // documentation). It returns false when s must not be (or stay) in
 // partial equilibrium.
 func (m *multiscale) check(s *fastSub) bool {
-	return m.checkAt(s, 1)
+	return m.checkAt(s, 1, false)
+}
+
+// smooth returns the drift estimate of s to judge its lag by: the drift
+// v measured now, averaged with the earlier estimates over the last
+// relaxation time of s (an exponential average of time constant 1/λ,
+// the filter through which a drift becomes a lag); a hard check takes v
+// as it is.
+func (m *multiscale) smooth(s *fastSub, v []float64, hard bool) []float64 {
+	if len(s.rbar) != len(v) {
+		s.rbar = make([]float64, len(v))
+		hard = true
+	}
+	w := 1.0
+	if !hard && m.t >= s.tBar {
+		w = -math.Expm1(-(m.t - s.tBar) * s.st.lam)
+	}
+	for j, x := range v {
+		s.rbar[j] += w * (x - s.rbar[j])
+	}
+	s.tBar = m.t
+	return s.rbar
 }
 
 // judge runs the error control of s (whose statistics are fresh) and
@@ -709,7 +791,7 @@ func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
 		s.tPass, s.tFail = math.Inf(1), math.Inf(1)
 		return false, false
 	}
-	if m.checkAt(s, f) {
+	if m.checkAt(s, f, hard) {
 		s.tFail = math.Inf(1)
 		if s.active {
 			return true, false
@@ -734,9 +816,9 @@ func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
 
 // checkAt is check with the lag bound scaled by f (f < 1 at entry, so
 // that a subsystem near the bound does not flicker in and out).
-func (m *multiscale) checkAt(s *fastSub, f float64) bool {
+func (m *multiscale) checkAt(s *fastSub, f float64, hard bool) bool {
 	if s.kind == subCluster {
-		return m.checkCluster(s, f)
+		return m.checkCluster(s, f, hard)
 	}
 	st := &s.st
 	if st.empty || !(st.lam > 0) {
@@ -760,7 +842,7 @@ func (m *multiscale) checkAt(s *fastSub, f float64) bool {
 	}
 	if s.active {
 		for j := 0; j < nj; j++ {
-			if !s.mask[j] && s.ch.nu[j] != 0 && !m.abundant(s, j, 5) {
+			if !s.mask[j] && s.ch.nu[j] != 0 && !m.abundant(s, j, 1) {
 				return false
 			}
 		}
@@ -777,6 +859,7 @@ func (m *multiscale) checkAt(s *fastSub, f float64) bool {
 	}
 	// Lag: δ = (v − J·v)/λ, J the response of the conditional means to
 	// one more molecule of each species (finite differences).
+	v = m.smooth(s, v, hard)
 	dev := slices.Clone(v)
 	var nb chainStats
 	nb.mom = make([]float64, len(st.mom))
@@ -914,7 +997,7 @@ func (m *multiscale) count(s *fastSub) {
 // with another active subsystem.
 func (m *multiscale) choose(s *fastSub) bool {
 	for j, xi := range s.xs {
-		s.mask[j] = s.ch.nu[j] != 0 && !m.abundant(s, j, 10)
+		s.mask[j] = s.ch.nu[j] != 0 && !m.abundant(s, j, 2)
 		switch {
 		case s.ch.nu[j] == 0:
 		case m.xsub[xi] >= 0:
@@ -931,9 +1014,12 @@ func (m *multiscale) choose(s *fastSub) bool {
 }
 
 // abundant reports whether species j of s has so many molecules that the
-// pair's fluctuations change it by less than ε/f of itself: it is then read
-// from x by everyone (its count in x differs from its conditional mean by
-// at most a few standard deviations of the pair's extent).
+// pair's fluctuations (σ, the standard deviation of its extent) change it
+// by at most ε/f of itself: it is then read from x by everyone, and a pair
+// whose other species are first order is sampled as first order with it
+// held at its count. Both cost O(σ/B) relative in the readers'
+// propensities and O(σ²/B) molecules in the pair's mean (B the count), so
+// at most ε/f and ε·σ/f.
 func (m *multiscale) abundant(s *fastSub, j int, f float64) bool {
 	sd := 0.0
 	for _, x := range s.st.sd {
@@ -978,6 +1064,9 @@ func (m *multiscale) activate(s *fastSub) {
 		}
 		m.nref[r]++
 	}
+	for _, r := range s.rdInst {
+		m.relink(r)
+	}
 	for _, v := range s.units {
 		m.block[v]++
 	}
@@ -1021,6 +1110,9 @@ func (m *multiscale) deactivate(s *fastSub) {
 		if m.nref[r]--; m.nref[r] == 0 {
 			m.h[r].shape = m.origShape[r]
 		}
+	}
+	for _, r := range s.rdInst {
+		m.relink(r)
 	}
 	for _, v := range s.units {
 		m.block[v]--
@@ -1229,8 +1321,14 @@ func (m *multiscale) stats() Stats {
 		ss := &st.Subsystems[g]
 		ss.Instances++
 		ss.Activations += int64(s.activations)
-		ss.TimeMs += pe
 		ss.Absorbed += ab
+		if s.kind == subCluster {
+			ss.Voxels = m.n.nv
+			ss.VoxelTimeMs += pe * float64(len(s.xs))
+		} else {
+			ss.Voxels = m.n.nv
+			ss.VoxelTimeMs += pe
+		}
 	}
 	return st
 }

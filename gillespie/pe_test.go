@@ -256,7 +256,7 @@ func TestTwoTimescales(t *testing.T) {
 		}
 		for _, ss := range r.stats.Subsystems {
 			if ss.Name == "fast" {
-				peTime += ss.TimeMs
+				peTime += ss.VoxelTimeMs
 			}
 		}
 		absorbed += r.stats.Absorbed

@@ -40,14 +40,19 @@ type Stats struct {
 type Subsystem struct {
 	Kind string // "reaction" or "diffusion"
 	Name string // the reaction's id, or "diffusion of S"
-	// Instances is the number of voxels (reactions), hop pairs or voxel
-	// clusters (diffusion) that were in partial equilibrium at some time.
+	// Instances is the number of subsystems of this kind that were in
+	// partial equilibrium at some time: one per voxel for a reaction, one
+	// per voxel cluster for a diffusing species.
 	Instances int
 	// Activations counts how often they entered partial equilibrium.
 	Activations int64
-	// TimeMs is the time they spent in partial equilibrium, summed over
-	// the instances (ms).
-	TimeMs float64
+	// Voxels is the number of voxels the reaction or species occupies;
+	// VoxelTimeMs sums, over the subsystems, the time each spent in
+	// partial equilibrium times its voxels (ms). VoxelTimeMs/(Voxels ×
+	// duration) is the fraction of the run, averaged over the voxels, that
+	// the reaction or diffusion spent in partial equilibrium.
+	Voxels      int
+	VoxelTimeMs float64
 	// Absorbed is the expected number of firings of their channels while
 	// in partial equilibrium.
 	Absorbed float64
