@@ -39,8 +39,8 @@ type multiscale struct {
 	abund           []int32 // per x index: active subsystems in which it is abundant
 	refA, refB      []momRef
 	rv              []readerView // per instance: what view reads
-	nref            []int8  // per instance: active subsystems it reads
-	origShape       []uint8 // shape of each instance before it became a reader
+	nref            []int8       // per instance: active subsystems it reads
+	origShape       []uint8      // shape of each instance before it became a reader
 	peSkip          []uint16
 	peBackoff       []uint8
 
@@ -137,20 +137,20 @@ type fastSub struct {
 	vals   []int64    // scratch: counts of xs
 	cache  *chainCache
 
-	tOn, tLast   float64 // activation time; time absorbed firings were last counted
-	tPass        float64 // first passing check since the last failure (+Inf: none)
-	tFail        float64 // first failing check since the last pass (+Inf: none)
-	rbar         []float64 // smoothed drift (molecules/ms per species)
+	tOn, tLast float64   // activation time; time absorbed firings were last counted
+	tPass      float64   // first passing check since the last failure (+Inf: none)
+	tFail      float64   // first failing check since the last pass (+Inf: none)
+	rbar       []float64 // smoothed drift (molecules/ms per species)
 	// clusters: each reader's class (reaction, or −1 for the hops
 	// leaving) and voxel position, with scratch sums per class
 	rdCls, rdVox, clsOf []int32
 	clsNum, clsDen      []float64
-	tBar         float64   // time of its last update
-	peTime       float64 // ms spent active
-	absorbed     float64 // expected firings of its channels while active
-	slowEvents   int32   // firings touching it since its last check
-	activations  int32
-	deactivation int32
+	tBar                float64 // time of its last update
+	peTime              float64 // ms spent active
+	absorbed            float64 // expected firings of its channels while active
+	slowEvents          int32   // firings touching it since its last check
+	activations         int32
+	deactivation        int32
 }
 
 // chainCache is a direct-mapped cache of chain statistics keyed by the
