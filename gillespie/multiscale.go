@@ -1083,12 +1083,7 @@ func (m *multiscale) activate(s *fastSub) {
 
 // deactivate samples the species of s and returns its channels to the
 // adaptive engine.
-var dbgDeact func(m *multiscale, s *fastSub)
-
 func (m *multiscale) deactivate(s *fastSub) {
-	if dbgDeact != nil {
-		dbgDeact(m, s)
-	}
 	m.count(s)
 	m.sample(s)
 	s.active = false
@@ -1163,7 +1158,7 @@ func (m *multiscale) tryPE(u int32) bool {
 
 func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 	m.tEnd = tEnd
-	for {
+	for it := 1; ; it++ {
 		s, other, ts := m.next()
 		if ts > tEnd || (ts == tEnd && other && s >= m.uSlot0) {
 			m.t = tEnd
@@ -1178,7 +1173,7 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 		default:
 			m.leapEnd(s - m.uSlot0)
 		}
-		if (m.st.ExactEvents+m.st.Leaps)&0xffff == 0 {
+		if it&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
