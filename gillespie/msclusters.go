@@ -70,12 +70,19 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 
 // clusterStats computes the conditional expectations of a cluster in
 // closed form from its total.
+//
+// The readers see the moments at a bound Tb ≥ T rather than at T, and
+// each of their firings is accepted with the ratio of the moments at T and
+// at Tb (thinning, exact because the moments grow with T): the readers of
+// a cluster need updating only when T leaves [Tb·(1−2δ), Tb], not at
+// every change of T (δ = thinSlack).
 func (m *multiscale) clusterStats(s *fastSub) {
 	node := &m.tree.nodes[s.node]
 	var T int64
 	for _, xi := range s.xs {
 		T += m.x[xi]
 	}
+	s.T = T
 	st := &s.st
 	st.empty = T < 0
 	st.lam = node.gap * s.diff
@@ -84,13 +91,62 @@ func (m *multiscale) clusterStats(s *fastSub) {
 		st.mean[j] = tf * w
 		st.sd[j] = math.Sqrt(tf * w * (1 - w))
 	}
+	if m.bound(s, false) && s.active {
+		for _, r := range s.rdInst {
+			m.setA(r)
+		}
+	}
+}
+
+const thinSlack = 0.02
+
+// bound moves the bound Tb of cluster s when T has left its window (or
+// always, with force) and recomputes the readers' moments at Tb; it
+// reports whether it did.
+func (m *multiscale) bound(s *fastSub, force bool) bool {
+	if !force && s.T <= s.Tb && float64(s.T) >= float64(s.Tb)*(1-2*thinSlack)-1 {
+		return false
+	}
+	s.Tb = s.T + 1 + int64(thinSlack*float64(max(s.T, 0)))
+	node := &m.tree.nodes[s.node]
 	for k, fs := range s.ch.fns {
 		v := 1.0
 		for _, f := range fs {
-			v *= binomialMoment(T, node.w[f.j], f.n, f.p)
+			v *= binomialMoment(s.Tb, node.w[f.j], f.n, f.p)
 		}
-		st.mom[k] = v
+		s.st.mom[k] = v
 	}
+	return true
+}
+
+// accept is the thinning probability of a firing of reader i: the ratio
+// of its moments at the clusters' totals and at their bounds.
+func (m *multiscale) accept(i int32) float64 {
+	p := 1.0
+	for _, r := range [2]momRef{m.refA[i], m.refB[i]} {
+		if r.sub < 0 {
+			continue
+		}
+		s := m.subs[r.sub]
+		if s.kind != subCluster {
+			continue
+		}
+		b := s.st.mom[r.fn]
+		if !(b > 0) {
+			return 0
+		}
+		node := &m.tree.nodes[s.node]
+		v := 1.0
+		for _, f := range s.ch.fns[r.fn] {
+			if f.p == 1 && f.n <= 1 {
+				v *= float64(s.T) * node.w[f.j]
+			} else {
+				v *= binomialMoment(s.T, node.w[f.j], f.n, f.p)
+			}
+		}
+		p *= v / b
+	}
+	return p
 }
 
 // binomialMoment returns E[X^(p)·1{X ≥ n}] for X ~ Binomial(T, w), X^(p)
@@ -250,11 +306,7 @@ func (m *multiscale) sampleCluster(s *fastSub) {
 // subsystem s.
 func (m *multiscale) absorbRate(s *fastSub) float64 {
 	if s.kind == subCluster {
-		var T float64
-		for _, x := range s.st.mean {
-			T += x
-		}
-		return T * s.absRate
+		return float64(s.T) * s.absRate
 	}
 	return s.ch.cf*s.st.mom[0] + s.ch.cr*s.st.mom[1]
 }
@@ -361,4 +413,105 @@ func (m *multiscale) tryMerge(s *fastSub) {
 		m.deactivate(k)
 	}
 	m.activate(p)
+}
+
+// boundaryLeap leaps hop pair unit u when both its voxels hold its
+// species in active clusters (a hop between two clusters in partial
+// equilibrium, a slow channel of both): over τ each molecule of cluster A
+// crosses with probability w_a·r_ab·τ (w_a its voxel's share of A), so the
+// crossings are Bin(T_A, w_a·r_ab·τ) − Bin(T_B, w_b·r_ba·τ). τ keeps the
+// adaptive method's bounds for a pair, with the clusters' totals as the
+// counts: the other channels change each total by at most ε of it during
+// τ, and the net crossing, mean plus two standard deviations, by at most ε
+// of the smaller total.
+func (m *multiscale) boundaryLeap(u int32) bool {
+	n := m.n
+	A, B := m.uA[u], m.uB[u]
+	xa, xb := n.rIdx[n.rStart[A]], n.rIdx[n.rStart[B]]
+	ia, ib := m.xsub[xa], m.xsub[xb]
+	if ia < 0 || ib < 0 || ia == ib {
+		return false
+	}
+	sa, sb := m.subs[ia], m.subs[ib]
+	if sa.kind != subCluster || sb.kind != subCluster || sa.T <= 0 && sb.T <= 0 {
+		return false
+	}
+	tmax := m.tEnd - m.t
+	if !(tmax > 0) {
+		return false
+	}
+	pa := m.tree.nodes[sa.node].w[sa.pos(xa)] * n.c[A] // per molecule of A
+	pb := m.tree.nodes[sb.node].w[sb.pos(xb)] * n.c[B]
+	af, ar := pa*float64(sa.T), pb*float64(sb.T)
+	sum := af + ar
+	if sum*tmax < m.jump {
+		return false
+	}
+	tau := tmax
+	for _, c := range [2]*fastSub{sa, sb} {
+		g := m.gross(c) - sum
+		if g > 0 {
+			tau = math.Min(tau, m.eps*float64(c.T)/g)
+		}
+	}
+	allowed := m.eps * float64(min(sa.T, sb.T))
+	da := math.Abs(af - ar)
+	var y float64 // √τ with da·τ + 2√(sum·τ) = allowed
+	if da > 0 {
+		y = (-math.Sqrt(sum) + math.Sqrt(sum+da*allowed)) / da
+	} else {
+		y = allowed / (2 * math.Sqrt(sum))
+	}
+	tau = math.Min(tau, y*y)
+	if !(sum*tau >= m.jump) {
+		return false
+	}
+	rng := &m.rng[n.vox[A]]
+	kf := rng.Binomial(max(sa.T, 0), math.Min(1, pa*tau))
+	kr := rng.Binomial(max(sb.T, 0), math.Min(1, pb*tau))
+	for _, i := range [2]int32{A, B} {
+		if h := &m.h[i]; !h.excl {
+			h.excl = true
+			m.av[h.vox] -= h.a
+			h.a = 0
+			m.markDirty(h.vox)
+		}
+	}
+	if kf != kr {
+		m.fire(A, kf-kr)
+	} else {
+		m.flush()
+	}
+	m.leaping[u] = true
+	m.oclk.set(m.uSlot0+u, m.t+tau)
+	m.st.Leaps++
+	m.st.LeapFirings += kf + kr
+	return true
+}
+
+// gross is the rate at which the drift channels of cluster s change its
+// total, counting every molecule moved either way (molecules/ms).
+func (m *multiscale) gross(s *fastSub) float64 {
+	g := 0.0
+	for d, i := range s.dInst {
+		h := &m.h[i]
+		var a float64
+		switch {
+		case !h.excl:
+			a = h.a
+		case h.timer >= 0:
+			a = h.c
+		default:
+			a = m.prop(i)
+		}
+		if a == 0 {
+			continue
+		}
+		net := int64(0)
+		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
+			net += s.dDelta[k]
+		}
+		g += a * math.Abs(float64(net))
+	}
+	return g
 }

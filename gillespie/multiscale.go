@@ -47,6 +47,7 @@ type multiscale struct {
 	dirty   []bool  // per voxel: total changed, clock to redraw
 	dirtyV  []int32 // voxels marked dirty
 	touched []int32 // scratch: subsystems touched by a firing
+	rebound []int32 // scratch: clusters whose bound moved
 	buf     []float64
 	absorb  float64 // expected firings absorbed by subsystems that dissolved
 }
@@ -110,6 +111,8 @@ type fastSub struct {
 	// constant (µm²/ms) and its firings per molecule per ms
 	species, node int32
 	diff, absRate float64
+	T, Tb         int64   // cluster: total, and the bound its readers see
+	tCheck        float64 // time of the last periodic check
 	xs            []int32 // x indices of its species
 	ch            *chain  // pair: the fiber
 	// readers: instances outside the subsystem reading its viewed
@@ -621,6 +624,15 @@ func (m *multiscale) linkLinear(s *fastSub) {
 	s.lin.ok = true
 }
 
+// powi returns x^p for a small non-negative integer p.
+func powi(x float64, p int32) float64 {
+	v := 1.0
+	for ; p > 0; p-- {
+		v *= x
+	}
+	return v
+}
+
 // linearStats computes the statistics of a linear pair in closed form:
 // falling-factorial moments of a binomial, E[A^(p)·C^(q)] =
 // T^(p+q)·(1−π)^p·π^q.
@@ -658,10 +670,10 @@ func (m *multiscale) linearStats(s *fastSub, st *chainStats) {
 				}
 				v *= falling(X, f.p)
 			case f.j == l.a:
-				v *= math.Pow(1-pi, float64(f.p))
+				v *= powi(1-pi, f.p)
 				deg += f.p
 			default:
-				v *= math.Pow(pi, float64(f.p))
+				v *= powi(pi, f.p)
 				deg += f.p
 			}
 		}
@@ -939,28 +951,81 @@ func (m *multiscale) fire(i int32, k int64) {
 			m.touched = append(m.touched, s)
 		}
 	}
+	m.rebound = m.rebound[:0]
 	for _, id := range m.touched {
 		s := m.subs[id]
 		m.count(s)
+		if s.kind == subCluster {
+			for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+				if m.xsub[n.chgIdx[c]] == id {
+					s.T += k * int64(n.chgDelta[c])
+				}
+			}
+			if m.bound(s, false) {
+				m.rebound = append(m.rebound, id)
+			}
+			continue
+		}
 		m.refresh(s)
 	}
+	// the dependents, as in exact.applyK
+	v := m.h[i].vox
+	delta := 0.0
 	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
-		m.setA(d)
+		h := &m.h[d]
+		if h.excl {
+			continue
+		}
+		var nw float64
+		switch h.shape {
+		case 0:
+			nw = h.c
+		case 1:
+			nw = h.c * float64(m.x[h.r0])
+		case 2:
+			nw = h.c * float64(m.x[h.r0]) * float64(m.x[h.r1])
+		case 4:
+			nw = m.general(h)
+		case shapeView:
+			nw = m.view(d)
+		default:
+			nw = n.prop(d, m.x)
+		}
+		if h.vox == v {
+			delta += nw - h.a
+		} else {
+			m.av[h.vox] += nw - h.a
+			m.markDirty(h.vox)
+		}
+		h.a = nw
 	}
+	m.av[v] += delta
+	m.markDirty(v)
 	for _, id := range m.touched {
 		s := m.subs[id]
-		// Readers of the species i did not change are not among its
-		// dependents.
-		for j, xi := range s.xs {
-			if !s.mask[j] || changes(n, i, xi) {
-				continue
+		switch {
+		case s.kind == subPair:
+			// Readers of the species i did not change are not among its
+			// dependents.
+			for j, xi := range s.xs {
+				if !s.mask[j] || changes(n, i, xi) {
+					continue
+				}
+				for _, r := range s.rdByPos[s.rdPos[j]:s.rdPos[j+1]] {
+					m.setA(r)
+				}
 			}
-			for _, r := range s.rdByPos[s.rdPos[j]:s.rdPos[j+1]] {
+		case slices.Contains(m.rebound, id):
+			for _, r := range s.rdInst {
 				m.setA(r)
 			}
 		}
-		if s.slowEvents++; s.slowEvents >= checkEvery && s.active {
+		if s.slowEvents++; s.slowEvents >= checkEvery && s.active && m.t-s.tCheck >= 0.25/s.st.lam {
 			s.slowEvents = 0
+			s.tCheck = m.t
+			if s.kind == subCluster {
+				m.clusterStats(s)
+			}
 			if ok, _ := m.judge(s, false); !ok {
 				m.deactivate(s)
 			}
@@ -970,8 +1035,9 @@ func (m *multiscale) fire(i int32, k int64) {
 }
 
 // checkEvery is the number of firings touching an active subsystem
-// between two checks of its error control (stimulus edges and output
-// times check it too).
+// between two checks of its error control, which are also at least a
+// quarter of its relaxation time apart (stimulus edges and output times
+// check it too).
 const checkEvery = 32
 
 // changes reports whether instance i changes x index xi.
@@ -1187,10 +1253,14 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 			continue
 		}
 		m.count(s)
+		if s.kind == subCluster {
+			m.refresh(s)
+		}
 		if ok, _ := m.judge(s, false); !ok {
 			m.deactivate(s)
 		}
 	}
+	m.flush()
 	for k := 0; k < len(m.subs); k++ {
 		if s := m.subs[k]; s.active && s.kind == subCluster {
 			m.tryMerge(s)
@@ -1217,13 +1287,32 @@ func (m *multiscale) exactEvent(v int) {
 			return
 		}
 	}
+	if m.h[i].shape == shapeView && m.refA[i].sub >= 0 {
+		if p := m.accept(i); p < 1 && !(e.rng[v].Float64() < p) {
+			e.schedule(v) // a thinned firing: nothing happens
+			return
+		}
+	}
 	m.fire(i, 1)
 	m.st.ExactEvents++
 	if m.dbg != nil {
 		m.dbg[i]++
 	}
 	u := m.unitOf[i]
-	if u < 0 || m.block[u] > 0 {
+	if u < 0 {
+		return
+	}
+	if m.block[u] > 0 {
+		if m.unitHop[u] >= 0 {
+			if m.skip[u] > 0 {
+				m.skip[u]--
+			} else if m.boundaryLeap(u) {
+				m.backoff[u] = 0
+			} else {
+				m.backoff[u] = min(m.backoff[u]+1, 6)
+				m.skip[u] = 1<<m.backoff[u] - 1
+			}
+		}
 		return
 	}
 	if (m.unitSub[u] >= 0 || m.unitHop[u] >= 0) && m.tryPE(u) {
@@ -1262,6 +1351,8 @@ func (m *multiscale) leapEnd(u int32) {
 		if m.tryLeap(u) {
 			return
 		}
+	} else if m.unitHop[u] >= 0 && m.boundaryLeap(u) {
+		return
 	}
 	m.oclk.set(m.uSlot0+u, math.Inf(1))
 	for _, i := range [2]int32{m.uA[u], m.uB[u]} {
@@ -1284,9 +1375,11 @@ func (m *multiscale) setRate(k int, rate float64) {
 		if id := m.xsub[xi]; id >= 0 {
 			s := m.subs[id]
 			m.count(s)
+			m.refresh(s)
 			if ok, _ := m.judge(s, true); !ok {
 				m.deactivate(s)
 			}
+			m.flush()
 		}
 	}
 }
