@@ -38,7 +38,7 @@ func (s *hashSink) Counts(set int, t float64, c []int64) error {
 // for every method, on a 9-voxel model with diffusion and injections.
 func TestSameSeedSameOutput(t *testing.T) {
 	path := filepath.Join(testenv.Shared(t), "models", "neurord-examples", "Model_mglur_diff.xml")
-	for _, method := range []string{"exact", "adaptive", "fixed"} {
+	for _, method := range []string{"exact", "adaptive", "multiscale", "fixed"} {
 		t.Run(method, func(t *testing.T) {
 			m, _, err := neurord.Load(path)
 			if err != nil {

@@ -330,6 +330,15 @@ func (m *multiscale) newPairSub(u int32) *fastSub {
 	}
 	c.fR = m.factors(A, s, nil)
 	c.rR = m.factors(B, s, nil)
+	if slices.Max(c.nu) <= 0 {
+		// Orient the line so that it is bounded below (∅ ⇌ A written as
+		// A → ∅ forward): k counts firings of the direction that adds.
+		for j := range c.nu {
+			c.nu[j] = -c.nu[j]
+		}
+		c.fR, c.rR = c.rR, c.fR
+		c.cf, c.cr = c.cr, c.cf
+	}
 	c.fns = [][]factor{c.fR, c.rR}
 	s.ch = c
 	s.vals = make([]int64, len(s.xs))
