@@ -16,7 +16,7 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 	}
 	n := m.n
 	node := &m.tree.nodes[nd]
-	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1)}
+	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1)}
 	s.diff = n.sys.Species[sp].DiffusionUm2PerMs
 	in := map[int32]bool{}
 	for _, v := range node.vox {
@@ -177,6 +177,7 @@ func binomialMoment(T int64, w float64, n int64, p int32) float64 {
 // also consume its molecules at most √ε as fast as it mixes.
 func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	st := &s.st
+	s.lagRatio = math.Inf(1) // unknown until the lag is computed
 	if st.empty || !(st.lam > 0) {
 		return false
 	}
@@ -208,20 +209,17 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	r = m.smooth(s, r, hard)
 	dev := make([]float64, nj)
 	sum := 0.0
+	ratio := 0.0
 	for i := 0; i < nj; i++ {
 		row := nd.lag[i*nj : (i+1)*nj]
 		for j, x := range r {
 			dev[i] += row[j] * x
 		}
 		dev[i] /= s.diff
-		if math.Abs(dev[i]) > f*math.Max(m.eps*st.mean[i], 1) {
-			return false
-		}
+		ratio = math.Max(ratio, math.Abs(dev[i])/math.Max(m.eps*st.mean[i], 1))
 		sum += math.Abs(dev[i])
 	}
-	if sum/2 > f*math.Max(m.eps*T, 1) {
-		return false
-	}
+	ratio = math.Max(ratio, sum/2/math.Max(m.eps*T, 1))
 	// per reader class: Σ a·δ/E over Σ a
 	if len(s.clsNum) != len(s.clsOf) {
 		s.clsNum = make([]float64, len(s.clsOf))
@@ -240,11 +238,12 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 		s.clsDen[c] += a
 	}
 	for c := range s.clsNum {
-		if s.clsDen[c] > 0 && math.Abs(s.clsNum[c]) > f*m.eps*s.clsDen[c] {
-			return false
+		if s.clsDen[c] > 0 {
+			ratio = math.Max(ratio, math.Abs(s.clsNum[c])/(m.eps*s.clsDen[c]))
 		}
 	}
-	return true
+	s.lagRatio = ratio
+	return ratio <= f
 }
 
 // linkClasses groups the readers of cluster s by reaction (all hops
@@ -415,46 +414,61 @@ func (m *multiscale) tryMerge(s *fastSub) {
 	m.activate(p)
 }
 
-// boundaryLeap leaps hop pair unit u when both its voxels hold its
-// species in active clusters (a hop between two clusters in partial
-// equilibrium, a slow channel of both): over τ each molecule of cluster A
-// crosses with probability w_a·r_ab·τ (w_a its voxel's share of A), so the
-// crossings are Bin(T_A, w_a·r_ab·τ) − Bin(T_B, w_b·r_ba·τ). τ keeps the
-// adaptive method's bounds for a pair, with the clusters' totals as the
-// counts: the other channels change each total by at most ε of it during
-// τ, and the net crossing, mean plus two standard deviations, by at most ε
-// of the smaller total.
+// boundaryLeap leaps hop pair unit u when its species is in an active
+// cluster on one side (or on both: two clusters) and the other side, if
+// not a cluster, holds it outside any subsystem. A side in a cluster C
+// contributes its total T_C and, per molecule, the crossing probability
+// w·r·τ (w its voxel's share of C); a plain side its count and r·τ. The
+// crossings are then Bin(T_a, p_a) − Bin(T_b, p_b), and τ keeps the
+// adaptive method's bounds for a pair with these counts: the other
+// channels change each count by at most ε of it during τ, and the net
+// crossing, mean plus two standard deviations, by at most ε of the smaller.
 func (m *multiscale) boundaryLeap(u int32) bool {
 	n := m.n
 	A, B := m.uA[u], m.uB[u]
-	xa, xb := n.rIdx[n.rStart[A]], n.rIdx[n.rStart[B]]
-	ia, ib := m.xsub[xa], m.xsub[xb]
-	if ia < 0 || ib < 0 || ia == ib {
-		return false
+	type side struct {
+		count int64   // total of the cluster, or count of the voxel
+		p     float64 // crossing rate per molecule of count
+		gross float64 // gross rate at which the other channels change count
 	}
-	sa, sb := m.subs[ia], m.subs[ib]
-	if sa.kind != subCluster || sb.kind != subCluster || sa.T <= 0 && sb.T <= 0 {
+	var sd [2]side
+	clusters := 0
+	for k, i := range [2]int32{A, B} {
+		xi := n.rIdx[n.rStart[i]]
+		id := m.xsub[xi]
+		switch {
+		case id < 0:
+			if m.abund[xi] > 0 {
+				return false
+			}
+			sd[k] = side{m.x[xi], n.c[i], m.grossX(xi)}
+		case m.subs[id].kind == subCluster:
+			c := m.subs[id]
+			sd[k] = side{c.T, m.tree.nodes[c.node].w[c.pos(xi)] * n.c[i], m.gross(c)}
+			clusters++
+		default:
+			return false
+		}
+	}
+	if clusters == 0 || m.xsub[n.rIdx[n.rStart[A]]] == m.xsub[n.rIdx[n.rStart[B]]] {
 		return false
 	}
 	tmax := m.tEnd - m.t
-	if !(tmax > 0) {
+	if !(tmax > 0) || sd[0].count <= 0 && sd[1].count <= 0 {
 		return false
 	}
-	pa := m.tree.nodes[sa.node].w[sa.pos(xa)] * n.c[A] // per molecule of A
-	pb := m.tree.nodes[sb.node].w[sb.pos(xb)] * n.c[B]
-	af, ar := pa*float64(sa.T), pb*float64(sb.T)
+	af, ar := sd[0].p*float64(sd[0].count), sd[1].p*float64(sd[1].count)
 	sum := af + ar
 	if sum*tmax < m.jump {
 		return false
 	}
 	tau := tmax
-	for _, c := range [2]*fastSub{sa, sb} {
-		g := m.gross(c) - sum
-		if g > 0 {
-			tau = math.Min(tau, m.eps*float64(c.T)/g)
+	for _, c := range sd {
+		if g := c.gross - sum; g > 0 {
+			tau = math.Min(tau, m.eps*float64(c.count)/g)
 		}
 	}
-	allowed := m.eps * float64(min(sa.T, sb.T))
+	allowed := m.eps * float64(min(sd[0].count, sd[1].count))
 	da := math.Abs(af - ar)
 	var y float64 // √τ with da·τ + 2√(sum·τ) = allowed
 	if da > 0 {
@@ -467,8 +481,8 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 		return false
 	}
 	rng := &m.rng[n.vox[A]]
-	kf := rng.Binomial(max(sa.T, 0), math.Min(1, pa*tau))
-	kr := rng.Binomial(max(sb.T, 0), math.Min(1, pb*tau))
+	kf := rng.Binomial(max(sd[0].count, 0), math.Min(1, sd[0].p*tau))
+	kr := rng.Binomial(max(sd[1].count, 0), math.Min(1, sd[1].p*tau))
 	for _, i := range [2]int32{A, B} {
 		if h := &m.h[i]; !h.excl {
 			h.excl = true
@@ -489,21 +503,35 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 	return true
 }
 
+// grossX is the rate at which the channels that change x index xi change
+// it, counting every molecule (molecules/ms).
+func (m *multiscale) grossX(xi int32) float64 {
+	g := 0.0
+	for k := m.cgStart[xi]; k < m.cgStart[xi+1]; k++ {
+		g += m.rateOf(m.cgInst[k]) * math.Abs(float64(m.cgDelta[k]))
+	}
+	return g
+}
+
+// rateOf is the current propensity of instance i, or the one it would
+// have when it is not simulated event by event.
+func (m *multiscale) rateOf(i int32) float64 {
+	h := &m.h[i]
+	switch {
+	case !h.excl:
+		return h.a
+	case h.timer >= 0:
+		return h.c
+	}
+	return m.prop(i)
+}
+
 // gross is the rate at which the drift channels of cluster s change its
 // total, counting every molecule moved either way (molecules/ms).
 func (m *multiscale) gross(s *fastSub) float64 {
 	g := 0.0
 	for d, i := range s.dInst {
-		h := &m.h[i]
-		var a float64
-		switch {
-		case !h.excl:
-			a = h.a
-		case h.timer >= 0:
-			a = h.c
-		default:
-			a = m.prop(i)
-		}
+		a := m.rateOf(i)
 		if a == 0 {
 			continue
 		}

@@ -21,7 +21,6 @@ import (
 type multiscale struct {
 	*adaptive
 	rootEps float64 // √ε: the timescale separation required
-	quiet   float64 // ln(1/ε): relaxation times to wait before entering
 
 	subs    []*fastSub
 	unitSub []int32 // per unit: its pair subsystem, or −1
@@ -143,6 +142,9 @@ type fastSub struct {
 	tOn, tLast float64   // activation time; time absorbed firings were last counted
 	tPass      float64   // first passing check since the last failure (+Inf: none)
 	tFail      float64   // first failing check since the last pass (+Inf: none)
+	wait       float64   // how long the check must keep passing before entry (ms)
+	lagRatio   float64   // lag over its bound at the last check (+Inf: not computed)
+	maxRatio   float64   // largest lagRatio of the failures since the last pass (+Inf: unknown)
 	rbar       []float64 // smoothed drift (molecules/ms per species)
 	// clusters: each reader's class (reaction, or −1 for the hops
 	// leaving) and voxel position, with scratch sums per class
@@ -196,7 +198,7 @@ func (c *chainCache) resize(size int) {
 
 func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *multiscale {
 	d := newAdaptive(n, x, seed, t0, eps, minJump, nil)
-	m := &multiscale{adaptive: d, rootEps: math.Sqrt(eps), quiet: math.Log(1 / math.Max(eps, 1e-12))}
+	m := &multiscale{adaptive: d, rootEps: math.Sqrt(eps)}
 	ni := len(n.kind)
 	nx := n.nv * n.ns
 	// readers and changers of every x index
@@ -305,7 +307,7 @@ func (m *multiscale) newPairSub(u int32) *fastSub {
 	if !(n.c[A] > 0) || !(n.c[B] > 0) {
 		return nil
 	}
-	s := &fastSub{id: int32(len(m.subs)), kind: subPair, unit: u, ownUnits: []int32{u}, own: []int32{A, B}, tPass: math.Inf(1), tFail: math.Inf(1), node: -1, species: -1}
+	s := &fastSub{id: int32(len(m.subs)), kind: subPair, unit: u, ownUnits: []int32{u}, own: []int32{A, B}, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), node: -1, species: -1}
 	add := func(xi int32) int32 {
 		if j := s.pos(xi); j >= 0 {
 			return j
@@ -800,8 +802,13 @@ func (m *multiscale) smooth(s *fastSub, v []float64, hard bool) []float64 {
 // relaxation time of s (no passing check in between) or when hard (a
 // stimulus edge changed the drift). An active s stays unless a failure
 // counts. A candidate enters when the check passes now, at half the lag
-// bound, and has passed, with no failure counting, for ln(1/ε)
-// relaxation times; wait reports that it passes but is still waiting.
+// bound, and has kept passing, with no failure counting, for the time in
+// which the deviation left by its failures decays below the bound: the
+// lag measured while it failed, ρ times the bound, decays as e^(−λt), so
+// ln(ρ)/λ; when that lag is unknown (a failure of separation, or a
+// candidate that was never checked) ln(max(1/ε, ρ₀))/λ, ρ₀ its present
+// deviation from its conditional means over the bound (relaxTime).
+// wait reports that it passes but is still waiting.
 func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
 	f := 1.0
 	if !s.active {
@@ -819,8 +826,14 @@ func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
 		}
 		if math.IsInf(s.tPass, 1) {
 			s.tPass = m.t
+			if math.IsInf(s.maxRatio, 1) {
+				s.wait = m.relaxTime(s)
+			} else {
+				s.wait = math.Log(math.Max(s.maxRatio/f, 1)) / st.lam
+			}
+			s.maxRatio = 0
 		}
-		if m.t-s.tPass >= m.quiet/st.lam {
+		if m.t-s.tPass >= s.wait {
 			return true, false
 		}
 		return false, true
@@ -830,9 +843,27 @@ func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
 	}
 	if hard || m.t-s.tFail >= 1/st.lam {
 		s.tPass = math.Inf(1)
+		s.maxRatio = math.Max(s.maxRatio, s.lagRatio)
 		return false, false
 	}
 	return s.active, false
+}
+
+// relaxTime is how long a candidate must keep passing its check before
+// it enters partial equilibrium: the time in which its present deviation
+// from the conditional means decays to ε of the means (at least one
+// molecule's), at least ln(1/ε) relaxation times: ln(max(1/ε, ρ))/λ with
+// ρ = max |x − E[x]| / (ε·max(E[x], 1)) over its species.
+func (m *multiscale) relaxTime(s *fastSub) float64 {
+	rho := 1 / m.eps
+	for j, xi := range s.xs {
+		if s.kind == subPair && s.ch.nu[j] == 0 {
+			continue
+		}
+		e := s.st.mean[j]
+		rho = math.Max(rho, math.Abs(float64(m.x[xi])-e)/(m.eps*math.Max(e, 1)))
+	}
+	return math.Log(rho) / s.st.lam
 }
 
 // checkAt is check with the lag bound scaled by f (f < 1 at entry, so
@@ -842,6 +873,7 @@ func (m *multiscale) checkAt(s *fastSub, f float64, hard bool) bool {
 		return m.checkCluster(s, f, hard)
 	}
 	st := &s.st
+	s.lagRatio = math.Inf(1) // unknown until the lag is computed
 	if st.empty || !(st.lam > 0) {
 		return false
 	}
@@ -906,15 +938,14 @@ func (m *multiscale) checkAt(s *fastSub, f float64, hard bool) bool {
 			dev[i] -= v[j] * (nb.mean[i] - st.mean[i])
 		}
 	}
+	s.lagRatio = 0
 	for j := 0; j < nj; j++ {
 		if s.ch.nu[j] == 0 {
 			continue
 		}
-		if math.Abs(dev[j])/st.lam > f*m.eps*math.Max(st.mean[j], 1) {
-			return false
-		}
+		s.lagRatio = math.Max(s.lagRatio, math.Abs(dev[j])/st.lam/(m.eps*math.Max(st.mean[j], 1)))
 	}
-	return true
+	return s.lagRatio <= f
 }
 
 // markDirty records that voxel v's total changed.
