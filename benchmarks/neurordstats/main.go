@@ -36,7 +36,7 @@ import (
 
 type set struct {
 	dir    string // NeuroRD reference set
-	model  string // input file, relative to dir/inputs or (with "../") to the reference folder
+	model  string // input file, relative to dir/inputs
 	times  []float64
 	lo, hi float64 // bounds on the geometric mean SD ratio
 	// regions, when true, compares sums per region (dendrite, stimulated
@@ -48,7 +48,7 @@ type set struct {
 var sets = []set{
 	{dir: "mm_hfs", model: "Model_HFS1_seed9.xml", times: []float64{1000, 2500, 3000, 4000, 7000, 12000}, lo: 0.85, hi: 1.18},
 	{dir: "mm_nostim", model: "Model_rest_seed9.xml", times: []float64{1000, 2000, 5000, 10000, 15000, 20000}, lo: 0.85, hi: 1.18},
-	{dir: "ex_mglur_diff_exact", model: "../ex_mglur_diff/inputs/Model_mglur_diff_seed1.xml", times: []float64{200, 400, 1000, 2000, 5000, 10000}, lo: 0.75, hi: 1.33,
+	{dir: "ex_mglur_diff_exact", model: "../../ex_mglur_diff/inputs/Model_mglur_diff_seed1.xml", times: []float64{200, 400, 1000, 2000, 5000, 10000}, lo: 0.75, hi: 1.33,
 		note: "reference: NeuroRD's exact SSA (GRID_EXACT) runs; spinerd runs ex_mglur_diff's ε = 0.01 file"},
 	{dir: "ex_mglur_spine-CaY", model: "Model_mglur_spine-CaY_seed1.xml", times: []float64{1000, 1200, 2000, 2200, 5000, 10000}, lo: 0.75, hi: 1.33},
 	{dir: "spine2020_dend", model: "Model_spine2020_dend.xml", times: []float64{400, 550, 700, 800, 1200, 2000}, lo: 0.75, hi: 1.33, regions: true,
