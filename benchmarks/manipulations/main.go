@@ -1,9 +1,10 @@
 // Command manipulations prints g(500 s)/g(40 s) for every Fig. 3/4
 // manipulation of protocols-and-fitting.md §2.1 (4xHFS and LFS with
 // inputs removed) on the embedded spine model started from its resting
-// state: deterministic, and as the mean ± SD of a stochastic (adaptive,
-// ε = 0.01) ensemble. Usage: go run ./benchmarks/manipulations
-// [-seeds 1-16] [-jobs N] [-dir DIR]; -seeds "" skips the stochastic runs.
+// state: deterministic, and as the mean ± SD of a stochastic (adaptive
+// by default, ε = 0.01) ensemble. Usage: go run ./benchmarks/manipulations
+// [-seeds 1-16] [-jobs N] [-dir DIR] [-method multiscale]; -seeds ""
+// skips the stochastic runs.
 package main
 
 import (
@@ -35,6 +36,7 @@ func main() {
 	seedsFlag := flag.String("seeds", "1-16", "seeds of the stochastic ensembles (empty: deterministic only)")
 	jobs := flag.Int("jobs", 0, "seeds at once (default: one per core)")
 	dir := flag.String("dir", "", "where to keep the ensembles (default: a temporary directory)")
+	method := flag.String("method", "adaptive", "stochastic method (adaptive or multiscale)")
 	flag.Parse()
 	base, _, err := models.SpineModel()
 	if err != nil {
@@ -52,7 +54,7 @@ func main() {
 		}
 		defer os.RemoveAll(*dir)
 	}
-	fmt.Printf("%-36s %-22s %10s %18s %8s\n", "manipulation", "Ca/L/Glu/ACh", "ode", "adaptive mean±SD", "s")
+	fmt.Printf("%-36s %-22s %10s %18s %8s\n", "manipulation", "Ca/L/Glu/ACh", "ode", *method+" mean±SD", "s")
 	for i, mp := range protocol.Manipulations() {
 		start := time.Now()
 		p, err := protocol.ByName(mp.Protocol, protocol.NeuroRDTiming(), 0)
@@ -75,7 +77,7 @@ func main() {
 		ode := s.At(500_000) / s.At(40_000)
 		sto := "-"
 		if len(seeds) > 0 {
-			ssys, _, err := plasticity.Prepare(base, p, protocol.Edits{}, plasticity.FromSteadyState, "adaptive", 1000)
+			ssys, _, err := plasticity.Prepare(base, p, protocol.Edits{}, plasticity.FromSteadyState, *method, 1000)
 			if err != nil {
 				die(err)
 			}
