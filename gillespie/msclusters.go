@@ -16,7 +16,7 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 	}
 	n := m.n
 	node := &m.tree.nodes[nd]
-	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1)}
+	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), tCheck: math.Inf(-1)}
 	s.diff = n.sys.Species[sp].DiffusionUm2PerMs
 	in := map[int32]bool{}
 	for _, v := range node.vox {
@@ -329,6 +329,10 @@ func (m *multiscale) tryCluster(u int32) bool {
 			continue
 		}
 		s := m.clusterFor(sp, nd)
+		if m.t-s.tCheck < 0.25/(m.tree.nodes[nd].gap*s.diff) {
+			continue // checked less than a quarter relaxation time ago
+		}
+		s.tCheck = m.t
 		m.refresh(s)
 		ok, wait := m.judge(s, false)
 		if ok {

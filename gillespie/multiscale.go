@@ -354,6 +354,14 @@ func (m *multiscale) newPairSub(u int32) *fastSub {
 
 // pos returns the position of x index xi among the species of s, or −1.
 func (s *fastSub) pos(xi int32) int32 {
+	if s.kind == subCluster {
+		// xs ascend (the node's voxels ascend, one species)
+		j, ok := slices.BinarySearch(s.xs, xi)
+		if !ok {
+			return -1
+		}
+		return int32(j)
+	}
 	for j, y := range s.xs {
 		if y == xi {
 			return int32(j)
