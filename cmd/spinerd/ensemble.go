@@ -24,7 +24,7 @@ import (
 func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("ensemble", stdout)
 	seedsFlag := fs.String("seeds", "", "seeds to run: a range or list, e.g. 1-64 or 3,5,9 (required)")
-	method := fs.String("method", "", "exact, adaptive or fixed (default: the model's <calculation>)")
+	method := fs.String("method", "", "exact, adaptive, multiscale or fixed (default: the model's <calculation>)")
 	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")

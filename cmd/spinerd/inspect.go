@@ -22,7 +22,7 @@ func oneModel(cmd string, fs []string, stderr io.Writer) (string, bool) {
 func runInspect(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("inspect", stdout)
 	seed := fs.Uint64("seed", 0, "seed for rounding initial counts (default: the model's simulationSeed, else 1)")
-	method := fs.String("method", "", "override the model's method: exact, adaptive, fixed or ode")
+	method := fs.String("method", "", "override the model's method: exact, adaptive, multiscale, fixed or ode")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}

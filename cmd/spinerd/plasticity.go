@@ -223,7 +223,7 @@ func fmtFloats(x []float64) string {
 func runPlasticity(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("plasticity", stdout)
 	name := fs.String("protocol", "4xHFS", "protocol: "+strings.Join(protocol.Names(), ", "))
-	method := fs.String("method", "ode", "ode, adaptive or exact")
+	method := fs.String("method", "ode", "ode, adaptive, multiscale or exact")
 	seedsFlag := fs.String("seeds", "1-16", "seeds of the stochastic ensemble (a range or list)")
 	block := fs.String("block", "", "initial-amount scalings SPECIES=FACTOR,... (e.g. CK=0)")
 	alter := fs.String("alter", "", "rate scalings REACTION=FACTOR,... (REACTION: ksN, #position[:reverse] or a unique id[:reverse])")
@@ -276,7 +276,7 @@ func runPlasticity(args []string, stdout, stderr io.Writer) int {
 	}
 	mt, err := model.ParseMethod(*method)
 	if err != nil || mt == model.MethodFixed {
-		fmt.Fprintf(stderr, "spinerd plasticity: --method %q: use ode, adaptive or exact\n", *method)
+		fmt.Fprintf(stderr, "spinerd plasticity: --method %q: use ode, adaptive, multiscale or exact\n", *method)
 		return exitBadInput
 	}
 	sys, note, err := plasticity.Prepare(base, p, ed, st, *method, 1000)

@@ -25,7 +25,7 @@ import (
 
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", stdout)
-	method := fs.String("method", "", "exact, adaptive, fixed or ode (default: the model's <calculation>)")
+	method := fs.String("method", "", "exact, adaptive, multiscale, fixed or ode (default: the model's <calculation>)")
 	seed := fs.Uint64("seed", 0, "random seed (default: the model's <simulationSeed>, else a random one that is printed)")
 	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>, else 0.001)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
