@@ -131,7 +131,6 @@ type fastSub struct {
 	// conditional expectations; the others are abundant (their count
 	// hardly depends on the pair's state) and are read from x as usual.
 	mask, linked []bool
-	refreshed    bool
 	lin          linear
 
 	active bool
@@ -156,44 +155,6 @@ type fastSub struct {
 	slowEvents          int32   // firings touching it since its last check
 	activations         int32
 	deactivation        int32
-}
-
-// chainCache is a direct-mapped cache of chain statistics keyed by the
-// canonical fiber: totals change by ±1 and come back often. It starts
-// small and grows while it misses often.
-type chainCache struct {
-	nk, nm          int
-	size            int
-	keys            []int64
-	kHi             []int64
-	full            []bool
-	mom, mean, sd   []float64
-	lam             []float64
-	lookups, misses int64
-	totL, totM      int64
-}
-
-const (
-	cacheMin = 16
-	cacheMax = 1024
-)
-
-func newChainCache(nk, nm int) *chainCache {
-	c := &chainCache{nk: nk, nm: nm}
-	c.resize(cacheMin)
-	return c
-}
-
-func (c *chainCache) resize(size int) {
-	c.size = size
-	c.keys = make([]int64, size*c.nk)
-	c.kHi = make([]int64, size)
-	c.full = make([]bool, size)
-	c.mom = make([]float64, size*c.nm)
-	c.mean = make([]float64, size*c.nk)
-	c.sd = make([]float64, size*c.nk)
-	c.lam = make([]float64, size)
-	c.lookups, c.misses = 0, 0
 }
 
 func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *multiscale {
@@ -299,59 +260,6 @@ func prefix(cnt []int32) []int32 {
 	return out
 }
 
-// newPairSub builds the candidate subsystem of pair unit u, or nil when
-// the pair cannot be one (a direction with a zero rate constant).
-func (m *multiscale) newPairSub(u int32) *fastSub {
-	n := m.n
-	A, B := m.uA[u], m.uB[u]
-	if !(n.c[A] > 0) || !(n.c[B] > 0) {
-		return nil
-	}
-	s := &fastSub{id: int32(len(m.subs)), kind: subPair, unit: u, ownUnits: []int32{u}, own: []int32{A, B}, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), node: -1, species: -1}
-	add := func(xi int32) int32 {
-		if j := s.pos(xi); j >= 0 {
-			return j
-		}
-		s.xs = append(s.xs, xi)
-		return int32(len(s.xs) - 1)
-	}
-	for k := n.chgStart[A]; k < n.chgStart[A+1]; k++ {
-		add(n.chgIdx[k])
-	}
-	for _, i := range [2]int32{A, B} {
-		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
-			add(n.rIdx[k])
-		}
-	}
-	c := &chain{cf: n.c[A], cr: n.c[B], xs: s.xs, nu: make([]int64, len(s.xs))}
-	for k := n.chgStart[A]; k < n.chgStart[A+1]; k++ {
-		c.nu[s.pos(n.chgIdx[k])] += int64(n.chgDelta[k])
-	}
-	if slices.Equal(c.nu, make([]int64, len(c.nu))) {
-		return nil
-	}
-	c.fR = m.factors(A, s, nil)
-	c.rR = m.factors(B, s, nil)
-	if slices.Max(c.nu) <= 0 {
-		// Orient the line so that it is bounded below (∅ ⇌ A written as
-		// A → ∅ forward): k counts firings of the direction that adds.
-		for j := range c.nu {
-			c.nu[j] = -c.nu[j]
-		}
-		c.fR, c.rR = c.rR, c.fR
-		c.cf, c.cr = c.cr, c.cf
-	}
-	c.fns = [][]factor{c.fR, c.rR}
-	s.ch = c
-	s.vals = make([]int64, len(s.xs))
-	s.mask = make([]bool, len(s.xs))
-	s.cache = newChainCache(len(s.xs), len(c.fns))
-	s.st = chainStats{mom: make([]float64, len(c.fns)), mean: make([]float64, len(s.xs)), sd: make([]float64, len(s.xs))}
-	m.subs = append(m.subs, s)
-	m.linkDrift(s)
-	return s
-}
-
 // pos returns the position of x index xi among the species of s, or −1.
 func (s *fastSub) pos(xi int32) int32 {
 	if s.kind == subCluster {
@@ -383,7 +291,6 @@ func (s *fastSub) fn(fs []factor) int32 {
 	if s.cache != nil {
 		s.cache = newChainCache(len(s.xs), len(c.fns))
 		s.st.mom = append(s.st.mom, 0)
-		s.refreshed = false
 	}
 	return int32(len(c.fns) - 1)
 }
@@ -594,161 +501,6 @@ func (m *multiscale) refresh(s *fastSub) bool {
 	return m.lookup(s, s.vals, &s.st)
 }
 
-// linear describes an active pair that is first order once its abundant
-// species are held at their counts: A ⇌ C with per-molecule rates α
-// (forward, A's partners in ff) and β (reverse, C's in fr). Its
-// conditional law is C ~ Binomial(A + C, α/(α+β)).
-type linear struct {
-	ok     bool
-	a, c   int32    // positions of A and C
-	ff, fr []factor // abundant factors of the forward and reverse propensities
-}
-
-// linkLinear decides whether s, with its current mask, is linear.
-func (m *multiscale) linkLinear(s *fastSub) {
-	ch := s.ch
-	s.lin = linear{a: -1, c: -1}
-	one := func(fs []factor, side *int32, want int64) ([]factor, bool) {
-		var frozen []factor
-		for _, f := range fs {
-			switch {
-			case !s.mask[f.j]:
-				frozen = append(frozen, f)
-			case *side >= 0 || f.n != 1 || f.p != 1 || ch.nu[f.j] != want:
-				return nil, false
-			default:
-				*side = f.j
-			}
-		}
-		return frozen, *side >= 0
-	}
-	var okF, okR bool
-	s.lin.ff, okF = one(ch.fR, &s.lin.a, -1)
-	s.lin.fr, okR = one(ch.rR, &s.lin.c, 1)
-	if !okF || !okR || s.lin.a == s.lin.c {
-		return
-	}
-	for j := range s.xs {
-		if s.mask[j] && int32(j) != s.lin.a && int32(j) != s.lin.c {
-			return
-		}
-	}
-	for _, fs := range ch.fns {
-		for _, f := range fs {
-			if s.mask[f.j] && f.n > int64(f.p) {
-				return // a threshold the closed form does not cover
-			}
-		}
-	}
-	s.lin.ok = true
-}
-
-// powi returns x^p for a small non-negative integer p.
-func powi(x float64, p int32) float64 {
-	v := 1.0
-	for ; p > 0; p-- {
-		v *= x
-	}
-	return v
-}
-
-// linearStats computes the statistics of a linear pair in closed form:
-// falling-factorial moments of a binomial, E[A^(p)·C^(q)] =
-// T^(p+q)·(1−π)^p·π^q.
-func (m *multiscale) linearStats(s *fastSub, st *chainStats) {
-	ch, l := s.ch, &s.lin
-	frozen := func(fs []factor) float64 {
-		v := 1.0
-		for _, f := range fs {
-			X := m.x[s.xs[f.j]]
-			if X < f.n {
-				return 0
-			}
-			v *= falling(X, f.p)
-		}
-		return v
-	}
-	xa, xc := m.x[s.xs[l.a]], m.x[s.xs[l.c]]
-	T := xa + xc
-	alpha, beta := ch.cf*frozen(l.ff), ch.cr*frozen(l.fr)
-	st.empty = T < 0
-	st.lam = alpha + beta
-	pi := 0.0
-	if st.lam > 0 {
-		pi = alpha / st.lam
-	}
-	for k, fs := range ch.fns {
-		v := 1.0
-		deg := int32(0)
-		for _, f := range fs {
-			switch {
-			case !s.mask[f.j]:
-				X := m.x[s.xs[f.j]]
-				if X < f.n {
-					v = 0
-				}
-				v *= falling(X, f.p)
-			case f.j == l.a:
-				v *= powi(1-pi, f.p)
-				deg += f.p
-			default:
-				v *= powi(pi, f.p)
-				deg += f.p
-			}
-		}
-		st.mom[k] = v * falling(T, deg)
-	}
-	ec := float64(T) * pi
-	sd := math.Sqrt(float64(T) * pi * (1 - pi))
-	for j, xi := range s.xs {
-		nu := float64(ch.nu[j])
-		st.mean[j] = float64(m.x[xi]) + nu*(ec-float64(xc))
-		st.sd[j] = sd * math.Abs(nu)
-	}
-}
-
-// lookup fills st with the statistics of the fiber through the counts v
-// (which it canonicalises in place).
-func (m *multiscale) lookup(s *fastSub, v []int64, st *chainStats) bool {
-	kHi, ok := s.ch.canonical(v)
-	if !ok {
-		st.empty = true
-		return false
-	}
-	c := s.cache
-	h := uint64(kHi) * 0x9e3779b97f4a7c15
-	for _, y := range v {
-		h = (h ^ uint64(y)) * 0xbf58476d1ce4e5b9
-	}
-	if c.lookups >= 256 && c.size < cacheMax {
-		if c.misses*8 > c.lookups {
-			c.resize(c.size * 4)
-		} else {
-			c.lookups, c.misses = 0, 0
-		}
-	}
-	e := int((h >> 32) % uint64(c.size))
-	key := c.keys[e*c.nk : (e+1)*c.nk]
-	c.lookups++
-	c.totL++
-	if !c.full[e] || c.kHi[e] != kHi || !slices.Equal(key, v) {
-		c.misses++
-		c.totM++
-		tmp := chainStats{mom: c.mom[e*c.nm : (e+1)*c.nm], mean: c.mean[e*c.nk : (e+1)*c.nk], sd: c.sd[e*c.nk : (e+1)*c.nk]}
-		s.ch.stats(v, kHi, &tmp)
-		c.lam[e] = tmp.lam
-		copy(key, v)
-		c.kHi[e] = kHi
-		c.full[e] = true
-	}
-	copy(st.mom, c.mom[e*c.nm:(e+1)*c.nm])
-	copy(st.mean, c.mean[e*c.nk:(e+1)*c.nk])
-	copy(st.sd, c.sd[e*c.nk:(e+1)*c.nk])
-	st.lam = c.lam[e]
-	st.empty = false
-	return true
-}
-
 // sample draws the counts of the species of s from its conditional law
 // given the totals in x and writes them into x.
 func (m *multiscale) sample(s *fastSub) {
@@ -772,189 +524,6 @@ func (m *multiscale) sample(s *fastSub) {
 
 // subRng is the stream a subsystem samples from: its first voxel's.
 func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]]] }
-
-// check evaluates the error control of subsystem s at its current
-// statistics: the separation of timescales and the lag of its mean
-// behind the quasi-stationary one under the slow channels' drift (package
-// documentation). It returns false when s must not be (or stay) in
-// partial equilibrium.
-func (m *multiscale) check(s *fastSub) bool {
-	return m.checkAt(s, 1, false)
-}
-
-// smooth returns the drift estimate of s to judge its lag by: the drift
-// v measured now, averaged with the earlier estimates over the last
-// relaxation time of s (an exponential average of time constant 1/λ,
-// the filter through which a drift becomes a lag); a hard check takes v
-// as it is.
-func (m *multiscale) smooth(s *fastSub, v []float64, hard bool) []float64 {
-	if len(s.rbar) != len(v) {
-		s.rbar = make([]float64, len(v))
-		hard = true
-	}
-	w := 1.0
-	if !hard && m.t >= s.tBar {
-		w = -math.Expm1(-(m.t - s.tBar) * s.st.lam)
-	}
-	for j, x := range v {
-		s.rbar[j] += w * (x - s.rbar[j])
-	}
-	s.tBar = m.t
-	return s.rbar
-}
-
-// judge runs the error control of s (whose statistics are fresh) and
-// applies the persistence rule: the drift is estimated from the current
-// counts of the channels that read species outside s, so a single
-// failing check may be noise; a failure counts when it persists over one
-// relaxation time of s (no passing check in between) or when hard (a
-// stimulus edge changed the drift). An active s stays unless a failure
-// counts. A candidate enters when the check passes now, at half the lag
-// bound, and has kept passing, with no failure counting, for the time in
-// which the deviation left by its failures decays below the bound: the
-// lag measured while it failed, ρ times the bound, decays as e^(−λt), so
-// ln(ρ)/λ; when that lag is unknown (a failure of separation, or a
-// candidate that was never checked) ln(max(1/ε, ρ₀))/λ, ρ₀ its present
-// deviation from its conditional means over the bound (relaxTime).
-// wait reports that it passes but is still waiting.
-func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
-	f := 1.0
-	if !s.active {
-		f = 0.5
-	}
-	st := &s.st
-	if st.empty || !(st.lam > 0) {
-		s.tPass, s.tFail = math.Inf(1), math.Inf(1)
-		return false, false
-	}
-	if m.checkAt(s, f, hard) {
-		s.tFail = math.Inf(1)
-		if s.active {
-			return true, false
-		}
-		if math.IsInf(s.tPass, 1) {
-			s.tPass = m.t
-			if math.IsInf(s.maxRatio, 1) {
-				s.wait = m.relaxTime(s)
-			} else {
-				s.wait = math.Log(math.Max(s.maxRatio/f, 1)) / st.lam
-			}
-			s.maxRatio = 0
-		}
-		if m.t-s.tPass >= s.wait {
-			return true, false
-		}
-		return false, true
-	}
-	if math.IsInf(s.tFail, 1) {
-		s.tFail = m.t
-	}
-	if hard || m.t-s.tFail >= 1/st.lam {
-		s.tPass = math.Inf(1)
-		s.maxRatio = math.Max(s.maxRatio, s.lagRatio)
-		return false, false
-	}
-	return s.active, false
-}
-
-// relaxTime is how long a candidate must keep passing its check before
-// it enters partial equilibrium: the time in which its present deviation
-// from the conditional means decays to ε of the means (at least one
-// molecule's), at least ln(1/ε) relaxation times: ln(max(1/ε, ρ))/λ with
-// ρ = max |x − E[x]| / (ε·max(E[x], 1)) over its species.
-func (m *multiscale) relaxTime(s *fastSub) float64 {
-	rho := 1 / m.eps
-	for j, xi := range s.xs {
-		if s.kind == subPair && s.ch.nu[j] == 0 {
-			continue
-		}
-		e := s.st.mean[j]
-		rho = math.Max(rho, math.Abs(float64(m.x[xi])-e)/(m.eps*math.Max(e, 1)))
-	}
-	return math.Log(rho) / s.st.lam
-}
-
-// checkAt is check with the lag bound scaled by f (f < 1 at entry, so
-// that a subsystem near the bound does not flicker in and out).
-func (m *multiscale) checkAt(s *fastSub, f float64, hard bool) bool {
-	if s.kind == subCluster {
-		return m.checkCluster(s, f, hard)
-	}
-	st := &s.st
-	s.lagRatio = math.Inf(1) // unknown until the lag is computed
-	if st.empty || !(st.lam > 0) {
-		return false
-	}
-	nj := len(s.xs)
-	v := make([]float64, nj)    // drift of each species (molecules/ms)
-	cons := make([]float64, nj) // gross consumption by slow channels
-	for d, i := range s.dInst {
-		r := m.propWith(i, s, s.dFn[d])
-		if r == 0 {
-			continue
-		}
-		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
-			dl := float64(s.dDelta[k])
-			v[s.dPos[k]] += r * dl
-			if dl < 0 {
-				cons[s.dPos[k]] -= r * dl
-			}
-		}
-	}
-	if s.active {
-		for j := 0; j < nj; j++ {
-			if !s.mask[j] && s.ch.nu[j] != 0 && !m.abundant(s, j, 1) {
-				return false
-			}
-		}
-	}
-	// Separation: a molecule of any species must be consumed by slow
-	// channels at a rate at most √ε of the relaxation rate.
-	for j := 0; j < nj; j++ {
-		if s.ch.nu[j] == 0 {
-			continue
-		}
-		if cons[j]/math.Max(st.mean[j], 1) > m.rootEps*st.lam {
-			return false
-		}
-	}
-	// Lag: δ = (v − J·v)/λ, J the response of the conditional means to
-	// one more molecule of each species (finite differences).
-	v = m.smooth(s, v, hard)
-	dev := slices.Clone(v)
-	var nb chainStats
-	nb.mom = make([]float64, len(st.mom))
-	nb.mean = make([]float64, nj)
-	nb.sd = make([]float64, nj)
-	w := make([]int64, nj)
-	for j := 0; j < nj; j++ {
-		if v[j] == 0 {
-			continue
-		}
-		for i, xi := range s.xs {
-			w[i] = m.x[xi]
-		}
-		w[j]++
-		if s.active && s.lin.ok {
-			m.x[s.xs[j]]++
-			m.linearStats(s, &nb)
-			m.x[s.xs[j]]--
-		} else if !m.lookup(s, w, &nb) {
-			return false
-		}
-		for i := 0; i < nj; i++ {
-			dev[i] -= v[j] * (nb.mean[i] - st.mean[i])
-		}
-	}
-	s.lagRatio = 0
-	for j := 0; j < nj; j++ {
-		if s.ch.nu[j] == 0 {
-			continue
-		}
-		s.lagRatio = math.Max(s.lagRatio, math.Abs(dev[j])/st.lam/(m.eps*math.Max(st.mean[j], 1)))
-	}
-	return s.lagRatio <= f
-}
 
 // markDirty records that voxel v's total changed.
 func (m *multiscale) markDirty(v int32) {
@@ -1106,42 +675,6 @@ func (m *multiscale) count(s *fastSub) {
 	}
 }
 
-// choose decides which species of s are viewed (the others are abundant)
-// and reports whether s can be activated without sharing a viewed species
-// with another active subsystem.
-func (m *multiscale) choose(s *fastSub) bool {
-	for j, xi := range s.xs {
-		s.mask[j] = s.ch.nu[j] != 0 && !m.abundant(s, j, 2)
-		switch {
-		case s.ch.nu[j] == 0:
-		case m.xsub[xi] >= 0:
-			return false // viewed by another subsystem
-		case s.mask[j] && m.abund[xi] > 0:
-			return false // abundant in another, viewed here
-		}
-	}
-	if !slices.Equal(s.mask, s.linked) {
-		m.linkReaders(s)
-		m.refresh(s)
-	}
-	return true
-}
-
-// abundant reports whether species j of s has so many molecules that the
-// pair's fluctuations (σ, the standard deviation of its extent) change it
-// by at most ε/f of itself: it is then read from x by everyone, and a pair
-// whose other species are first order is sampled as first order with it
-// held at its count. Both cost O(σ/B) relative in the readers'
-// propensities and O(σ²/B) molecules in the pair's mean (B the count), so
-// at most ε/f and ε·σ/f.
-func (m *multiscale) abundant(s *fastSub, j int, f float64) bool {
-	sd := 0.0
-	for _, x := range s.st.sd {
-		sd = math.Max(sd, x)
-	}
-	return s.st.mean[j] >= f*(sd+1)/m.eps
-}
-
 // activate puts subsystem s in partial equilibrium.
 func (m *multiscale) activate(s *fastSub) {
 	for _, u := range s.ownUnits {
@@ -1239,35 +772,6 @@ func (m *multiscale) deactivate(s *fastSub) {
 		m.skip[u], m.backoff[u] = 0, 0
 	}
 	m.flush()
-}
-
-// tryPE checks whether pair unit u may enter partial equilibrium now and
-// puts it there if so.
-func (m *multiscale) tryPE(u int32) bool {
-	if m.peSkip[u] > 0 {
-		m.peSkip[u]--
-		return false
-	}
-	if m.unitHop[u] >= 0 {
-		return m.tryCluster(u)
-	}
-	s := m.subs[m.unitSub[u]]
-	m.refresh(s)
-	ok, wait := m.judge(s, false)
-	if ok && m.choose(s) {
-		m.peBackoff[u] = 0
-		m.activate(s)
-		return true
-	}
-	if wait {
-		m.peSkip[u] = 7
-		return false
-	}
-	if m.peBackoff[u] < 8 {
-		m.peBackoff[u]++
-	}
-	m.peSkip[u] = 1<<m.peBackoff[u] - 1
-	return false
 }
 
 func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
