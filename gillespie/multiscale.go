@@ -855,10 +855,10 @@ func (m *multiscale) exactEvent(v int) {
 		return
 	}
 	if m.block[u] > 0 {
-		if m.unitHop[u] >= 0 {
+		if m.unitHop[u] >= 0 || m.uKind[u] == unitInject {
 			if m.skip[u] > 0 {
 				m.skip[u]--
-			} else if m.boundaryLeap(u) {
+			} else if m.blockedLeap(u) {
 				m.backoff[u] = 0
 			} else {
 				m.backoff[u] = min(m.backoff[u]+1, 6)
@@ -884,6 +884,70 @@ func (m *multiscale) exactEvent(v int) {
 	m.skip[u] = 1<<m.backoff[u] - 1
 }
 
+// blockedLeap leaps a unit that touches species in partial equilibrium
+// where it can: a hop pair at the border of a cluster, an injection into
+// a first-order pair or a cluster.
+func (m *multiscale) blockedLeap(u int32) bool {
+	switch {
+	case m.unitHop[u] >= 0:
+		return m.boundaryLeap(u)
+	case m.uKind[u] == unitInject:
+		return m.injectLeap(u)
+	}
+	return false
+}
+
+// injectLeap leaps a Poisson injection into a species held in partial
+// equilibrium, with the adaptive method's bound for injections applied
+// to the total the species belongs to (that of a cluster, or A + C of a
+// first-order pair): the total holds at least 1/ε molecules and the leap
+// adds at most ε of it.
+func (m *multiscale) injectLeap(u int32) bool {
+	n := m.n
+	A := m.uA[u]
+	xi := n.chgIdx[n.chgStart[A]]
+	id := m.xsub[xi]
+	if id < 0 {
+		return false
+	}
+	s := m.subs[id]
+	var T int64
+	switch {
+	case s.kind == subCluster:
+		T = s.T
+	case s.lin.ok:
+		T = m.x[s.xs[s.lin.a]] + m.x[s.xs[s.lin.c]]
+	default:
+		return false
+	}
+	a := n.c[A]
+	tmax := m.tEnd - m.t
+	if !(a > 0) || !(tmax > 0) || float64(T)*m.eps < 1 {
+		return false
+	}
+	tau := math.Min(tmax, m.eps*float64(T)/a)
+	if a*tau < m.jump {
+		return false
+	}
+	k := m.rng[n.vox[A]].Poisson(a * tau)
+	if h := &m.h[A]; !h.excl {
+		h.excl = true
+		m.av[h.vox] -= h.a
+		h.a = 0
+		m.markDirty(h.vox)
+	}
+	if k > 0 {
+		m.fire(A, k)
+	} else {
+		m.flush()
+	}
+	m.leaping[u] = true
+	m.oclk.set(m.uSlot0+u, m.t+tau)
+	m.st.Leaps++
+	m.st.LeapFirings += k
+	return true
+}
+
 // arrival delivers one molecule of an evenly timed injection.
 func (m *multiscale) arrival(k int) {
 	i := m.timerInst[k]
@@ -903,7 +967,7 @@ func (m *multiscale) leapEnd(u int32) {
 		if m.tryLeap(u) {
 			return
 		}
-	} else if m.unitHop[u] >= 0 && m.boundaryLeap(u) {
+	} else if m.blockedLeap(u) {
 		return
 	}
 	m.oclk.set(m.uSlot0+u, math.Inf(1))
