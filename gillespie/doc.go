@@ -148,14 +148,25 @@
 //   - Fall-back and entry. A released subsystem's species are drawn from
 //     its conditional law and its channels return to the adaptive engine
 //     (single events or leaps). The channels that read or change an active
-//     subsystem's (non-abundant) species run as single events. A candidate
-//     enters partial equilibrium when its check passes at half the lag
-//     bound (a hysteresis) and has kept passing for ln(1/ε)/λ, the time in
-//     which a disturbance decays to ε of itself (a cluster whose initial
-//     concentrations are uniform is at equilibrium from the start). An
-//     active cluster whose sibling clusters are active is merged with them
-//     into their parent when the parent qualifies; a candidate cluster
-//     takes over the active clusters inside it.
+//     subsystem's (non-abundant) species run as single events, except hops
+//     at the border of a cluster and injections into a cluster or a
+//     first-order pair, which leap with the adaptive method's bounds
+//     applied to the subsystem's total. A candidate enters partial
+//     equilibrium when its check passes at half the lag bound (a
+//     hysteresis) and has kept passing for the time in which the deviation
+//     left by its last failure decays below the bound, ln(ρ)/λ, ρ the lag
+//     measured then over the bound (ln(max(1/ε, ρ₀))/λ when that is
+//     unknown, ρ₀ the present deviation from the conditional means over
+//     the bound; a cluster whose initial concentrations are uniform is at
+//     equilibrium from the start). An active cluster whose sibling
+//     clusters are active is merged with them into their parent when the
+//     parent qualifies; a candidate cluster takes over the active clusters
+//     inside it.
+//   - Cost. The readers of a cluster see its moments at a bound of its
+//     total, updated only when the total leaves a 2 % window, and each of
+//     their firings is accepted with the ratio of the moments at the total
+//     and at the bound (thinning, exact because the moments grow with the
+//     total).
 //
 // The run summary (Stats.Subsystems) lists the subsystems found, the
 // fraction of the run they spent in partial equilibrium and the firings
