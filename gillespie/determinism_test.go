@@ -16,9 +16,10 @@ import (
 
 // hashSink hashes every frame of every output set.
 type hashSink struct {
-	h      [32]byte
-	frames int
-	buf    []byte
+	h        [32]byte
+	frames   int
+	buf      []byte
+	negative int // counts below zero seen
 }
 
 func (s *hashSink) Counts(set int, t float64, c []int64) error {
@@ -26,6 +27,9 @@ func (s *hashSink) Counts(set int, t float64, c []int64) error {
 	s.buf = binary.LittleEndian.AppendUint64(s.buf, math.Float64bits(t))
 	for _, v := range c {
 		s.buf = binary.LittleEndian.AppendUint64(s.buf, uint64(v))
+		if v < 0 {
+			s.negative++
+		}
 	}
 	s.buf = append(s.buf, s.h[:]...)
 	s.h = sha256.Sum256(s.buf)
@@ -38,7 +42,7 @@ func (s *hashSink) Counts(set int, t float64, c []int64) error {
 // for every method, on a 9-voxel model with diffusion and injections.
 func TestSameSeedSameOutput(t *testing.T) {
 	path := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
-	for _, method := range []string{"exact", "adaptive", "fixed"} {
+	for _, method := range []string{"exact", "adaptive", "multiscale", "fixed"} {
 		t.Run(method, func(t *testing.T) {
 			m, _, err := neurord.Load(path)
 			if err != nil {
@@ -53,6 +57,9 @@ func TestSameSeedSameOutput(t *testing.T) {
 				s := &hashSink{}
 				if _, err := Run(context.Background(), sys, Options{Workers: workers}, 42, s); err != nil {
 					t.Fatal(err)
+				}
+				if s.negative > 0 {
+					t.Errorf("workers=%d: %d negative counts in the output", workers, s.negative)
 				}
 				if k == 0 {
 					ref = s.h

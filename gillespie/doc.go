@@ -1,7 +1,8 @@
 // Package gillespie simulates a compiled model (model.System)
 // stochastically: the exact stochastic simulation algorithm, asynchronous
-// adaptive tau-leaping and fixed-step tau-leaping, with diffusion between
-// voxels and injections. Engines take a *model.System, options, a seed and
+// adaptive tau-leaping, adaptive tau-leaping with fast subsystems in
+// partial equilibrium (multiscale) and fixed-step tau-leaping, with
+// diffusion between voxels and injections. Engines take a *model.System, options, a seed and
 // a model.Sink; they never read files or print. Units: molecules, ms.
 //
 // # Channels
@@ -75,6 +76,105 @@
 // package's tests), against the exact method, and against NeuroRD's own
 // ensembles (benchmarks/neurordstats).
 //
+// # Multiscale (--method multiscale)
+//
+// The adaptive method, in which subsystems that relax much faster than
+// the channels that read them are advanced in partial equilibrium, in the
+// manner of the slow-scale SSA (Cao, Gillespie & Petzold, J. Chem. Phys.
+// 122:014116, 2005) with the fast subsystems found, and released, during
+// the run. A subsystem is either
+//
+//   - a reversible pair: a reaction and its reverse in one voxel (buffer
+//     binding, enzyme–substrate complexes), or
+//   - the hops of one species inside a cluster of voxels: a node of a
+//     hierarchy of the mesh built once by recursive spectral bisection of
+//     its diffusion couplings (each node split along the sign of the
+//     slowest mode of its diffusion generator), so that clusters follow
+//     the mesh's bottlenecks (spine necks).
+//
+// While a subsystem is active its channels fire no events and no leaps.
+// Its species' counts are known only through the totals it conserves;
+// their law is the subsystem's quasi-stationary distribution given those
+// totals, computed exactly: for a pair, the birth–death chain on the
+// pair's line of states weighted by detailed balance with NeuroRD's
+// propensities (summed outward from the mode until the terms fall below
+// 1e-17 of it, and cached by totals; in closed form, a binomial, when
+// the pair is first order once its abundant species are held at their
+// counts), and for a cluster the multinomial of its total with
+// probabilities proportional to the voxels' volumes (the equilibrium of
+// NeuroRD's hop rates D·G/V). Every other channel that reads the species
+// (a slow channel) uses the conditional expectation of its propensity:
+// the falling-factorial moments of that law. A species whose count exceeds
+// (σ+1)·2/ε, σ the standard deviation of the pair's extent, is abundant:
+// the pair hardly changes it, and it is read from its count as usual,
+// which costs at most ε/2 relative in the propensities that read it. The
+// counts in the state vector are a representative of the totals; they are
+// drawn from the conditional law at every output time and stimulus edge
+// and when the subsystem is released.
+//
+// Error control, with ε the model's <tolerance>:
+//
+//   - Lag. Under the slow channels' drift v (their expected rates of
+//     change of the subsystem's species, the readers' at the conditional
+//     expectations), a subsystem relaxing at rate λ lags behind its
+//     quasi-stationary law by δ = (I − J)·v/λ for a pair (J the response of
+//     the conditional means to one molecule more of each species) and
+//     δ = M·r/D for a cluster (M the pseudo-inverse of its diffusion
+//     generator for D = 1, r the drift per voxel). A pair must keep every
+//     |δ_s| ≤ ε·max(E[x_s], 1): the propensities of its readers are then
+//     within ε of those of the full dynamics, to first order. A cluster
+//     must keep the summed propensity of every reaction reading it (and of
+//     the hops leaving it) within ε, and every voxel within max(ε·E[X_v], 1)
+//     molecules — one molecule at low counts, as the adaptive method's pair
+//     bound. The drift counts every slow channel, injections included, at
+//     its current rate; because it is measured from current counts it is
+//     averaged over one relaxation time 1/λ (the filter through which a
+//     drift becomes a lag), and a failing check ends partial equilibrium
+//     when it persists for 1/λ.
+//   - Separation. The slow channels may consume a molecule of any species
+//     at a rate of at most √ε·λ (for a cluster, its reactions, per
+//     molecule of the cluster), so that the second-order terms of the
+//     expansion behind the lag, of order (rate/λ)², stay below ε. At
+//     stationarity with detailed balance the single-time law of partial
+//     equilibrium is exact whatever the separation; the lag and the
+//     separation bound the error of transients.
+//   - Pulses. A stimulus edge checks, at once and without averaging, every
+//     active subsystem whose species it injects: an injection into a fast
+//     species enters the drift, and a pulse that drives the subsystem out
+//     of equilibrium ends its partial equilibrium at the pulse edge; so do
+//     the slow consequences of the pulse (binding, pumping) when their
+//     drift grows, checked every 32 firings that touch the subsystem and
+//     at every output time.
+//   - Fall-back and entry. A released subsystem's species are drawn from
+//     its conditional law and its channels return to the adaptive engine
+//     (single events or leaps). The channels that read or change an active
+//     subsystem's (non-abundant) species run as single events, except hops
+//     at the border of a cluster and injections into a cluster or a
+//     first-order pair, which leap with the adaptive method's bounds
+//     applied to the subsystem's total. A candidate enters partial
+//     equilibrium when its check passes at half the lag bound (a
+//     hysteresis) and has kept passing for the time in which the deviation
+//     left by its last failure decays below the bound, ln(ρ)/λ, ρ the lag
+//     measured then over the bound (ln(max(1/ε, ρ₀))/λ when that is
+//     unknown, ρ₀ the present deviation from the conditional means over
+//     the bound; a cluster whose initial concentrations are uniform is at
+//     equilibrium from the start). An active cluster whose sibling
+//     clusters are active is merged with them into their parent when the
+//     parent qualifies; a candidate cluster takes over the active clusters
+//     inside it.
+//   - Cost. The readers of a cluster see its moments at a bound of its
+//     total, updated only when the total leaves a 2 % window, and each of
+//     their firings is accepted with the ratio of the moments at the total
+//     and at the bound (thinning, exact because the moments grow with the
+//     total).
+//
+// The run summary (Stats.Subsystems) lists the subsystems found, the
+// fraction of the run they spent in partial equilibrium and the firings
+// they absorbed (Stats.Absorbed). Accuracy is checked against exact
+// conditional laws and slow-scale rates (the package's tests), against the
+// exact method (benchmarks/exactref) and against NeuroRD
+// (benchmarks/neurordstats).
+//
 // # Fixed (GRID_STEPPED_STOCHASTIC)
 //
 // Steps of <fixedStepDt>: injections (Poisson), then diffusion
@@ -95,5 +195,7 @@
 // between exact boundary exchanges (see domains.go); the partition, the
 // exchange windows and the streams do not depend on the number of workers,
 // so the output is byte-identical for any Workers. The exact method is
-// sequential: an exact SSA processes events in global time order.
+// sequential: an exact SSA processes events in global time order, and so,
+// for now, is the multiscale method (its subsystems draw from the stream
+// of their first voxel; Workers does not change its output).
 package gillespie

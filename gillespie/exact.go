@@ -72,7 +72,13 @@ type exact struct {
 	// voxel found above it (−1: none), which stops the run with an error.
 	maxRate float64
 	stalled int32
+	// view gives the propensity of an instance of shape shapeView (the
+	// multiscale engine's readers of species in partial equilibrium).
+	view func(i int32) float64
 }
+
+// shapeView marks an instance whose propensity the engine's view gives.
+const shapeView = 5
 
 // inst is the hot record of one instance.
 type inst struct {
@@ -166,6 +172,8 @@ func (e *exact) prop(i int32) float64 {
 		return h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
 	case 4:
 		return e.general(h)
+	case shapeView:
+		return e.view(i)
 	}
 	return e.n.prop(i, e.x)
 }
@@ -342,6 +350,8 @@ func (e *exact) applyK(i int32, k int64) {
 			nw = h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
 		case 4:
 			nw = e.general(h)
+		case shapeView:
+			nw = e.view(d)
 		default:
 			nw = n.prop(d, e.x)
 		}

@@ -27,6 +27,35 @@ type Stats struct {
 	Leaps, LeapFirings int64
 	// Steps are the steps of the fixed method.
 	Steps int64
+	// Absorbed is the expected number of firings of the channels the
+	// multiscale method held in partial equilibrium (they fired none).
+	Absorbed float64
+	// Subsystems lists the fast subsystems the multiscale method put in
+	// partial equilibrium, grouped by reaction or diffusing species.
+	Subsystems []Subsystem
+}
+
+// Subsystem summarises the fast subsystems of one reaction (a reversible
+// pair, over the voxels where it was fast) or of one diffusing species.
+type Subsystem struct {
+	Kind string // "reaction" or "diffusion"
+	Name string // the reaction's id, or "diffusion of S"
+	// Instances is the number of subsystems of this kind that were in
+	// partial equilibrium at some time: one per voxel for a reaction, one
+	// per voxel cluster for a diffusing species.
+	Instances int
+	// Activations counts how often they entered partial equilibrium.
+	Activations int64
+	// Voxels is the number of voxels the reaction or species occupies;
+	// VoxelTimeMs sums, over the subsystems, the time each spent in
+	// partial equilibrium times its voxels (ms). VoxelTimeMs/(Voxels ×
+	// duration) is the fraction of the run, averaged over the voxels, that
+	// the reaction or diffusion spent in partial equilibrium.
+	Voxels      int
+	VoxelTimeMs float64
+	// Absorbed is the expected number of firings of their channels while
+	// in partial equilibrium.
+	Absorbed float64
 }
 
 // engine is one simulation method over a net.
@@ -54,6 +83,9 @@ func engines() map[model.Method]newEngine {
 				return newDomains(n, x, seed, sys, dom, opt.Workers)
 			}
 			return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
+		},
+		model.MethodMultiscale: func(n *net, x []int64, seed uint64, sys *model.System, _ Options) engine {
+			return newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump)
 		},
 		model.MethodFixed: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
 			return newFixed(n, x, seed, sys.StartMs, sys.FixedStepMs, opt.Workers)

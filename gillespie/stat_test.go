@@ -51,15 +51,30 @@ func run(t testing.TB, sys *model.System, seed uint64) *recorder {
 	return r
 }
 
-// leapCounter checks that a method that should leap did.
-type leapCounter struct{ leaps int64 }
+// leapCounter checks that a method that should leap did, and that the
+// multiscale method, where the model has a fast reversible pair or
+// diffusion, held it in partial equilibrium.
+type leapCounter struct {
+	leaps    int64
+	absorbed float64
+}
 
-func (l *leapCounter) add(r *recorder) { l.leaps += r.stats.Leaps }
+func (l *leapCounter) add(r *recorder) {
+	l.leaps += r.stats.Leaps
+	l.absorbed += r.stats.Absorbed
+}
 
 func (l *leapCounter) check(t *testing.T, method string) {
 	t.Helper()
 	if method == "adaptive" && l.leaps == 0 {
 		t.Error("the adaptive method never leapt: the test does not exercise it")
+	}
+}
+
+func (l *leapCounter) checkAbsorbed(t *testing.T, method string) {
+	t.Helper()
+	if method == "multiscale" && !(l.absorbed > 0) {
+		t.Error("the multiscale method held nothing in partial equilibrium: the test does not exercise it")
 	}
 }
 
@@ -92,6 +107,7 @@ var methods = []struct {
 }{
 	{"exact", model.Options{Method: "exact"}},
 	{"adaptive", model.Options{Method: "adaptive", Tolerance: 0.01}},
+	{"multiscale", model.Options{Method: "multiscale", Tolerance: 0.01}},
 	// Fixed steps have an O(dt) bias; 2 µs keeps it far below the tests'
 	// resolution for rates up to a few per ms.
 	{"fixed", model.Options{Method: "fixed", FixedStepMs: 0.002}},
@@ -162,6 +178,7 @@ func TestBirthDeath(t *testing.T) {
 			var lc leapCounter
 			lc.add(r)
 			lc.check(t, m.name)
+			lc.checkAbsorbed(t, m.name)
 			xs, fs := r.after(50, 0) // past the initial relaxation
 			checkMean(t, "A", fs, mean)
 			checkDist(t, "A", xs, func(k int64) float64 { return distuv.Poisson{Lambda: mean}.Prob(float64(k)) })
@@ -186,6 +203,7 @@ func TestIsomerisation(t *testing.T) {
 			var lc leapCounter
 			lc.add(r)
 			lc.check(t, m.name)
+			lc.checkAbsorbed(t, m.name)
 			for i, tm := range r.times {
 				if r.frames[i][0]+r.frames[i][1] != total {
 					t.Fatalf("A + B = %d at %g ms", r.frames[i][0]+r.frames[i][1], tm)
@@ -341,6 +359,7 @@ func TestDiffusionChain(t *testing.T) {
 	}{
 		{"exact", methods[0].opt, 300, true, 150, 200},
 		{"adaptive", methods[1].opt, 8000, false, 40, 60},
+		{"multiscale", methods[2].opt, 300, true, 150, 200},
 	} {
 		t.Run(c.method, func(t *testing.T) {
 			sys := compileXML(t, chainText(c.total, c.allIn0, c.tEnd), c.opt)
@@ -368,6 +387,7 @@ func TestDiffusionChain(t *testing.T) {
 				}
 			}
 			lc.check(t, c.method)
+			lc.checkAbsorbed(t, c.method)
 			if p := 1 - (distuv.ChiSquared{K: float64(df)}).CDF(x2); p < 1e-4 {
 				t.Errorf("chi-square %.1f on %d df: p = %.2g", x2, df, p)
 			}
@@ -441,6 +461,7 @@ func TestBindingEquilibrium(t *testing.T) {
 			var lc leapCounter
 			lc.add(r)
 			lc.check(t, m.name)
+			lc.checkAbsorbed(t, m.name)
 			xs, fs := r.after(20, 2)
 			checkMean(t, "C", fs, mean)
 			checkDist(t, "C", xs, func(k int64) float64 {

@@ -20,6 +20,10 @@ const (
 	// MethodODE is the deterministic limit (GRID_STEPPED_DETERMINISTIC or
 	// GRID_STEPPED_CONTINUOUS in NeuroRD files).
 	MethodODE
+	// MethodMultiscale is adaptive tau-leaping with fast subsystems in
+	// partial equilibrium (spinerd's; NeuroRD runs such a file as
+	// GRID_ADAPTIVE).
+	MethodMultiscale
 )
 
 // MethodInfo describes a method: the one place that says what a method is
@@ -28,9 +32,12 @@ type MethodInfo struct {
 	Method Method
 	// Name is the value of spinerd's --method flag.
 	Name string
-	// Calculations are the NeuroRD <calculation> values that select the
-	// method; the first is the one spinerd writes.
-	Calculations []string
+	// Calculation is the NeuroRD <calculation> spinerd writes for the
+	// method (NeuroRD's nearest, for a method NeuroRD does not have).
+	Calculation string
+	// Selects are the <calculation> values that select the method when
+	// no --method is given.
+	Selects []string
 	// Stochastic methods draw random numbers (a run depends on its seed,
 	// ensembles make sense); the others are deterministic.
 	Stochastic bool
@@ -47,13 +54,15 @@ type MethodInfo struct {
 // Methods lists every method, in the order help texts show them.
 func Methods() []MethodInfo {
 	return []MethodInfo{
-		{Method: MethodExact, Name: "exact", Calculations: []string{"GRID_EXACT"}, Stochastic: true,
+		{Method: MethodExact, Name: "exact", Calculation: "GRID_EXACT", Selects: []string{"GRID_EXACT"}, Stochastic: true,
 			Summary: "exact SSA (next-subvolume method), one event at a time"},
-		{Method: MethodAdaptive, Name: "adaptive", Calculations: []string{"GRID_ADAPTIVE"}, Stochastic: true, UsesTolerance: true,
+		{Method: MethodAdaptive, Name: "adaptive", Calculation: "GRID_ADAPTIVE", Selects: []string{"GRID_ADAPTIVE"}, Stochastic: true, UsesTolerance: true,
 			Summary: "asynchronous adaptive tau-leaping with accuracy ε"},
-		{Method: MethodFixed, Name: "fixed", Calculations: []string{"GRID_STEPPED_STOCHASTIC"}, Stochastic: true, NeedsFixedStep: true,
+		{Method: MethodMultiscale, Name: "multiscale", Calculation: "GRID_ADAPTIVE", Stochastic: true, UsesTolerance: true,
+			Summary: "adaptive tau-leaping with fast reactions and fast diffusion in partial equilibrium, accuracy ε"},
+		{Method: MethodFixed, Name: "fixed", Calculation: "GRID_STEPPED_STOCHASTIC", Selects: []string{"GRID_STEPPED_STOCHASTIC"}, Stochastic: true, NeedsFixedStep: true,
 			Summary: "fixed-step tau-leaping (<fixedStepDt>)"},
-		{Method: MethodODE, Name: "ode", Calculations: []string{"GRID_STEPPED_DETERMINISTIC", "GRID_STEPPED_CONTINUOUS"},
+		{Method: MethodODE, Name: "ode", Calculation: "GRID_STEPPED_DETERMINISTIC", Selects: []string{"GRID_STEPPED_DETERMINISTIC", "GRID_STEPPED_CONTINUOUS"},
 			Summary: "the deterministic limit by a sparse BDF solver"},
 	}
 }
@@ -72,18 +81,13 @@ func (m Method) Info() MethodInfo {
 func (m Method) String() string { return m.Info().Name }
 
 // Calculation returns NeuroRD's <calculation> name of m.
-func (m Method) Calculation() string {
-	if c := m.Info().Calculations; len(c) > 0 {
-		return c[0]
-	}
-	return ""
-}
+func (m Method) Calculation() string { return m.Info().Calculation }
 
 // ParseCalculation maps a NeuroRD <calculation> value to a Method.
 func ParseCalculation(s string) (Method, bool) {
 	s = strings.TrimSpace(s)
 	for _, mi := range Methods() {
-		for _, c := range mi.Calculations {
+		for _, c := range mi.Selects {
 			if c == s {
 				return mi.Method, true
 			}
@@ -122,7 +126,9 @@ func MethodNames(keep func(MethodInfo) bool) string {
 func CalculationNames() string {
 	var names []string
 	for _, mi := range Methods() {
-		names = append(names, mi.Calculations[0])
+		if len(mi.Selects) > 0 {
+			names = append(names, mi.Selects[0])
+		}
 	}
 	return orList(names)
 }

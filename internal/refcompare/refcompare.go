@@ -14,9 +14,11 @@ import (
 
 // frameSink keeps the voxel-summed main output at the requested times.
 type frameSink struct {
-	sys   *model.System
-	times []float64
-	got   [][]float64 // [time][species]
+	sys    *model.System
+	times  []float64
+	got    [][]float64 // [time][species] (with groups: [time][species·groups+group])
+	groups *compare.Groups
+	group  []int // group of each main-output voxel position (−1: none)
 }
 
 func (f *frameSink) Counts(set int, t float64, c []int64) error {
@@ -28,6 +30,19 @@ func (f *frameSink) Counts(set int, t float64, c []int64) error {
 		return nil
 	}
 	ns := len(f.sys.Main.Species)
+	if f.groups != nil {
+		ng := len(f.groups.Names)
+		row := make([]float64, ns*ng)
+		for k := range f.sys.Main.Voxels {
+			if g := f.group[k]; g >= 0 {
+				for j := 0; j < ns; j++ {
+					row[j*ng+g] += float64(c[k*ns+j])
+				}
+			}
+		}
+		f.got[ti] = row
+		return nil
+	}
 	row := make([]float64, ns)
 	for k := range f.sys.Main.Voxels {
 		for j := 0; j < ns; j++ {
@@ -38,13 +53,46 @@ func (f *frameSink) Counts(set int, t float64, c []int64) error {
 	return nil
 }
 
+// RunSpinerdGroups is RunSpinerd keeping, for every species, its sum
+// over each group of voxels (ensemble entries "species@group").
+func RunSpinerdGroups(sys *model.System, seeds []uint64, times []float64, parallel int, gr *compare.Groups) (*compare.Ensemble, gillespie.Stats, error) {
+	return run(sys, seeds, times, parallel, gr)
+}
+
 // RunSpinerd runs sys once per seed on `parallel` goroutines and keeps the
 // voxel-summed counts at the given times. It also returns the summed
 // engine statistics.
 func RunSpinerd(sys *model.System, seeds []uint64, times []float64, parallel int) (*compare.Ensemble, gillespie.Stats, error) {
+	return run(sys, seeds, times, parallel, nil)
+}
+
+func run(sys *model.System, seeds []uint64, times []float64, parallel int, gr *compare.Groups) (*compare.Ensemble, gillespie.Stats, error) {
 	species := make([]string, len(sys.Main.Species))
 	for j, s := range sys.Main.Species {
 		species[j] = sys.Species[s].ID
+	}
+	var group []int
+	if gr != nil {
+		var names []string
+		for _, s := range species {
+			for g := range gr.Names {
+				names = append(names, gr.Label(s, g))
+			}
+		}
+		species = names
+		of := map[int]int{}
+		for g, vs := range gr.Voxels {
+			for _, v := range vs {
+				of[v] = g
+			}
+		}
+		for _, v := range sys.Main.Voxels {
+			g, ok := of[v]
+			if !ok {
+				g = -1
+			}
+			group = append(group, g)
+		}
 	}
 	e := compare.NewEnsemble(species, times)
 	rows := make([][][]float64, len(seeds))
@@ -60,7 +108,7 @@ func RunSpinerd(sys *model.System, seeds []uint64, times []float64, parallel int
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				fs := &frameSink{sys: sys, times: times, got: make([][]float64, len(times))}
+				fs := &frameSink{sys: sys, times: times, got: make([][]float64, len(times)), groups: gr, group: group}
 				stats[i], errs[i] = gillespie.Run(context.Background(), sys, gillespie.Options{}, seeds[i], fs)
 				rows[i] = fs.got
 			}
@@ -88,6 +136,7 @@ func RunSpinerd(sys *model.System, seeds []uint64, times []float64, parallel int
 		total.Leaps += stats[i].Leaps
 		total.LeapFirings += stats[i].LeapFirings
 		total.Steps += stats[i].Steps
+		total.Absorbed += stats[i].Absorbed
 	}
 	return e, total, nil
 }

@@ -1,0 +1,549 @@
+package gillespie
+
+import (
+	"math"
+	"slices"
+)
+
+// Diffusion clusters of the multiscale engine (see pecluster.go for the
+// conditional law and the mesh hierarchy).
+
+// clusterFor returns the cluster subsystem of species sp on tree node
+// nd, creating it on first use.
+func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
+	if id, ok := m.cluster[[2]int32{sp, nd}]; ok {
+		return m.subs[id]
+	}
+	n := m.n
+	node := &m.tree.nodes[nd]
+	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), tCheck: math.Inf(-1)}
+	s.diff = n.sys.Species[sp].DiffusionUm2PerMs
+	in := map[int32]bool{}
+	for _, v := range node.vox {
+		in[v] = true
+		s.xs = append(s.xs, v*int32(n.ns)+sp)
+	}
+	for j, v := range node.vox {
+		xi := s.xs[j]
+		out := 0.0
+		for _, i := range m.rdInst[m.rdStart[xi]:m.rdStart[xi+1]] {
+			if n.kind[i] != kindHop || n.vox[i] != v || !in[n.target(i)] {
+				continue
+			}
+			s.own = append(s.own, i)
+			out += n.c[i]
+			if u := m.unitOf[i]; u >= 0 && !slices.Contains(s.ownUnits, u) {
+				s.ownUnits = append(s.ownUnits, u)
+			}
+		}
+		s.absRate += node.w[j] * out
+	}
+	s.ch = &chain{xs: s.xs}
+	s.mask = make([]bool, len(s.xs))
+	for j := range s.mask {
+		s.mask[j] = true
+	}
+	s.vals = make([]int64, len(s.xs))
+	s.st = chainStats{mean: make([]float64, len(s.xs)), sd: make([]float64, len(s.xs))}
+	m.subs = append(m.subs, s)
+	m.cluster[[2]int32{sp, nd}] = s.id
+	m.linkDrift(s)
+	m.linkReaders(s)
+	m.linkClasses(s)
+	s.st.mom = make([]float64, len(s.ch.fns))
+	// At the start a cluster whose initial concentration is uniform is at
+	// equilibrium: it need not wait for a relaxation (until a check fails).
+	if m.t == m.t0 {
+		uniform := true
+		sys := n.sys
+		c0 := sys.Initial[int(node.vox[0])*n.ns+int(sp)] / sys.Mesh.Voxels[node.vox[0]].VolumeUm3
+		for _, v := range node.vox {
+			c := sys.Initial[int(v)*n.ns+int(sp)] / sys.Mesh.Voxels[v].VolumeUm3
+			uniform = uniform && math.Abs(c-c0) <= 1e-9*math.Abs(c0)
+		}
+		if uniform {
+			s.tPass = math.Inf(-1)
+		}
+	}
+	return s
+}
+
+// clusterStats computes the conditional expectations of a cluster in
+// closed form from its total.
+//
+// The readers see the moments at a bound Tb ≥ T rather than at T, and
+// each of their firings is accepted with the ratio of the moments at T and
+// at Tb (thinning, exact because the moments grow with T): the readers of
+// a cluster need updating only when T leaves [Tb·(1−2δ), Tb], not at
+// every change of T (δ = thinSlack).
+func (m *multiscale) clusterStats(s *fastSub) {
+	node := &m.tree.nodes[s.node]
+	var T int64
+	for _, xi := range s.xs {
+		T += m.x[xi]
+	}
+	s.T = T
+	st := &s.st
+	st.empty = T < 0
+	st.lam = node.gap * s.diff
+	tf := float64(T)
+	for j, w := range node.w {
+		st.mean[j] = tf * w
+		st.sd[j] = math.Sqrt(tf * w * (1 - w))
+	}
+	if m.bound(s, false) && s.active {
+		for _, r := range s.rdInst {
+			m.setA(r)
+		}
+	}
+}
+
+const thinSlack = 0.02
+
+// bound moves the bound Tb of cluster s when T has left its window (or
+// always, with force) and recomputes the readers' moments at Tb; it
+// reports whether it did.
+func (m *multiscale) bound(s *fastSub, force bool) bool {
+	if !force && s.T <= s.Tb && float64(s.T) >= float64(s.Tb)*(1-2*thinSlack)-1 {
+		return false
+	}
+	s.Tb = s.T + 1 + int64(thinSlack*float64(max(s.T, 0)))
+	node := &m.tree.nodes[s.node]
+	for k, fs := range s.ch.fns {
+		v := 1.0
+		for _, f := range fs {
+			v *= binomialMoment(s.Tb, node.w[f.j], f.n, f.p)
+		}
+		s.st.mom[k] = v
+	}
+	return true
+}
+
+// accept is the thinning probability of a firing of reader i: the ratio
+// of its moments at the clusters' totals and at their bounds.
+func (m *multiscale) accept(i int32) float64 {
+	p := 1.0
+	for _, r := range [2]momRef{m.refA[i], m.refB[i]} {
+		if r.sub < 0 {
+			continue
+		}
+		s := m.subs[r.sub]
+		if s.kind != subCluster {
+			continue
+		}
+		b := s.st.mom[r.fn]
+		if !(b > 0) {
+			return 0
+		}
+		node := &m.tree.nodes[s.node]
+		v := 1.0
+		for _, f := range s.ch.fns[r.fn] {
+			if f.p == 1 && f.n <= 1 {
+				v *= float64(s.T) * node.w[f.j]
+			} else {
+				v *= binomialMoment(s.T, node.w[f.j], f.n, f.p)
+			}
+		}
+		p *= v / b
+	}
+	return p
+}
+
+// binomialMoment returns E[X^(p)·1{X ≥ n}] for X ~ Binomial(T, w), X^(p)
+// the falling factorial.
+func binomialMoment(T int64, w float64, n int64, p int32) float64 {
+	if T < int64(p) || T < n {
+		return 0
+	}
+	v := falling(T, p) * math.Pow(w, float64(p))
+	// states p ≤ x < n have X^(p) > 0 but are below the threshold
+	for x := int64(p); x < n; x++ {
+		lg, _ := math.Lgamma(float64(T + 1))
+		l1, _ := math.Lgamma(float64(x + 1))
+		l2, _ := math.Lgamma(float64(T - x + 1))
+		pr := math.Exp(lg - l1 - l2 + float64(x)*math.Log(w) + float64(T-x)*math.Log1p(-w))
+		v -= falling(x, p) * pr
+	}
+	return math.Max(v, 0)
+}
+
+// checkCluster is the error control of a cluster. The lag of its counts
+// behind equilibrium under the (smoothed) drift of the slow channels is
+// δ = M·r/D. It must change the summed propensity of every reaction that
+// reads the species in the cluster, and of the hops leaving it, by at
+// most f·ε of itself; move no voxel by more than f·max(ε·E[X_v], 1)
+// molecules (at low counts, as the adaptive method, one molecule); and
+// displace at most f·max(ε·T, 1) molecules in all. The reactions must
+// also consume its molecules at most √ε as fast as it mixes.
+func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
+	st := &s.st
+	s.lagRatio = math.Inf(1) // unknown until the lag is computed
+	if st.empty || !(st.lam > 0) {
+		return false
+	}
+	nd := &m.tree.nodes[s.node]
+	nj := len(s.xs)
+	r := make([]float64, nj)
+	cons := 0.0
+	n := m.n
+	for d, i := range s.dInst {
+		a := m.propWith(i, s, s.dFn[d])
+		if a == 0 {
+			continue
+		}
+		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
+			dl := float64(s.dDelta[k])
+			r[s.dPos[k]] += a * dl
+			if dl < 0 && n.kind[i] == kindReaction {
+				cons -= a * dl
+			}
+		}
+	}
+	var T float64
+	for _, x := range st.mean {
+		T += x
+	}
+	if cons/math.Max(T, 1) > m.rootEps*st.lam {
+		return false
+	}
+	r = m.smooth(s, r, hard)
+	dev := make([]float64, nj)
+	sum := 0.0
+	ratio := 0.0
+	for i := 0; i < nj; i++ {
+		row := nd.lag[i*nj : (i+1)*nj]
+		for j, x := range r {
+			dev[i] += row[j] * x
+		}
+		dev[i] /= s.diff
+		ratio = math.Max(ratio, math.Abs(dev[i])/math.Max(m.eps*st.mean[i], 1))
+		sum += math.Abs(dev[i])
+	}
+	ratio = math.Max(ratio, sum/2/math.Max(m.eps*T, 1))
+	// per reader class: Σ a·δ/E over Σ a
+	if len(s.clsNum) != len(s.clsOf) {
+		s.clsNum = make([]float64, len(s.clsOf))
+		s.clsDen = make([]float64, len(s.clsOf))
+	}
+	clear(s.clsNum)
+	clear(s.clsDen)
+	for k, i := range s.rdInst {
+		j := s.rdVox[k]
+		a := m.propWith(i, s, s.rdFn[k])
+		if a == 0 || !(st.mean[j] > 0) {
+			continue
+		}
+		c := s.rdCls[k]
+		s.clsNum[c] += a * dev[j] / st.mean[j]
+		s.clsDen[c] += a
+	}
+	for c := range s.clsNum {
+		if s.clsDen[c] > 0 {
+			ratio = math.Max(ratio, math.Abs(s.clsNum[c])/(m.eps*s.clsDen[c]))
+		}
+	}
+	s.lagRatio = ratio
+	return ratio <= f
+}
+
+// linkClasses groups the readers of cluster s by reaction (all hops
+// leaving the cluster form one class) and records the voxel each reads.
+func (m *multiscale) linkClasses(s *fastSub) {
+	n := m.n
+	idx := map[int32]int32{}
+	s.rdCls, s.rdVox, s.clsOf = s.rdCls[:0], s.rdVox[:0], s.clsOf[:0]
+	for _, i := range s.rdInst {
+		key := int32(-1)
+		if n.kind[i] == kindReaction {
+			key = n.src[i]
+		}
+		c, ok := idx[key]
+		if !ok {
+			c = int32(len(s.clsOf))
+			idx[key] = c
+			s.clsOf = append(s.clsOf, key)
+		}
+		s.rdCls = append(s.rdCls, c)
+		j := int32(-1)
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			if p := s.pos(n.rIdx[k]); p >= 0 {
+				j = p
+			}
+		}
+		s.rdVox = append(s.rdVox, j)
+	}
+}
+
+// sampleCluster draws the counts of a cluster's voxels: a multinomial of
+// its total by sequential binomials.
+func (m *multiscale) sampleCluster(s *fastSub) {
+	nd := &m.tree.nodes[s.node]
+	var T int64
+	for _, xi := range s.xs {
+		T += m.x[xi]
+	}
+	if T < 0 {
+		return // cannot happen: slow channels never overdraw a total
+	}
+	rng := m.subRng(s)
+	rest := 1.0
+	for j, xi := range s.xs {
+		if j == len(s.xs)-1 || T == 0 {
+			m.x[xi] = T
+			T = 0
+			continue
+		}
+		p := math.Min(1, nd.w[j]/rest)
+		k := rng.Binomial(T, p)
+		m.x[xi] = k
+		T -= k
+		rest -= nd.w[j]
+	}
+}
+
+// absorbRate is the expected firing rate of the own channels of active
+// subsystem s.
+func (m *multiscale) absorbRate(s *fastSub) float64 {
+	if s.kind == subCluster {
+		return float64(s.T) * s.absRate
+	}
+	return s.ch.cf*s.st.mom[0] + s.ch.cr*s.st.mom[1]
+}
+
+// tryCluster tries the clusters containing both voxels of hop pair unit
+// u, largest first, and activates the first that qualifies.
+func (m *multiscale) tryCluster(u int32) bool {
+	if m.tree == nil {
+		return false
+	}
+	n := m.n
+	sp := m.unitHop[u]
+	a, b := n.vox[m.uA[u]], n.vox[m.uB[u]]
+	pb := m.tree.path[b]
+	for _, nd := range m.tree.path[a] {
+		if !slices.Contains(pb, nd) {
+			break // nodes below the lowest common ancestor lack b
+		}
+		inner, ok := m.free(sp, nd)
+		if !ok {
+			continue
+		}
+		s := m.clusterFor(sp, nd)
+		if m.t-s.tCheck < 0.25/(m.tree.nodes[nd].gap*s.diff) {
+			continue // checked less than a quarter relaxation time ago
+		}
+		s.tCheck = m.t
+		m.refresh(s)
+		ok, wait := m.judge(s, false)
+		if ok {
+			for _, k := range inner {
+				m.deactivate(k)
+			}
+			m.peBackoff[u] = 0
+			m.activate(s)
+			return true
+		}
+		if wait {
+			m.peSkip[u] = 7
+			return false
+		}
+	}
+	if m.peBackoff[u] < 8 {
+		m.peBackoff[u]++
+	}
+	m.peSkip[u] = 1<<m.peBackoff[u] - 1
+	return false
+}
+
+// free reports whether node nd may take species sp into partial
+// equilibrium: no voxel holds it in an active subsystem other than active
+// clusters of sp inside nd, which it returns (activating nd replaces them).
+func (m *multiscale) free(sp, nd int32) ([]*fastSub, bool) {
+	ns := int32(m.n.ns)
+	var inner []*fastSub
+	for _, v := range m.tree.nodes[nd].vox {
+		xi := v*ns + sp
+		if m.abund[xi] > 0 {
+			return nil, false
+		}
+		id := m.xsub[xi]
+		if id < 0 {
+			continue
+		}
+		k := m.subs[id]
+		if k.kind != subCluster || !m.inside(k.node, nd) {
+			return nil, false
+		}
+		if !slices.Contains(inner, k) {
+			inner = append(inner, k)
+		}
+	}
+	return inner, true
+}
+
+// inside reports whether tree node a lies in node b.
+func (m *multiscale) inside(a, b int32) bool {
+	for ; a >= 0; a = m.tree.nodes[a].parent {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+// tryMerge replaces active cluster s and its siblings, when all are
+// active, by their parent if the parent qualifies.
+func (m *multiscale) tryMerge(s *fastSub) {
+	nd := &m.tree.nodes[s.node]
+	if nd.parent < 0 {
+		return
+	}
+	par := &m.tree.nodes[nd.parent]
+	var kids []*fastSub
+	for _, c := range par.children {
+		id, ok := m.cluster[[2]int32{s.species, c}]
+		if !ok || !m.subs[id].active {
+			return
+		}
+		kids = append(kids, m.subs[id])
+	}
+	p := m.clusterFor(s.species, nd.parent)
+	m.refresh(p)
+	if ok, _ := m.judge(p, false); !ok {
+		return
+	}
+	for _, k := range kids {
+		m.deactivate(k)
+	}
+	m.activate(p)
+}
+
+// boundaryLeap leaps hop pair unit u when its species is in an active
+// cluster on one side (or on both: two clusters) and the other side, if
+// not a cluster, holds it outside any subsystem. A side in a cluster C
+// contributes its total T_C and, per molecule, the crossing probability
+// w·r·τ (w its voxel's share of C); a plain side its count and r·τ. The
+// crossings are then Bin(T_a, p_a) − Bin(T_b, p_b), and τ keeps the
+// adaptive method's bounds for a pair with these counts: the other
+// channels change each count by at most ε of it during τ, and the net
+// crossing, mean plus two standard deviations, by at most ε of the smaller.
+func (m *multiscale) boundaryLeap(u int32) bool {
+	n := m.n
+	A, B := m.uA[u], m.uB[u]
+	type side struct {
+		count int64   // total of the cluster, or count of the voxel
+		p     float64 // crossing rate per molecule of count
+		gross float64 // gross rate at which the other channels change count
+	}
+	var sd [2]side
+	clusters := 0
+	for k, i := range [2]int32{A, B} {
+		xi := n.rIdx[n.rStart[i]]
+		id := m.xsub[xi]
+		switch {
+		case id < 0:
+			if m.abund[xi] > 0 {
+				return false
+			}
+			sd[k] = side{m.x[xi], n.c[i], m.grossX(xi)}
+		case m.subs[id].kind == subCluster:
+			c := m.subs[id]
+			sd[k] = side{c.T, m.tree.nodes[c.node].w[c.pos(xi)] * n.c[i], m.gross(c)}
+			clusters++
+		default:
+			return false
+		}
+	}
+	if clusters == 0 || m.xsub[n.rIdx[n.rStart[A]]] == m.xsub[n.rIdx[n.rStart[B]]] {
+		return false
+	}
+	tmax := m.tEnd - m.t
+	if !(tmax > 0) || sd[0].count <= 0 && sd[1].count <= 0 {
+		return false
+	}
+	af, ar := sd[0].p*float64(sd[0].count), sd[1].p*float64(sd[1].count)
+	sum := af + ar
+	if sum*tmax < m.jump {
+		return false
+	}
+	tau := tmax
+	for _, c := range sd {
+		if g := c.gross - sum; g > 0 {
+			tau = math.Min(tau, m.eps*float64(c.count)/g)
+		}
+	}
+	allowed := m.eps * float64(min(sd[0].count, sd[1].count))
+	da := math.Abs(af - ar)
+	var y float64 // √τ with da·τ + 2√(sum·τ) = allowed
+	if da > 0 {
+		y = (-math.Sqrt(sum) + math.Sqrt(sum+da*allowed)) / da
+	} else {
+		y = allowed / (2 * math.Sqrt(sum))
+	}
+	tau = math.Min(tau, y*y)
+	if !(sum*tau >= m.jump) {
+		return false
+	}
+	rng := &m.rng[n.vox[A]]
+	kf := rng.Binomial(max(sd[0].count, 0), math.Min(1, sd[0].p*tau))
+	kr := rng.Binomial(max(sd[1].count, 0), math.Min(1, sd[1].p*tau))
+	for _, i := range [2]int32{A, B} {
+		if h := &m.h[i]; !h.excl {
+			h.excl = true
+			m.av[h.vox] -= h.a
+			h.a = 0
+			m.markDirty(h.vox)
+		}
+	}
+	if kf != kr {
+		m.fire(A, kf-kr)
+	} else {
+		m.flush()
+	}
+	m.leaping[u] = true
+	m.oclk.set(m.uSlot0+u, m.t+tau)
+	m.st.Leaps++
+	m.st.LeapFirings += kf + kr
+	return true
+}
+
+// grossX is the rate at which the channels that change x index xi change
+// it, counting every molecule (molecules/ms).
+func (m *multiscale) grossX(xi int32) float64 {
+	g := 0.0
+	for k := m.cgStart[xi]; k < m.cgStart[xi+1]; k++ {
+		g += m.rateOf(m.cgInst[k]) * math.Abs(float64(m.cgDelta[k]))
+	}
+	return g
+}
+
+// rateOf is the current propensity of instance i, or the one it would
+// have when it is not simulated event by event.
+func (m *multiscale) rateOf(i int32) float64 {
+	h := &m.h[i]
+	switch {
+	case !h.excl:
+		return h.a
+	case h.timer >= 0:
+		return h.c
+	}
+	return m.prop(i)
+}
+
+// gross is the rate at which the drift channels of cluster s change its
+// total, counting every molecule moved either way (molecules/ms).
+func (m *multiscale) gross(s *fastSub) float64 {
+	g := 0.0
+	for d, i := range s.dInst {
+		a := m.rateOf(i)
+		if a == 0 {
+			continue
+		}
+		net := int64(0)
+		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
+			net += s.dDelta[k]
+		}
+		g += a * math.Abs(float64(net))
+	}
+	return g
+}

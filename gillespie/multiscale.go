@@ -1,0 +1,1050 @@
+package gillespie
+
+import (
+	"context"
+	"math"
+	"slices"
+)
+
+// multiscale is the adaptive engine with fast subsystems advanced in
+// partial equilibrium (see the package documentation, "Multiscale"). A
+// subsystem is either one reversible pair (a reaction pair in a voxel or
+// a hop pair) or the hops of one species inside a cluster of voxels.
+// While a subsystem is active its own channels are excluded from the exact
+// engine and fire neither events nor leaps; the channels that read its
+// species ("readers", shape 5 in the exact engine) use conditional
+// expectations of their propensities under its quasi-stationary
+// distribution given the totals it conserves, and its species' counts in
+// x are a representative of those totals that is resampled from that
+// distribution at every barrier (output time, stimulus edge) and when the
+// subsystem dissolves.
+type multiscale struct {
+	*adaptive
+	rootEps float64 // √ε: the timescale separation required
+
+	subs    []*fastSub
+	unitSub []int32 // per unit: its pair subsystem, or −1
+	unitHop []int32 // per unit: the species of a hop pair, or −1
+	tree    *meshTree
+	cluster map[[2]int32]int32 // (species, node) → cluster subsystem
+	t0      float64
+	xsub    []int32 // per x index: the active subsystem holding it, or −1
+	// readers (instances whose propensity reads the x index) and changers
+	// (instances that change it, with the change) of every x index
+	rdStart, rdInst []int32
+	cgStart, cgInst []int32
+	cgDelta         []int64
+	block           []int32 // per unit: active subsystems whose species it reads or changes
+	abund           []int32 // per x index: active subsystems in which it is abundant
+	refA, refB      []momRef
+	rv              []readerView // per instance: what view reads
+	nref            []int8       // per instance: active subsystems it reads
+	origShape       []uint8      // shape of each instance before it became a reader
+	peSkip          []uint16
+	peBackoff       []uint8
+
+	dirty   []bool  // per voxel: total changed, clock to redraw
+	dirtyV  []int32 // voxels marked dirty
+	touched []int32 // scratch: subsystems touched by a firing
+	rebound []int32 // scratch: clusters whose bound moved
+	buf     []float64
+	absorb  float64 // expected firings absorbed by subsystems that dissolved
+}
+
+// readerView is a reader's propensity in a form view evaluates quickly:
+// the constant times the moments a and b times the plain factors.
+type readerView struct {
+	a, b  *float64
+	plain [2]factor // x index, threshold, power of the reactants outside subsystems
+	np    int8      // number of plain factors; −1: more than two (use the general loop)
+}
+
+var one = 1.0
+
+// relink rebuilds the view of instance i after its references or the
+// subsystems of its reactants changed.
+func (m *multiscale) relink(i int32) {
+	n := m.n
+	v := readerView{a: &one, b: &one}
+	if r := m.refA[i]; r.sub >= 0 {
+		v.a = &m.subs[r.sub].st.mom[r.fn]
+	}
+	if r := m.refB[i]; r.sub >= 0 {
+		v.b = &m.subs[r.sub].st.mom[r.fn]
+	}
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		xi := n.rIdx[k]
+		if m.xsub[xi] >= 0 {
+			continue
+		}
+		if v.np == 2 {
+			v.np = -1
+			break
+		}
+		v.plain[v.np] = factor{xi, int64(n.rN[k]), n.rP[k]}
+		v.np++
+	}
+	m.rv[i] = v
+}
+
+// momRef points a reader at the moment of an active subsystem that
+// stands for the factors of its propensity in that subsystem's species.
+type momRef struct{ sub, fn int32 }
+
+var noRef = momRef{-1, -1}
+
+// Subsystem kinds.
+const (
+	subPair = iota
+	subCluster
+)
+
+// fastSub is one candidate subsystem and, while active, its state.
+type fastSub struct {
+	id       int32
+	kind     uint8
+	unit     int32   // adaptive unit of a pair (−1 for a cluster)
+	ownUnits []int32 // the adaptive units of its own channels
+	own      []int32 // its own channel instances
+	// clusters: the species, the node of the mesh tree, its diffusion
+	// constant (µm²/ms) and its firings per molecule per ms
+	species, node int32
+	diff, absRate float64
+	T, Tb         int64   // cluster: total, and the bound its readers see
+	tCheck        float64 // time of the last periodic check
+	xs            []int32 // x indices of its species
+	ch            *chain  // pair: the fiber
+	// readers: instances outside the subsystem reading its viewed
+	// species, and the moment function each needs; rdByPos[rdPos[j]:
+	// rdPos[j+1]] are the readers of species j
+	rdInst, rdFn   []int32
+	rdByPos, rdPos []int32
+	// drift channels: instances outside the subsystem that change its
+	// species: dInst[d] changes xs[dPos[k]] by dDelta[k] for k in
+	// dStart[d]:dStart[d+1]; dFn[d] is its moment function if it also
+	// reads them (−1 otherwise)
+	dInst, dFn, dStart, dPos []int32
+	dDelta                   []int64
+	units                    []int32 // units (other than its own) touching its species
+
+	// mask marks the viewed species: those its readers see through
+	// conditional expectations; the others are abundant (their count
+	// hardly depends on the pair's state) and are read from x as usual.
+	mask, linked []bool
+	lin          linear
+
+	active bool
+	st     chainStats // conditional expectations for the current totals
+	vals   []int64    // scratch: counts of xs
+	cache  *chainCache
+
+	tOn, tLast float64   // activation time; time absorbed firings were last counted
+	tPass      float64   // first passing check since the last failure (+Inf: none)
+	tFail      float64   // first failing check since the last pass (+Inf: none)
+	wait       float64   // how long the check must keep passing before entry (ms)
+	lagRatio   float64   // lag over its bound at the last check (+Inf: not computed)
+	maxRatio   float64   // largest lagRatio of the failures since the last pass (+Inf: unknown)
+	rbar       []float64 // smoothed drift (molecules/ms per species)
+	// clusters: each reader's class (reaction, or −1 for the hops
+	// leaving) and voxel position, with scratch sums per class
+	rdCls, rdVox, clsOf []int32
+	clsNum, clsDen      []float64
+	tBar                float64 // time of its last update
+	peTime              float64 // ms spent active
+	absorbed            float64 // expected firings of its channels while active
+	slowEvents          int32   // firings touching it since its last check
+	activations         int32
+	deactivation        int32
+}
+
+func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *multiscale {
+	d := newAdaptive(n, x, seed, t0, eps, minJump, nil)
+	m := &multiscale{adaptive: d, rootEps: math.Sqrt(eps)}
+	ni := len(n.kind)
+	nx := n.nv * n.ns
+	// readers and changers of every x index
+	cnt := make([]int32, nx+1)
+	for i := 0; i < ni; i++ {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			cnt[n.rIdx[k]+1]++
+		}
+	}
+	m.rdStart = prefix(cnt)
+	m.rdInst = make([]int32, m.rdStart[nx])
+	fill := slices.Clone(m.rdStart)
+	for i := 0; i < ni; i++ {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			xi := n.rIdx[k]
+			if p := fill[xi]; p == m.rdStart[xi] || m.rdInst[p-1] != int32(i) {
+				m.rdInst[p] = int32(i)
+				fill[xi]++
+			}
+		}
+	}
+	clear(cnt)
+	for i := 0; i < ni; i++ {
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			cnt[n.chgIdx[k]+1]++
+		}
+	}
+	m.cgStart = prefix(cnt)
+	m.cgInst = make([]int32, m.cgStart[nx])
+	m.cgDelta = make([]int64, m.cgStart[nx])
+	fill = slices.Clone(m.cgStart)
+	for i := 0; i < ni; i++ {
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			xi := n.chgIdx[k]
+			m.cgInst[fill[xi]] = int32(i)
+			m.cgDelta[fill[xi]] = int64(n.chgDelta[k])
+			fill[xi]++
+		}
+	}
+	m.xsub = make([]int32, nx)
+	m.abund = make([]int32, nx)
+	for i := range m.xsub {
+		m.xsub[i] = -1
+	}
+	nu := len(d.uA)
+	m.unitSub = make([]int32, nu)
+	m.block = make([]int32, nu)
+	m.peSkip = make([]uint16, nu)
+	m.peBackoff = make([]uint8, nu)
+	m.rv = make([]readerView, ni)
+	m.refA = make([]momRef, ni)
+	m.refB = make([]momRef, ni)
+	for i := range m.refA {
+		m.refA[i], m.refB[i] = noRef, noRef
+	}
+	m.nref = make([]int8, ni)
+	m.origShape = make([]uint8, ni)
+	m.dirty = make([]bool, n.nv)
+	m.unitHop = make([]int32, nu)
+	m.cluster = map[[2]int32]int32{}
+	m.t0 = t0
+	for u := range m.unitSub {
+		m.unitSub[u], m.unitHop[u] = -1, -1
+		if d.uKind[u] != unitPair {
+			continue
+		}
+		if n.kind[d.uA[u]] == kindHop {
+			m.unitHop[u] = int32(n.sys.Hops[n.src[d.uA[u]]].Species)
+			continue
+		}
+		if s := m.newPairSub(int32(u)); s != nil {
+			m.unitSub[u] = s.id
+		}
+	}
+	if len(n.sys.Hops) > 0 {
+		m.tree = newMeshTree(n.sys.Mesh)
+		// The clusters of diffusing species exist from the start, so
+		// that those at equilibrium initially are known to be.
+		for sp, info := range n.sys.Species {
+			if info.DiffusionUm2PerMs > 0 {
+				for nd := range m.tree.nodes {
+					if len(m.tree.nodes[nd].vox) > 1 {
+						m.clusterFor(int32(sp), int32(nd))
+					}
+				}
+			}
+		}
+	}
+	d.view = m.view
+	return m
+}
+
+func prefix(cnt []int32) []int32 {
+	out := make([]int32, len(cnt))
+	for i := 1; i < len(cnt); i++ {
+		out[i] = out[i-1] + cnt[i]
+	}
+	return out
+}
+
+// pos returns the position of x index xi among the species of s, or −1.
+func (s *fastSub) pos(xi int32) int32 {
+	if s.kind == subCluster {
+		// xs ascend (the node's voxels ascend, one species)
+		j, ok := slices.BinarySearch(s.xs, xi)
+		if !ok {
+			return -1
+		}
+		return int32(j)
+	}
+	for j, y := range s.xs {
+		if y == xi {
+			return int32(j)
+		}
+	}
+	return -1
+}
+
+// fn registers a moment function of s and returns its index. A new
+// function empties the cache, whose entries lack it.
+func (s *fastSub) fn(fs []factor) int32 {
+	c := s.ch
+	for l, g := range c.fns {
+		if slices.Equal(g, fs) {
+			return int32(l)
+		}
+	}
+	c.fns = append(c.fns, fs)
+	if s.cache != nil {
+		s.cache = newChainCache(len(s.xs), len(c.fns))
+		s.st.mom = append(s.st.mom, 0)
+	}
+	return int32(len(c.fns) - 1)
+}
+
+// factors returns the factors of instance i's propensity in the species
+// of s that mask marks (all when mask is nil).
+func (m *multiscale) factors(i int32, s *fastSub, mask []bool) []factor {
+	n := m.n
+	var fs []factor
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		if j := s.pos(n.rIdx[k]); j >= 0 && (mask == nil || mask[j]) {
+			fs = append(fs, factor{j, int64(n.rN[k]), n.rP[k]})
+		}
+	}
+	return fs
+}
+
+// linkDrift finds the drift channels of s: the instances outside it that
+// change its species, with their moment functions in all its species.
+func (m *multiscale) linkDrift(s *fastSub) {
+	dk := map[int32]int32{}
+	type ch struct {
+		pos   int32
+		delta int64
+	}
+	var chs [][]ch
+	for j, xi := range s.xs {
+		for k := m.cgStart[xi]; k < m.cgStart[xi+1]; k++ {
+			i := m.cgInst[k]
+			if slices.Contains(s.own, i) {
+				continue
+			}
+			d, ok := dk[i]
+			if !ok {
+				d = int32(len(s.dInst))
+				dk[i] = d
+				s.dInst = append(s.dInst, i)
+				f := int32(-1)
+				if fs := m.factors(i, s, nil); len(fs) > 0 {
+					f = s.fn(fs)
+				}
+				s.dFn = append(s.dFn, f)
+				chs = append(chs, nil)
+			}
+			chs[d] = append(chs[d], ch{int32(j), m.cgDelta[k]})
+		}
+	}
+	for d := range s.dInst {
+		s.dStart = append(s.dStart, int32(len(s.dPos)))
+		for _, c := range chs[d] {
+			s.dPos = append(s.dPos, c.pos)
+			s.dDelta = append(s.dDelta, c.delta)
+		}
+	}
+	s.dStart = append(s.dStart, int32(len(s.dPos)))
+}
+
+// linkReaders finds the readers of the species of s that s.mask marks
+// (viewed species), their moment functions, and the units that read or
+// change those species.
+func (m *multiscale) linkReaders(s *fastSub) {
+	s.rdInst, s.rdFn, s.units = s.rdInst[:0], s.rdFn[:0], s.units[:0]
+	seen := map[int32]bool{}
+	s.rdByPos, s.rdPos = s.rdByPos[:0], append(s.rdPos[:0], 0)
+	for j, xi := range s.xs {
+		if s.mask[j] {
+			for _, i := range m.rdInst[m.rdStart[xi]:m.rdStart[xi+1]] {
+				if slices.Contains(s.own, i) {
+					continue
+				}
+				s.rdByPos = append(s.rdByPos, i)
+				if seen[i] {
+					continue
+				}
+				seen[i] = true
+				s.rdInst = append(s.rdInst, i)
+				s.rdFn = append(s.rdFn, s.fn(m.factors(i, s, s.mask)))
+			}
+		}
+		s.rdPos = append(s.rdPos, int32(len(s.rdByPos)))
+	}
+	us := map[int32]bool{}
+	touch := func(i int32) {
+		if u := m.unitOf[i]; u >= 0 && !slices.Contains(s.ownUnits, u) && !us[u] {
+			us[u] = true
+			s.units = append(s.units, u)
+		}
+	}
+	for _, i := range s.rdInst {
+		touch(i)
+	}
+	for d, i := range s.dInst {
+		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
+			if s.mask[s.dPos[k]] {
+				touch(i)
+			}
+		}
+	}
+	slices.Sort(s.units)
+	s.linked = slices.Clone(s.mask)
+	m.linkLinear(s)
+}
+
+// view is the propensity of a reader (shape 5): its constant times the
+// expectations of its factors in active subsystems times its other
+// factors.
+func (m *multiscale) view(i int32) float64 {
+	v := &m.rv[i]
+	a := m.n.c[i] * *v.a * *v.b
+	if v.np >= 0 {
+		for _, f := range v.plain[:v.np] {
+			X := m.x[f.j]
+			if X < f.n {
+				return 0
+			}
+			a *= falling(X, f.p)
+		}
+		return a
+	}
+	return m.viewGeneral(i)
+}
+
+// viewGeneral is view for a reader with more than two plain factors.
+func (m *multiscale) viewGeneral(i int32) float64 {
+	n := m.n
+	a := n.c[i]
+	if r := m.refA[i]; r.sub >= 0 {
+		a *= m.subs[r.sub].st.mom[r.fn]
+	}
+	if r := m.refB[i]; r.sub >= 0 {
+		a *= m.subs[r.sub].st.mom[r.fn]
+	}
+	if a == 0 {
+		return 0
+	}
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		xi := n.rIdx[k]
+		if m.xsub[xi] >= 0 {
+			continue
+		}
+		X := m.x[xi]
+		if X < int64(n.rN[k]) {
+			return 0
+		}
+		a *= falling(X, n.rP[k])
+	}
+	return a
+}
+
+// propWith is the propensity of instance i with subsystem s (active or
+// not) at its conditional expectations: fn is i's moment function in s
+// (−1 if i does not read s).
+func (m *multiscale) propWith(i int32, s *fastSub, fn int32) float64 {
+	n := m.n
+	a := n.c[i]
+	if fn >= 0 {
+		a *= s.st.mom[fn]
+	}
+	for _, r := range [2]momRef{m.refA[i], m.refB[i]} {
+		if r.sub >= 0 && r.sub != s.id && m.refOutside(i, r.sub, s) {
+			a *= m.subs[r.sub].st.mom[r.fn]
+		}
+	}
+	if a == 0 {
+		return 0
+	}
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		xi := n.rIdx[k]
+		if m.xsub[xi] >= 0 || (fn >= 0 && s.pos(xi) >= 0) {
+			continue
+		}
+		X := m.x[xi]
+		if X < int64(n.rN[k]) {
+			return 0
+		}
+		a *= falling(X, n.rP[k])
+	}
+	return a
+}
+
+// refOutside reports whether active subsystem id covers a reactant of
+// instance i that is not a species of s (otherwise s's own moment stands
+// for it).
+func (m *multiscale) refOutside(i, id int32, s *fastSub) bool {
+	n := m.n
+	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+		if xi := n.rIdx[k]; m.xsub[xi] == id && s.pos(xi) < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// refresh recomputes the conditional expectations of s for the totals in
+// x (from the cache when it has them).
+func (m *multiscale) refresh(s *fastSub) bool {
+	if s.kind == subCluster {
+		m.clusterStats(s)
+		return true
+	}
+	if s.active && s.lin.ok {
+		m.linearStats(s, &s.st)
+		return true
+	}
+	for j, xi := range s.xs {
+		s.vals[j] = m.x[xi]
+	}
+	return m.lookup(s, s.vals, &s.st)
+}
+
+// sample draws the counts of the species of s from its conditional law
+// given the totals in x and writes them into x.
+func (m *multiscale) sample(s *fastSub) {
+	if s.kind == subCluster {
+		m.sampleCluster(s)
+		return
+	}
+	for j, xi := range s.xs {
+		s.vals[j] = m.x[xi]
+	}
+	b := slices.Clone(s.vals)
+	kHi, ok := s.ch.canonical(b)
+	if !ok {
+		return
+	}
+	m.buf = s.ch.sample(b, kHi, m.subRng(s), s.vals, m.buf)
+	for j, xi := range s.xs {
+		m.x[xi] = s.vals[j]
+	}
+}
+
+// subRng is the stream a subsystem samples from: its first voxel's.
+func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]]] }
+
+// markDirty records that voxel v's total changed.
+func (m *multiscale) markDirty(v int32) {
+	if !m.dirty[v] {
+		m.dirty[v] = true
+		m.dirtyV = append(m.dirtyV, v)
+	}
+}
+
+// setA sets the propensity of instance i to its current value.
+func (m *multiscale) setA(i int32) {
+	h := &m.h[i]
+	if h.excl {
+		return
+	}
+	a := m.prop(i)
+	m.av[h.vox] += a - h.a
+	h.a = a
+	m.markDirty(h.vox)
+}
+
+// flush redraws the clocks of the dirty voxels.
+func (m *multiscale) flush() {
+	for _, v := range m.dirtyV {
+		m.dirty[v] = false
+		if m.av[v] < 0 {
+			m.resum(int(v))
+		}
+		m.schedule(int(v))
+	}
+	m.dirtyV = m.dirtyV[:0]
+}
+
+// fire fires instance i k times and updates the subsystems and
+// propensities that depend on it.
+func (m *multiscale) fire(i int32, k int64) {
+	n := m.n
+	n.fire(i, k, m.x)
+	m.touched = m.touched[:0]
+	for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+		if s := m.xsub[n.chgIdx[c]]; s >= 0 && !slices.Contains(m.touched, s) {
+			m.touched = append(m.touched, s)
+		}
+	}
+	m.rebound = m.rebound[:0]
+	for _, id := range m.touched {
+		s := m.subs[id]
+		m.count(s)
+		if s.kind == subCluster {
+			for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+				if m.xsub[n.chgIdx[c]] == id {
+					s.T += k * int64(n.chgDelta[c])
+				}
+			}
+			if m.bound(s, false) {
+				m.rebound = append(m.rebound, id)
+			}
+			continue
+		}
+		m.refresh(s)
+	}
+	// the dependents, as in exact.applyK
+	v := m.h[i].vox
+	delta := 0.0
+	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
+		h := &m.h[d]
+		if h.excl {
+			continue
+		}
+		var nw float64
+		switch h.shape {
+		case 0:
+			nw = h.c
+		case 1:
+			nw = h.c * float64(m.x[h.r0])
+		case 2:
+			nw = h.c * float64(m.x[h.r0]) * float64(m.x[h.r1])
+		case 4:
+			nw = m.general(h)
+		case shapeView:
+			nw = m.view(d)
+		default:
+			nw = n.prop(d, m.x)
+		}
+		if h.vox == v {
+			delta += nw - h.a
+		} else {
+			m.av[h.vox] += nw - h.a
+			m.markDirty(h.vox)
+		}
+		h.a = nw
+	}
+	m.av[v] += delta
+	m.markDirty(v)
+	for _, id := range m.touched {
+		s := m.subs[id]
+		switch {
+		case s.kind == subPair:
+			// Readers of the species i did not change are not among its
+			// dependents.
+			for j, xi := range s.xs {
+				if !s.mask[j] || changes(n, i, xi) {
+					continue
+				}
+				for _, r := range s.rdByPos[s.rdPos[j]:s.rdPos[j+1]] {
+					m.setA(r)
+				}
+			}
+		case slices.Contains(m.rebound, id):
+			for _, r := range s.rdInst {
+				m.setA(r)
+			}
+		}
+		if s.slowEvents++; s.slowEvents >= checkEvery && s.active && m.t-s.tCheck >= 0.25/s.st.lam {
+			s.slowEvents = 0
+			s.tCheck = m.t
+			if s.kind == subCluster {
+				m.clusterStats(s)
+			}
+			if ok, _ := m.judge(s, false); !ok {
+				m.deactivate(s)
+			}
+		}
+	}
+	m.flush()
+}
+
+// checkEvery is the number of firings touching an active subsystem
+// between two checks of its error control, which are also at least a
+// quarter of its relaxation time apart (stimulus edges and output times
+// check it too).
+const checkEvery = 32
+
+// changes reports whether instance i changes x index xi.
+func changes(n *net, i, xi int32) bool {
+	for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+		if n.chgIdx[c] == xi {
+			return true
+		}
+	}
+	return false
+}
+
+// count adds the firings s absorbed since it was last counted.
+func (m *multiscale) count(s *fastSub) {
+	if s.active {
+		s.absorbed += m.absorbRate(s) * (m.t - s.tLast)
+		s.tLast = m.t
+	}
+}
+
+// activate puts subsystem s in partial equilibrium.
+func (m *multiscale) activate(s *fastSub) {
+	for _, u := range s.ownUnits {
+		m.leaping[u] = false
+		m.oclk.set(m.uSlot0+u, math.Inf(1))
+		m.skip[u], m.backoff[u] = 0, 0
+	}
+	for _, i := range s.own {
+		h := &m.h[i]
+		if !h.excl {
+			h.excl = true
+			m.av[h.vox] -= h.a
+			h.a = 0
+			m.markDirty(h.vox)
+		}
+	}
+	for j, xi := range s.xs {
+		if s.mask[j] {
+			m.xsub[xi] = s.id
+		} else if s.ch.nu[j] != 0 {
+			m.abund[xi]++
+		}
+	}
+	for k, r := range s.rdInst {
+		ref := momRef{s.id, s.rdFn[k]}
+		if m.refA[r].sub < 0 {
+			m.refA[r] = ref
+		} else {
+			m.refB[r] = ref
+		}
+		if m.nref[r] == 0 {
+			m.origShape[r] = m.h[r].shape
+			m.h[r].shape = shapeView
+		}
+		m.nref[r]++
+	}
+	for _, r := range s.rdInst {
+		m.relink(r)
+	}
+	for _, v := range s.units {
+		m.block[v]++
+	}
+	s.active = true
+	s.tOn, s.tLast = m.t, m.t
+	s.slowEvents = 0
+	s.activations++
+	m.refresh(s)
+	for _, r := range s.rdInst {
+		m.setA(r)
+	}
+	m.flush()
+}
+
+// deactivate samples the species of s and returns its channels to the
+// adaptive engine.
+func (m *multiscale) deactivate(s *fastSub) {
+	m.count(s)
+	m.sample(s)
+	s.active = false
+	s.peTime += m.t - s.tOn
+	s.tPass, s.tFail = math.Inf(1), math.Inf(1)
+	s.deactivation++
+	for j, xi := range s.xs {
+		if s.mask[j] {
+			m.xsub[xi] = -1
+		} else if s.ch.nu[j] != 0 {
+			m.abund[xi]--
+		}
+	}
+	for _, r := range s.rdInst {
+		if m.refA[r].sub == s.id {
+			m.refA[r] = m.refB[r]
+		}
+		m.refB[r] = noRef
+		if m.nref[r]--; m.nref[r] == 0 {
+			m.h[r].shape = m.origShape[r]
+		}
+	}
+	for _, r := range s.rdInst {
+		m.relink(r)
+	}
+	for _, v := range s.units {
+		m.block[v]--
+	}
+	for _, i := range s.own {
+		h := &m.h[i]
+		h.excl = false
+		h.a = 0
+		m.setA(i)
+	}
+	for _, r := range s.rdInst {
+		m.setA(r)
+	}
+	for _, u := range s.ownUnits {
+		m.skip[u], m.backoff[u] = 0, 0
+	}
+	m.flush()
+}
+
+func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
+	m.tEnd = tEnd
+	for it := 1; ; it++ {
+		s, other, ts := m.next()
+		if ts > tEnd || (ts == tEnd && other && s >= m.uSlot0) {
+			m.t = tEnd
+			break
+		}
+		m.t = ts
+		switch {
+		case !other:
+			m.exactEvent(int(s))
+		case s < m.uSlot0:
+			m.arrival(int(s))
+		default:
+			m.leapEnd(s - m.uSlot0)
+		}
+		if it&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	// A barrier: check every active subsystem, merge clusters whose
+	// parent qualifies, and give the species counts drawn from their
+	// conditional laws.
+	for _, s := range m.subs {
+		if !s.active {
+			continue
+		}
+		m.count(s)
+		if s.kind == subCluster {
+			m.refresh(s)
+		}
+		if ok, _ := m.judge(s, false); !ok {
+			m.deactivate(s)
+		}
+	}
+	m.flush()
+	for k := 0; k < len(m.subs); k++ {
+		if s := m.subs[k]; s.active && s.kind == subCluster {
+			m.tryMerge(s)
+		}
+	}
+	for _, s := range m.subs {
+		if s.active {
+			m.sample(s)
+		}
+	}
+	return nil
+}
+
+func (m *multiscale) exactEvent(v int) {
+	e := m.exact
+	if e.since[v]++; e.since[v] > 4096 {
+		e.resum(v)
+	}
+	i := e.pick(v)
+	if i < 0 {
+		e.resum(v)
+		if i = e.pick(v); i < 0 {
+			e.schedule(v)
+			return
+		}
+	}
+	if m.h[i].shape == shapeView && m.refA[i].sub >= 0 {
+		if p := m.accept(i); p < 1 && !(e.rng[v].Float64() < p) {
+			e.schedule(v) // a thinned firing: nothing happens
+			return
+		}
+	}
+	m.fire(i, 1)
+	m.st.ExactEvents++
+	u := m.unitOf[i]
+	if u < 0 {
+		return
+	}
+	if m.block[u] > 0 {
+		if m.unitHop[u] >= 0 || m.uKind[u] == unitInject {
+			if m.skip[u] > 0 {
+				m.skip[u]--
+			} else if m.blockedLeap(u) {
+				m.backoff[u] = 0
+			} else {
+				m.backoff[u] = min(m.backoff[u]+1, 6)
+				m.skip[u] = 1<<m.backoff[u] - 1
+			}
+		}
+		return
+	}
+	if (m.unitSub[u] >= 0 || m.unitHop[u] >= 0) && m.tryPE(u) {
+		return
+	}
+	if m.skip[u] > 0 {
+		m.skip[u]--
+		return
+	}
+	if m.tryLeap(u) {
+		m.backoff[u] = 0
+		return
+	}
+	if m.backoff[u] < 6 {
+		m.backoff[u]++
+	}
+	m.skip[u] = 1<<m.backoff[u] - 1
+}
+
+// blockedLeap leaps a unit that touches species in partial equilibrium
+// where it can: a hop pair at the border of a cluster, an injection into
+// a first-order pair or a cluster.
+func (m *multiscale) blockedLeap(u int32) bool {
+	switch {
+	case m.unitHop[u] >= 0:
+		return m.boundaryLeap(u)
+	case m.uKind[u] == unitInject:
+		return m.injectLeap(u)
+	}
+	return false
+}
+
+// injectLeap leaps a Poisson injection into a species held in partial
+// equilibrium, with the adaptive method's bound for injections applied
+// to the total the species belongs to (that of a cluster, or A + C of a
+// first-order pair): the total holds at least 1/ε molecules and the leap
+// adds at most ε of it.
+func (m *multiscale) injectLeap(u int32) bool {
+	n := m.n
+	A := m.uA[u]
+	xi := n.chgIdx[n.chgStart[A]]
+	id := m.xsub[xi]
+	if id < 0 {
+		return false
+	}
+	s := m.subs[id]
+	var T int64
+	switch {
+	case s.kind == subCluster:
+		T = s.T
+	case s.lin.ok:
+		T = m.x[s.xs[s.lin.a]] + m.x[s.xs[s.lin.c]]
+	default:
+		return false
+	}
+	a := n.c[A]
+	tmax := m.tEnd - m.t
+	if !(a > 0) || !(tmax > 0) || float64(T)*m.eps < 1 {
+		return false
+	}
+	tau := math.Min(tmax, m.eps*float64(T)/a)
+	if a*tau < m.jump {
+		return false
+	}
+	k := m.rng[n.vox[A]].Poisson(a * tau)
+	if h := &m.h[A]; !h.excl {
+		h.excl = true
+		m.av[h.vox] -= h.a
+		h.a = 0
+		m.markDirty(h.vox)
+	}
+	if k > 0 {
+		m.fire(A, k)
+	} else {
+		m.flush()
+	}
+	m.leaping[u] = true
+	m.oclk.set(m.uSlot0+u, m.t+tau)
+	m.st.Leaps++
+	m.st.LeapFirings += k
+	return true
+}
+
+// arrival delivers one molecule of an evenly timed injection.
+func (m *multiscale) arrival(k int) {
+	i := m.timerInst[k]
+	m.credit[k] = 1
+	m.oclk.set(int32(k), m.t+1/m.exact.rate[k])
+	m.fire(i, 1)
+	m.st.ExactEvents++
+}
+
+// leapEnd reconsiders a unit whose leap is over.
+func (m *multiscale) leapEnd(u int32) {
+	m.leaping[u] = false
+	if m.block[u] == 0 {
+		if (m.unitSub[u] >= 0 || m.unitHop[u] >= 0) && m.tryPE(u) {
+			return
+		}
+		if m.tryLeap(u) {
+			return
+		}
+	} else if m.blockedLeap(u) {
+		return
+	}
+	m.oclk.set(m.uSlot0+u, math.Inf(1))
+	for _, i := range [2]int32{m.uA[u], m.uB[u]} {
+		if i < 0 {
+			continue
+		}
+		m.h[i].excl = false
+		m.setA(i)
+	}
+	m.flush()
+	m.skip[u], m.backoff[u] = 0, 0
+}
+
+func (m *multiscale) setRate(k int, rate float64) {
+	m.exact.setRate(k, rate)
+	n := m.n
+	st := &n.sys.Stimuli[k]
+	for _, v := range st.Targets {
+		xi := int32(v*n.ns + st.Species)
+		if id := m.xsub[xi]; id >= 0 {
+			s := m.subs[id]
+			m.count(s)
+			m.refresh(s)
+			if ok, _ := m.judge(s, true); !ok {
+				m.deactivate(s)
+			}
+			m.flush()
+		}
+	}
+}
+
+func (m *multiscale) stats() Stats {
+	st := m.st
+	st.Absorbed = m.absorb
+	groups := map[string]int{}
+	for _, s := range m.subs {
+		if s.activations == 0 {
+			continue
+		}
+		pe := s.peTime
+		ab := s.absorbed
+		if s.active {
+			pe += m.t - s.tOn
+			ab += m.absorbRate(s) * (m.t - s.tLast)
+		}
+		st.Absorbed += ab
+		name, kind := m.subName(s)
+		g, ok := groups[name]
+		if !ok {
+			g = len(st.Subsystems)
+			groups[name] = g
+			st.Subsystems = append(st.Subsystems, Subsystem{Kind: kind, Name: name})
+		}
+		ss := &st.Subsystems[g]
+		ss.Instances++
+		ss.Activations += int64(s.activations)
+		ss.Absorbed += ab
+		if s.kind == subCluster {
+			ss.Voxels = m.n.nv
+			ss.VoxelTimeMs += pe * float64(len(s.xs))
+		} else {
+			ss.Voxels = m.n.nv
+			ss.VoxelTimeMs += pe
+		}
+	}
+	return st
+}
+
+// subName names a subsystem for the run summary: the reaction's id, or
+// "diffusion of S".
+func (m *multiscale) subName(s *fastSub) (name, kind string) {
+	n := m.n
+	sys := n.sys
+	i := s.own[0]
+	switch n.kind[i] {
+	case kindReaction:
+		return sys.Channels[n.src[i]].ReactionID, "reaction"
+	case kindHop:
+		return "diffusion of " + sys.Species[sys.Hops[n.src[i]].Species].ID, "diffusion"
+	}
+	return "?", "?"
+}

@@ -1,0 +1,286 @@
+package gillespie
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/spinerd/spinerd/model"
+)
+
+func distuvChi(df int) distuv.ChiSquared { return distuv.ChiSquared{K: float64(df)} }
+
+// Tests of the partial-equilibrium sampler against the exact conditional
+// laws computed by enumerating the fiber and weighting its states by
+// detailed balance with NeuroRD's propensities. The sampler's moments must
+// match to 1e-9 (they are computed, not sampled); its draws are compared
+// by chi-square with p > 1e-4 (false failure rate 1e-4 per test, fixed
+// seeds) and their means within 5 standard errors (≈ 6e-7).
+
+// enumerate returns the stationary law of a birth–death chain on
+// 0..kmax with up(k) the rate k → k+1 and down(k) the rate k → k−1.
+func enumerate(kmax int, up, down func(k int) float64) []float64 {
+	lw := make([]float64, kmax+1)
+	for k := 0; k < kmax; k++ {
+		lw[k+1] = lw[k] + math.Log(up(k)) - math.Log(down(k+1))
+	}
+	mx := math.Inf(-1)
+	for _, l := range lw {
+		mx = math.Max(mx, l)
+	}
+	pi := make([]float64, kmax+1)
+	z := 0.0
+	for k, l := range lw {
+		pi[k] = math.Exp(l - mx)
+		z += pi[k]
+	}
+	for k := range pi {
+		pi[k] /= z
+	}
+	return pi
+}
+
+func momentsOf(pi []float64, f func(k int) float64) (mean, sd float64) {
+	for k, p := range pi {
+		mean += p * f(k)
+	}
+	for k, p := range pi {
+		sd += p * (f(k) - mean) * (f(k) - mean)
+	}
+	return mean, math.Sqrt(sd)
+}
+
+// samplerFor builds the multiscale engine of sys at seed and returns it
+// with the subsystem of the first pair whose forward channel is reaction
+// id (or, with id empty, the root cluster of species sp).
+func samplerFor(t *testing.T, sys *model.System, id string, sp int) (*multiscale, *fastSub) {
+	t.Helper()
+	n := newNet(sys)
+	m := newMultiscale(n, sys.InitialCounts(1), 5, sys.StartMs, sys.Tolerance, sys.LeapMinJump)
+	if id == "" {
+		return m, m.clusterFor(int32(sp), m.tree.roots[0])
+	}
+	for _, s := range m.subs {
+		if s.kind == subPair && sys.Channels[n.src[s.own[0]]].ReactionID == id {
+			return m, s
+		}
+	}
+	t.Fatalf("no pair subsystem for %s", id)
+	return nil, nil
+}
+
+// checkSampler compares the statistics and draws of subsystem s for the
+// counts now in m.x with the exact law pi of the count at position j
+// (pi[k] is the probability of count k0 + k).
+func checkSampler(t *testing.T, m *multiscale, s *fastSub, j int, k0 int64, pi []float64, draws int) {
+	t.Helper()
+	if !m.refresh(s) {
+		t.Fatal("empty fiber")
+	}
+	mean, sd := momentsOf(pi, func(k int) float64 { return float64(k0) + float64(k) })
+	if math.Abs(s.st.mean[j]-mean) > 1e-9*math.Max(1, mean) || math.Abs(s.st.sd[j]-sd) > 1e-9*math.Max(1, sd) {
+		t.Errorf("conditional mean %.12g sd %.12g, exact %.12g %.12g", s.st.mean[j], s.st.sd[j], mean, sd)
+	}
+	keep := make([]int64, len(s.xs))
+	for i, xi := range s.xs {
+		keep[i] = m.x[xi]
+	}
+	obs := make([]float64, len(pi))
+	var xs []float64
+	for d := 0; d < draws; d++ {
+		m.sample(s)
+		k := m.x[s.xs[j]] - k0
+		if k < 0 || int(k) >= len(pi) {
+			t.Fatalf("draw %d outside the fiber", k+k0)
+		}
+		obs[k]++
+		xs = append(xs, float64(k+k0))
+	}
+	exp := make([]float64, len(pi))
+	for k, p := range pi {
+		exp[k] = p * float64(draws)
+	}
+	if p, df := chiSquareP(obs, exp); p < 1e-4 {
+		t.Errorf("draws: chi-square p = %.2g (df %d)", p, df)
+	}
+	checkMean(t, "draws", xs, mean)
+	for i, xi := range s.xs {
+		m.x[xi] = keep[i]
+	}
+}
+
+// TestSamplerBinding: A + B ⇌ C with both totals conserved (NA = 40, NB =
+// 25 molecules): the law of C is π(c+1)/π(c) = kf/Ω·(NA−c)(NB−c) /
+// (kr·(c+1)), here with a mode inside the range; also from a counts
+// representative that is not a state (negative A), which the engine's
+// slow channels may leave.
+func TestSamplerBinding(t *testing.T) {
+	const na, nb, kf, kr = 40, 25, 2e-3, 0.4
+	scheme := fmt.Sprintf(`<Specie name="A"/><Specie name="B"/><Specie name="C"/><Reaction id="bind"><Reactant specieID="A"/><Reactant specieID="B"/><Product specieID="C"/><forwardRate>%g</forwardRate><reverseRate>%g</reverseRate></Reaction>`, kf, kr)
+	ic := fmt.Sprintf(`<NanoMolarity specieID="A" value="%g"/><NanoMolarity specieID="B" value="%g"/>`, na/omega, nb/omega)
+	sys := compileXML(t, oneVoxel(scheme, ic, `<runtime>10</runtime><outputInterval>10</outputInterval>`), model.Options{Method: "multiscale"})
+	m, s := samplerFor(t, sys, "bind", 0)
+	pi := enumerate(nb, func(c int) float64 { return kf / omega * float64(na-c) * float64(nb-c) },
+		func(c int) float64 { return kr * float64(c) })
+	jc := s.pos(2)
+	for _, st := range [][3]int64{{na, nb, 0}, {na - 10, nb - 10, 10}, {-3, nb - 43, 43}} {
+		m.x[0], m.x[1], m.x[2] = st[0], st[1], st[2]
+		checkSampler(t, m, s, int(jc), 0, pi, 20000)
+	}
+}
+
+// TestSamplerTwoSites: a buffer with two binding sites, B + Ca ⇌ BCa and
+// BCa + Ca ⇌ BCa2. The two steps share Ca and BCa, so the engine holds at
+// most one of them in partial equilibrium at a time (the other is then
+// one of its slow channels): each step's sampler, given the other step's
+// extent, is checked against the exact conditional law.
+func TestSamplerTwoSites(t *testing.T) {
+	const nb, nca, k1f, k1r, k2f, k2r = 12, 20, 4e-3, 0.5, 2e-3, 0.3
+	scheme := fmt.Sprintf(`<Specie name="B"/><Specie name="Ca"/><Specie name="BCa"/><Specie name="BCa2"/>
+<Reaction id="s1"><Reactant specieID="B"/><Reactant specieID="Ca"/><Product specieID="BCa"/><forwardRate>%g</forwardRate><reverseRate>%g</reverseRate></Reaction>
+<Reaction id="s2"><Reactant specieID="BCa"/><Reactant specieID="Ca"/><Product specieID="BCa2"/><forwardRate>%g</forwardRate><reverseRate>%g</reverseRate></Reaction>`, k1f, k1r, k2f, k2r)
+	ic := fmt.Sprintf(`<NanoMolarity specieID="B" value="%g"/><NanoMolarity specieID="Ca" value="%g"/>`, nb/omega, nca/omega)
+	sys := compileXML(t, oneVoxel(scheme, ic, `<runtime>10</runtime><outputInterval>10</outputInterval>`), model.Options{Method: "multiscale"})
+	m, s1 := samplerFor(t, sys, "s1", 0)
+	var s2 *fastSub
+	for _, s := range m.subs {
+		if s.kind == subPair && sys.Channels[m.n.src[s.own[0]]].ReactionID == "s2" {
+			s2 = s
+		}
+	}
+	const iB, iCa, iBCa, iBCa2 = 0, 1, 2, 3
+	set := func(b1, b2 int) {
+		m.x[iB], m.x[iCa], m.x[iBCa], m.x[iBCa2] = int64(nb-b1-b2), int64(nca-b1-2*b2), int64(b1), int64(b2)
+	}
+	for _, b2 := range []int{0, 4} {
+		// s1 moves b1 with b2 fixed: b0 + b1 = nb − b2, ca + b1 = nca − 2·b2
+		set(1, b2)
+		pi := enumerate(min(nb-b2, nca-2*b2), func(b1 int) float64 { return k1f / omega * float64(nb-b2-b1) * float64(nca-2*b2-b1) },
+			func(b1 int) float64 { return k1r * float64(b1) })
+		checkSampler(t, m, s1, int(s1.pos(iBCa)), 0, pi, 20000)
+	}
+	for _, b1 := range []int{2, 7} {
+		// s2 moves b2 with b1 + b2 and ca + b2 fixed (here b1 + b2 = b1 + 1)
+		set(b1, 1)
+		tb, tc := b1+1, nca-b1-1
+		pi := enumerate(min(tb, tc), func(b2 int) float64 { return k2f / omega * float64(tb-b2) * float64(tc-b2) },
+			func(b2 int) float64 { return k2r * float64(b2) })
+		checkSampler(t, m, s2, int(s2.pos(iBCa2)), 0, pi, 20000)
+	}
+}
+
+// twoVoxelText is two one-box voxels of 0.5 and 0.8 µm³ with species A
+// (D = 1 µm²/ms) started in the first.
+func twoVoxelText(total int) string {
+	return fmt.Sprintf(`<SDRun>
+  <ReactionScheme><Specie name="A" kdiff="1" kdiffunit="mu2/ms"/></ReactionScheme>
+  <Morphology><Segment id="s0" region="r0"><start x="0" y="0" z="0" r="0.5"/><end x="1" y="0" z="0" r="0.5"/></Segment>
+  <Segment id="s1" region="r1"><start on="s0" at="end"/><end x="2.6" y="0" z="0" r="0.5"/></Segment></Morphology>
+  <InitialConditions><ConcentrationSet region="r0"><NanoMolarity specieID="A" value="%g"/></ConcentrationSet></InitialConditions>
+  <discretization><defaultMaxElementSide>2</defaultMaxElementSide></discretization>
+  <depth2D>0.5</depth2D><runtime>10</runtime><outputInterval>10</outputInterval>
+</SDRun>`, float64(total)/(0.5*model.PUVC))
+}
+
+// TestSamplerHop: a hop pair between voxels of 0.5 and 0.8 µm³ conserves
+// the total; the exact law of the count in the second voxel follows from
+// detailed balance of the hop rates D·G/V_from.
+func TestSamplerHop(t *testing.T) {
+	const total = 60
+	sys := compileXML(t, twoVoxelText(total), model.Options{Method: "multiscale"})
+	if sys.NumVoxels() != 2 || len(sys.Hops) != 2 {
+		t.Fatalf("%d voxels, %d hops", sys.NumVoxels(), len(sys.Hops))
+	}
+	if v0, v1 := sys.Mesh.Voxels[0].VolumeUm3, sys.Mesh.Voxels[1].VolumeUm3; math.Abs(v0-0.5) > 1e-9 || math.Abs(v1-0.8) > 1e-9 {
+		t.Fatalf("volumes %g, %g", v0, v1)
+	}
+	var r01, r10 float64
+	for _, h := range sys.Hops {
+		if h.From == 0 {
+			r01 = h.RatePerMs
+		} else {
+			r10 = h.RatePerMs
+		}
+	}
+	m, s := samplerFor(t, sys, "", 0)
+	pi := enumerate(total, func(k int) float64 { return r01 * float64(total-k) }, func(k int) float64 { return r10 * float64(k) })
+	for _, st := range [][2]int64{{total, 0}, {7, total - 7}, {-5, total + 5}} {
+		m.x[0], m.x[1] = st[0], st[1]
+		checkSampler(t, m, s, 1, 0, pi, 20000)
+	}
+}
+
+// TestTwoTimescales: A ⇌ B fast (kf = 2, kr = 1 per ms), B → C slow (k =
+// 0.01 per ms). Molecules are independent, so C(t) ~ Binomial(N, P(t)),
+// P the probability that one molecule started in A has become C by t
+// (from the 3-state chain A ⇌ B → C); in partial equilibrium the slow
+// rate is k·E[B | A + B] = k·kf/(kf+kr) per molecule, which agrees with
+// P to O(k/(kf+kr)) = 0.3 %, well inside the statistical tolerance. The
+// mean of C over 300 runs must lie within 5 standard errors of N·P
+// (false failure ≈ 6e-7) and its variance pass a two-sided chi-square
+// test against N·P(1−P) at p > 1e-4, at 50, 100 and 200 ms; the test also
+// requires that the pair spent most of the run in partial equilibrium.
+func TestTwoTimescales(t *testing.T) {
+	const kf, kr, k, n = 2.0, 1.0, 0.01, 200
+	scheme := fmt.Sprintf(`<Specie name="A"/><Specie name="B"/><Specie name="C"/>
+<Reaction id="fast"><Reactant specieID="A"/><Product specieID="B"/><forwardRate>%g</forwardRate><reverseRate>%g</reverseRate></Reaction>
+<Reaction id="slow"><Reactant specieID="B"/><Product specieID="C"/><forwardRate>%g</forwardRate></Reaction>`, kf, kr, k)
+	ic := fmt.Sprintf(`<NanoMolarity specieID="A" value="%g"/>`, n/omega)
+	sys := compileXML(t, oneVoxel(scheme, ic, `<runtime>200</runtime><outputInterval>50</outputInterval>`), model.Options{Method: "multiscale", Tolerance: 0.01})
+	// P(t) by integrating the one-molecule chain (RK4, 1 µs steps)
+	surv := func(T float64) float64 {
+		a, b := 1.0, 0.0
+		f := func(a, b float64) (float64, float64) { return -kf*a + kr*b, kf*a - (kr+k)*b }
+		const h = 1e-3
+		for s := 0; s < int(T/h+0.5); s++ {
+			a1, b1 := f(a, b)
+			a2, b2 := f(a+h/2*a1, b+h/2*b1)
+			a3, b3 := f(a+h/2*a2, b+h/2*b2)
+			a4, b4 := f(a+h*a3, b+h*b3)
+			a += h / 6 * (a1 + 2*a2 + 2*a3 + a4)
+			b += h / 6 * (b1 + 2*b2 + 2*b3 + b4)
+		}
+		return a + b
+	}
+	col := column(t, sys, "C")
+	const runs = 300
+	samples := map[float64][]float64{}
+	var peTime, absorbed float64
+	var events int64
+	for s := 0; s < runs; s++ {
+		r := run(t, sys, uint64(7000+s))
+		for i, tm := range r.times {
+			samples[tm] = append(samples[tm], float64(r.frames[i][col]))
+		}
+		for _, ss := range r.stats.Subsystems {
+			if ss.Name == "fast" {
+				peTime += ss.VoxelTimeMs
+			}
+		}
+		absorbed += r.stats.Absorbed
+		events += r.stats.ExactEvents
+	}
+	if peTime < 0.8*200*runs {
+		t.Errorf("the fast pair spent %.0f%% of the runs in partial equilibrium", 100*peTime/(200*runs))
+	}
+	if absorbed < 10*float64(events) {
+		t.Errorf("absorbed %.3g firings for %d single events: partial equilibrium not exercised", absorbed, events)
+	}
+	for _, tm := range []float64{50, 100, 200} {
+		p := 1 - surv(tm)
+		xs := samples[tm]
+		if len(xs) != runs {
+			t.Fatalf("%d samples at %g ms", len(xs), tm)
+		}
+		checkMean(t, fmt.Sprintf("C at %g ms", tm), xs, n*p)
+		_, sd := meanSD(xs)
+		v := n * p * (1 - p)
+		x2 := float64(runs-1) * sd * sd / v
+		chi := distuvChi(runs - 1)
+		if q := math.Min(chi.CDF(x2), 1-chi.CDF(x2)); q < 0.5e-4 {
+			t.Errorf("C at %g ms: variance %.4g, exact %.4g (two-sided p %.2g)", tm, sd*sd, v, 2*q)
+		}
+	}
+}
