@@ -50,3 +50,15 @@ func BenchmarkAdaptiveMMHFS(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMultiscaleMMHFS times the multiscale method on the same run
+// as BenchmarkAdaptiveMMHFS (their ratio is speed.sh's HFS1 row without
+// process start).
+func BenchmarkMultiscaleMMHFS(b *testing.B) {
+	sys := benchModel(b, "models/maki-marttunen-2020/Model_HFS1.xml", model.Options{Method: "multiscale"})
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(context.Background(), sys, Options{}, uint64(i+1), discard{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
