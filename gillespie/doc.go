@@ -148,10 +148,21 @@
 //   - Fall-back and entry. A released subsystem's species are drawn from
 //     its conditional law and its channels return to the adaptive engine
 //     (single events or leaps). The channels that read or change an active
-//     subsystem's (non-abundant) species run as single events, except hops
-//     at the border of a cluster and injections into a cluster or a
-//     first-order pair, which leap with the adaptive method's bounds
-//     applied to the subsystem's total. A candidate enters partial
+//     subsystem's (non-abundant) species leap where they see it only
+//     through a total: hops at the border of a cluster and injections into
+//     a cluster or a first-order pair, with the adaptive method's bounds
+//     applied to the subsystem's total; and the reactions that read, first
+//     order, only the species A of one active first-order pair A ⇌ C and
+//     change only A and C (Ca + NCX and calbindin binding, and their
+//     reverses, against Ca + fixed buffer), with T = A + C as the count of
+//     A: their firings are binomial in T (no total goes below zero), the
+//     other channels' net drift of T (at their conditional expectations)
+//     may change T by at most ε·T over the leap, and the leap's own
+//     expected change of T may move the conditional mean E[x | T] of
+//     every species of the pair that other channels read by at most
+//     max(ε·E[x], 1) molecules — the adaptive method's pair bound; the
+//     pair is re-conditioned on the new total. The others run as single
+//     events. A candidate enters partial
 //     equilibrium when its check passes at half the lag bound (a
 //     hysteresis) and has kept passing for the time in which the deviation
 //     left by its last failure decays below the bound, ln(ρ)/λ, ρ the lag

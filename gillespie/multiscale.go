@@ -852,15 +852,13 @@ func (m *multiscale) exactEvent(v int) {
 		return
 	}
 	if m.block[u] > 0 {
-		if m.unitHop[u] >= 0 || m.uKind[u] == unitInject {
-			if m.skip[u] > 0 {
-				m.skip[u]--
-			} else if m.blockedLeap(u) {
-				m.backoff[u] = 0
-			} else {
-				m.backoff[u] = min(m.backoff[u]+1, 6)
-				m.skip[u] = 1<<m.backoff[u] - 1
-			}
+		if m.skip[u] > 0 {
+			m.skip[u]--
+		} else if m.blockedLeap(u) {
+			m.backoff[u] = 0
+		} else {
+			m.backoff[u] = min(m.backoff[u]+1, 6)
+			m.skip[u] = 1<<m.backoff[u] - 1
 		}
 		return
 	}
@@ -883,7 +881,8 @@ func (m *multiscale) exactEvent(v int) {
 
 // blockedLeap leaps a unit that touches species in partial equilibrium
 // where it can: a hop pair at the border of a cluster, an injection into
-// a first-order pair or a cluster.
+// a first-order pair or a cluster, a reaction that sees a first-order
+// pair only through its total.
 func (m *multiscale) blockedLeap(u int32) bool {
 	switch {
 	case m.unitHop[u] >= 0:
@@ -891,7 +890,7 @@ func (m *multiscale) blockedLeap(u int32) bool {
 	case m.uKind[u] == unitInject:
 		return m.injectLeap(u)
 	}
-	return false
+	return m.poolLeap(u)
 }
 
 // injectLeap leaps a Poisson injection into a species held in partial

@@ -284,3 +284,77 @@ func TestTwoTimescales(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolLeap checks the leaps of a slow pair that reads a species held
+// in partial equilibrium (package documentation, "Multiscale"): A ⇌ B
+// fast, A ⇌ Y slow, which sees A only through the pair's total A + B and
+// (nothing else reading Y) leaps up to the next output time. Every
+// reaction is first order, so each molecule runs the three-state chain
+// A, B, Y independently and Y is binomial in the initial count with the
+// chain's occupation probability. Means within 5 SE, variances by
+// chi-square (two-sided p > 1e-4), 300 runs.
+func TestPoolLeap(t *testing.T) {
+	const ka, kb, k1, k2, n = 20.0, 20.0, 0.2, 0.1, 600
+	scheme := fmt.Sprintf(`<Specie name="A"/><Specie name="B"/><Specie name="Y"/>
+<Reaction id="fast"><Reactant specieID="A"/><Product specieID="B"/><forwardRate>%g</forwardRate><reverseRate>%g</reverseRate></Reaction>
+<Reaction id="slow"><Reactant specieID="A"/><Product specieID="Y"/><forwardRate>%g</forwardRate><reverseRate>%g</reverseRate></Reaction>`, ka, kb, k1, k2)
+	ic := fmt.Sprintf(`<NanoMolarity specieID="A" value="%g"/>`, n/omega)
+	sys := compileXML(t, oneVoxel(scheme, ic, `<runtime>40</runtime><outputInterval>5</outputInterval>`), model.Options{Method: "multiscale", Tolerance: 0.01})
+	// occupation probability of Y for one molecule started in A (RK4, 1 µs)
+	occY := func(T float64) float64 {
+		p := [3]float64{1, 0, 0}
+		f := func(p [3]float64) [3]float64 {
+			return [3]float64{-(ka+k1)*p[0] + kb*p[1] + k2*p[2], ka*p[0] - kb*p[1], k1*p[0] - k2*p[2]}
+		}
+		add := func(p, d [3]float64, h float64) [3]float64 {
+			for i := range p {
+				p[i] += h * d[i]
+			}
+			return p
+		}
+		const h = 1e-3
+		for s := 0; s < int(T/h+0.5); s++ {
+			d1 := f(p)
+			d2 := f(add(p, d1, h/2))
+			d3 := f(add(p, d2, h/2))
+			d4 := f(add(p, d3, h))
+			for i := range p {
+				p[i] += h / 6 * (d1[i] + 2*d2[i] + 2*d3[i] + d4[i])
+			}
+		}
+		return p[2]
+	}
+	col := column(t, sys, "Y")
+	const runs = 300
+	samples := map[float64][]float64{}
+	var events, leaps int64
+	for s := 0; s < runs; s++ {
+		r := run(t, sys, uint64(9000+s))
+		for i, tm := range r.times {
+			samples[tm] = append(samples[tm], float64(r.frames[i][col]))
+		}
+		events += r.stats.ExactEvents
+		leaps += r.stats.Leaps
+	}
+	t.Logf("per run: %d single events, %d leaps", events/runs, leaps/runs)
+	// Without the pool leaps the slow pair alone fires about
+	// k1·E[A] ≈ 50 times a ms as single events.
+	if events > 500*runs || leaps == 0 {
+		t.Errorf("%d single events and %d leaps a run: the pool leaps are not exercised", events/runs, leaps/runs)
+	}
+	for _, tm := range []float64{5, 10, 20, 40} {
+		q := occY(tm)
+		xs := samples[tm]
+		if len(xs) != runs {
+			t.Fatalf("%d samples at %g ms", len(xs), tm)
+		}
+		checkMean(t, fmt.Sprintf("Y at %g ms", tm), xs, n*q)
+		_, sd := meanSD(xs)
+		v := n * q * (1 - q)
+		x2 := float64(runs-1) * sd * sd / v
+		chi := distuvChi(runs - 1)
+		if pv := math.Min(chi.CDF(x2), 1-chi.CDF(x2)); pv < 0.5e-4 {
+			t.Errorf("Y at %g ms: variance %.4g, exact %.4g (two-sided p %.2g)", tm, sd*sd, v, 2*pv)
+		}
+	}
+}
