@@ -30,7 +30,7 @@ func TestMultiscaleMatchesNeuroRD(t *testing.T) {
 		{"ex_mglur_diff_exact", "../../ex_mglur_diff/inputs/Model_mglur_diff_seed1.xml", []float64{200, 400, 1000, 2000, 5000, 10000}},
 	} {
 		t.Run(c.set, func(t *testing.T) {
-			ref, err := compare.ReadNeuroRD(compare.NeuroRDOutputs(filepath.Join(root, c.set)), c.times)
+			ref, err := compare.Read(compare.NeuroRDOutputs(filepath.Join(root, c.set)), c.times)
 			if err != nil {
 				t.Fatal(err)
 			}
