@@ -133,8 +133,11 @@
 //     when it persists for 1/λ.
 //   - Separation. The slow channels may consume a molecule of any species
 //     at a rate of at most √ε·λ (for a cluster, its reactions, per
-//     molecule of the cluster), so that the second-order terms of the
-//     expansion behind the lag, of order (rate/λ)², stay below ε. At
+//     molecule of each of its voxels: averaged over the cluster, a sink in
+//     a small voxel hides behind a large one's molecules), so that the
+//     second-order terms of the expansion behind the lag, of order
+//     (rate/λ)², stay below ε. A cluster that fails this is released at
+//     once, without the persistence rule below. At
 //     stationarity with detailed balance the single-time law of partial
 //     equilibrium is exact whatever the separation; the lag and the
 //     separation bound the error of transients.

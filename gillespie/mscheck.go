@@ -76,7 +76,10 @@ func (m *multiscale) judge(s *fastSub, hard bool) (ok, wait bool) {
 	if math.IsInf(s.tFail, 1) {
 		s.tFail = m.t
 	}
-	if hard || m.t-s.tFail >= 1/st.lam {
+	// A cluster whose reactions consume molecules of some voxel faster
+	// than the cluster mixes is released at once: waiting a relaxation
+	// time of a slow cluster lets the sink draw on the whole cluster.
+	if hard || s.sepFail || m.t-s.tFail >= 1/st.lam {
 		s.tPass = math.Inf(1)
 		s.maxRatio = math.Max(s.maxRatio, s.lagRatio)
 		return false, false

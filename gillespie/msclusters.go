@@ -178,13 +178,14 @@ func binomialMoment(T int64, w float64, n int64, p int32) float64 {
 func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	st := &s.st
 	s.lagRatio = math.Inf(1) // unknown until the lag is computed
+	s.sepFail = false
 	if st.empty || !(st.lam > 0) {
 		return false
 	}
 	nd := &m.tree.nodes[s.node]
 	nj := len(s.xs)
 	r := make([]float64, nj)
-	cons := 0.0
+	cons := make([]float64, nj) // consumption by reactions, per voxel (molecules/ms)
 	n := m.n
 	for d, i := range s.dInst {
 		a := m.propWith(i, s, s.dFn[d])
@@ -195,7 +196,7 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 			dl := float64(s.dDelta[k])
 			r[s.dPos[k]] += a * dl
 			if dl < 0 && n.kind[i] == kindReaction {
-				cons -= a * dl
+				cons[s.dPos[k]] -= a * dl
 			}
 		}
 	}
@@ -203,8 +204,17 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	for _, x := range st.mean {
 		T += x
 	}
-	if cons/math.Max(T, 1) > m.rootEps*st.lam {
-		return false
+	// Separation, voxel by voxel: a molecule must mix through the cluster
+	// before the reactions of its voxel consume it. (Averaged over the
+	// cluster, a sink in one small voxel — CaMKII binding CaMCa4 in a
+	// stimulated spine — hides behind the molecules of a large dendrite,
+	// and the multinomial law then moves dendritic molecules into the
+	// sink at once.)
+	for j, c := range cons {
+		if c/math.Max(st.mean[j], 1) > m.rootEps*st.lam {
+			s.sepFail = true
+			return false
+		}
 	}
 	r = m.smooth(s, r, hard)
 	dev := make([]float64, nj)

@@ -143,6 +143,7 @@ type fastSub struct {
 	tFail      float64   // first failing check since the last pass (+Inf: none)
 	wait       float64   // how long the check must keep passing before entry (ms)
 	lagRatio   float64   // lag over its bound at the last check (+Inf: not computed)
+	sepFail    bool      // cluster: the last check failed the separation of a voxel
 	maxRatio   float64   // largest lagRatio of the failures since the last pass (+Inf: unknown)
 	rbar       []float64 // smoothed drift (molecules/ms per species)
 	// clusters: each reader's class (reaction, or −1 for the hops
