@@ -122,6 +122,9 @@ func Integrate(ctx context.Context, sys *model.System, opt Options, y []float64,
 // integrate runs from y (molecules), overwriting it with the final state.
 func integrate(ctx context.Context, sys *model.System, opt Options, y []float64, sink model.ValueSink) (Stats, error) {
 	p := newProblem(sys, opt.Cache)
+	if p.sym.err != nil {
+		return Stats{}, p.sym.err
+	}
 	p.signed = !opt.ClampRates
 	b := newBDF(p, opt.Rtol, atol(sys, opt.AtolNM, opt.AtolScale))
 	if opt.MaxStepMs > 0 {

@@ -2,6 +2,7 @@ package deterministic
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 
@@ -49,6 +50,29 @@ type luSymbolic struct {
 	upd []int32
 
 	jp0, ji0 []int32 // J's pattern, for the dense fallback
+
+	err error // *SizeError: the factorisation is too large to be stored
+}
+
+// MaxLUUpdates bounds the multiply-adds of one factorisation of the
+// Jacobian's sparse LU (after the minimum-fill ordering), whose positions
+// are stored (4 bytes each): 2^27, 512 MB and about a second per
+// factorisation. The spine model in one voxel needs 3.4 thousand; in a
+// spatial model, diffusion couples every species across the mesh and the
+// fill grows much faster than the number of voxels (the spine model on
+// the 108-voxel dendrite of spine2020_dend, 22,032 equations, exceeds it).
+const MaxLUUpdates = 1 << 27
+
+// SizeError reports a model whose ODE system is too large for the direct
+// sparse solver.
+type SizeError struct {
+	Equations int   // species × voxels
+	Updates   int64 // multiply-adds per factorisation
+	Limit     int64 // the bound it exceeds (MaxLUUpdates)
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("the ODE system has %d equations (species × voxels) and the sparse LU of its Jacobian needs %.3g multiply-adds per factorisation (limit %d, %d MB of stored positions): too large for the deterministic solver; use a stochastic method (e.g. --method adaptive)", e.Equations, float64(e.Updates), e.Limit, e.Limit*4>>20)
 }
 
 // newSparseLU returns a factoriser for the pattern (jp, ji) with the
@@ -65,6 +89,12 @@ var errSingular = errors.New("singular matrix")
 
 // analyse computes the ordering and the symbolic factorisation.
 func analyse(n int, jp, ji []int32) *luSymbolic {
+	return analyseUpTo(n, jp, ji, MaxLUUpdates)
+}
+
+// analyseUpTo is analyse with the bound on the multiply-adds of a
+// factorisation given.
+func analyseUpTo(n int, jp, ji []int32, maxUpdates int64) *luSymbolic {
 	s := &luSymbolic{n: n, jp0: jp, ji0: ji}
 	// Symmetrised adjacency without the diagonal.
 	adj := make([][]int32, n)
@@ -155,6 +185,20 @@ func analyse(n int, jp, ji []int32) *luSymbolic {
 	for o := 0; o < n; o++ {
 		s.jdiag[o] = s.dpos[s.iperm[o]]
 	}
+	// One update position per multiply-add of a factorisation: count
+	// them before storing them.
+	var nupd int64
+	for i := 0; i < n; i++ {
+		for p := s.lp[i]; p < s.dpos[i]; p++ {
+			k := s.li[p]
+			nupd += int64(s.lp[k+1] - s.dpos[k] - 1)
+		}
+	}
+	if nupd > maxUpdates {
+		s.err = &SizeError{Equations: n, Updates: nupd, Limit: maxUpdates}
+		return s
+	}
+	s.upd = make([]int32, 0, nupd)
 	for i := int32(0); i < int32(n); i++ {
 		for p := s.lp[i]; p < s.dpos[i]; p++ {
 			k := s.li[p]

@@ -213,6 +213,9 @@ func SteadyState(sys *model.System, y0 []float64, opt SteadyOptions) (*SteadyRes
 		}
 	}
 	p := newProblem(sys, nil)
+	if p.sym.err != nil {
+		return nil, p.sym.err
+	}
 	all := make([]int, nv*ns)
 	for i := range all {
 		all[i] = i
