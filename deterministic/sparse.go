@@ -304,36 +304,16 @@ func minimumFill(adj [][]int32) []int32 {
 				p = i
 			}
 		}
-		gone[p] = true
 		order = append(order, int32(p))
 		nb := g[p]
-		// g[u] ← (g[u] ∪ nb) \ {u, p}; every vertex next to a changed one
-		// may see its fill change.
-		for _, u := range nb {
-			tag++
-			mark[u] = tag
-			merged := g[u][:0]
-			for _, w := range g[u] {
-				if !gone[w] && mark[w] != tag {
-					mark[w] = tag
-					merged = append(merged, w)
-				}
-			}
-			for _, w := range nb {
-				if mark[w] != tag {
-					mark[w] = tag
-					merged = append(merged, w)
-				}
-			}
-			g[u] = merged
-		}
+		eliminateVertex(g, gone, mark, &tag, p)
+		// Every vertex next to a changed one may see its fill change.
 		for _, u := range nb {
 			dirty[u] = true
 			for _, w := range g[u] {
 				dirty[w] = true
 			}
 		}
-		g[p] = nil
 		for i := range dirty {
 			if dirty[i] {
 				dirty[i] = false
@@ -359,6 +339,7 @@ func minimumDegree(adj [][]int32) []int32 {
 	for i := range mark {
 		mark[i] = -1
 	}
+	tag := int32(0)
 	order := make([]int32, 0, n)
 	for step := 0; step < n; step++ {
 		p, best := -1, math.MaxInt
@@ -367,31 +348,40 @@ func minimumDegree(adj [][]int32) []int32 {
 				p, best = i, len(g[i])
 			}
 		}
-		gone[p] = true
 		order = append(order, int32(p))
-		nb := g[p]
-		for _, u := range nb {
-			// g[u] ← (g[u] ∪ nb) \ {u, p}, keeping only live vertices.
-			tag := int32(step)
-			mark[u] = tag
-			merged := g[u][:0]
-			for _, w := range g[u] {
-				if !gone[w] && mark[w] != tag {
-					mark[w] = tag
-					merged = append(merged, w)
-				}
-			}
-			for _, w := range nb {
-				if !gone[w] && mark[w] != tag {
-					mark[w] = tag
-					merged = append(merged, w)
-				}
-			}
-			g[u] = merged
-		}
-		g[p] = nil
+		eliminateVertex(g, gone, mark, &tag, p)
 	}
 	return order
+}
+
+// eliminateVertex removes vertex p from the elimination graph g, joining
+// its neighbours into a clique: g[u] ← (g[u] ∪ g[p]) \ {u, p} for every
+// neighbour u, keeping only live vertices. mark and *tag are the callers'
+// scratch (a fresh tag per neighbour, so that one neighbour's marks do not
+// hide vertices from the next).
+func eliminateVertex(g [][]int32, gone []bool, mark []int32, tag *int32, p int) {
+	gone[p] = true
+	nb := g[p]
+	for _, u := range nb {
+		*tag++
+		t := *tag
+		mark[u] = t
+		merged := g[u][:0]
+		for _, w := range g[u] {
+			if !gone[w] && mark[w] != t {
+				mark[w] = t
+				merged = append(merged, w)
+			}
+		}
+		for _, w := range nb {
+			if !gone[w] && mark[w] != t {
+				mark[w] = t
+				merged = append(merged, w)
+			}
+		}
+		g[u] = merged
+	}
+	g[p] = nil
 }
 
 // factor factors M = I − c·J, J given by its values jv on the pattern.
