@@ -497,14 +497,8 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 	rng := &m.rng[n.vox[A]]
 	kf := rng.Binomial(max(sd[0].count, 0), math.Min(1, sd[0].p*tau))
 	kr := rng.Binomial(max(sd[1].count, 0), math.Min(1, sd[1].p*tau))
-	for _, i := range [2]int32{A, B} {
-		if h := &m.h[i]; !h.excl {
-			h.excl = true
-			m.av[h.vox] -= h.a
-			h.a = 0
-			m.markDirty(h.vox)
-		}
-	}
+	m.exclude(A)
+	m.exclude(B)
 	if kf != kr {
 		m.fire(A, kf-kr)
 	} else {

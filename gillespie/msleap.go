@@ -275,14 +275,8 @@ func (m *multiscale) poolLeap(u int32) bool {
 		kf = rng.Binomial(nmax[0], math.Min(1, a[0]*tau/float64(nmax[0])))
 	}
 	for _, i := range ins {
-		if i < 0 {
-			continue
-		}
-		if h := &m.h[i]; !h.excl {
-			h.excl = true
-			m.av[h.vox] -= h.a
-			h.a = 0
-			m.markDirty(h.vox)
+		if i >= 0 {
+			m.exclude(i)
 		}
 	}
 	if kf != kr {

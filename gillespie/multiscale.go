@@ -51,6 +51,17 @@ type multiscale struct {
 	absorb  float64 // expected firings absorbed by subsystems that dissolved
 }
 
+// exclude takes instance i out of the exact engine's event-by-event set
+// (its propensity leaves the voxel's sum, whose clock is redrawn).
+func (m *multiscale) exclude(i int32) {
+	if h := &m.h[i]; !h.excl {
+		h.excl = true
+		m.av[h.vox] -= h.a
+		h.a = 0
+		m.markDirty(h.vox)
+	}
+}
+
 // readerView is a reader's propensity in a form view evaluates quickly:
 // the constant times the moments a and b times the plain factors.
 type readerView struct {
@@ -684,13 +695,7 @@ func (m *multiscale) activate(s *fastSub) {
 		m.skip[u], m.backoff[u] = 0, 0
 	}
 	for _, i := range s.own {
-		h := &m.h[i]
-		if !h.excl {
-			h.excl = true
-			m.av[h.vox] -= h.a
-			h.a = 0
-			m.markDirty(h.vox)
-		}
+		m.exclude(i)
 	}
 	for j, xi := range s.xs {
 		if s.mask[j] {
@@ -927,12 +932,7 @@ func (m *multiscale) injectLeap(u int32) bool {
 		return false
 	}
 	k := m.rng[n.vox[A]].Poisson(a * tau)
-	if h := &m.h[A]; !h.excl {
-		h.excl = true
-		m.av[h.vox] -= h.a
-		h.a = 0
-		m.markDirty(h.vox)
-	}
+	m.exclude(A)
 	if k > 0 {
 		m.fire(A, k)
 	} else {
