@@ -358,10 +358,7 @@ func (m *multiscale) tryCluster(u int32) bool {
 			return false
 		}
 	}
-	if m.peBackoff[u] < 8 {
-		m.peBackoff[u]++
-	}
-	m.peSkip[u] = 1<<m.peBackoff[u] - 1
+	m.backOff(u)
 	return false
 }
 

@@ -287,6 +287,15 @@ func (m *multiscale) abundant(s *fastSub, j int, f float64) bool {
 	return s.st.mean[j] >= f*(sd+1)/m.eps
 }
 
+// backOff doubles, up to 2^8, the number of occasions on which unit u
+// skips its partial-equilibrium check after a failed one.
+func (m *multiscale) backOff(u int32) {
+	if m.peBackoff[u] < 8 {
+		m.peBackoff[u]++
+	}
+	m.peSkip[u] = 1<<m.peBackoff[u] - 1
+}
+
 // tryPE checks whether pair unit u may enter partial equilibrium now and
 // puts it there if so.
 func (m *multiscale) tryPE(u int32) bool {
@@ -309,9 +318,6 @@ func (m *multiscale) tryPE(u int32) bool {
 		m.peSkip[u] = 7
 		return false
 	}
-	if m.peBackoff[u] < 8 {
-		m.peBackoff[u]++
-	}
-	m.peSkip[u] = 1<<m.peBackoff[u] - 1
+	m.backOff(u)
 	return false
 }
