@@ -139,7 +139,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	interrupted := runErr != nil && errors.Is(runErr, context.Canceled)
 	if runErr != nil && !interrupted {
 		tw.Abort()
-		return report(stderr, "run", nil, runErr)
+		return report(stderr, "run", nil, fmt.Errorf("%s: %w", path, runErr))
 	}
 	if err := tw.Close(); err != nil {
 		return report(stderr, "run", nil, err)
