@@ -187,5 +187,61 @@ func (m *multiscale) checkAt(s *fastSub, f float64, hard bool) bool {
 		}
 		s.lagRatio = math.Max(s.lagRatio, math.Abs(dev[j])/st.lam/(m.eps*math.Max(st.mean[j], 1)))
 	}
+	s.corrected = false
+	if !s.lin.ok {
+		return s.lagRatio <= f
+	}
+	return m.correct(s, dev, f, hard)
+}
+
+// correct is the lag check of a linear pair A ⇌ C: such a pair is first
+// order, its molecules independent, so its lag under a drift that
+// changes little over 1/λ is the deterministic δ = (I − J)·v/λ to first
+// order in the separation, and the pair stays (or enters) with δ_A added
+// to the conditional mean of A (the shift); the terms left are of second
+// order in the separation, which its check bounds by ε. The check is then
+// on what the shift in effect since the last check missed (at a stimulus
+// edge the shift changes at once: the lag builds up within 1/λ), and that
+// the shifted mean of A lies in [0, T].
+func (m *multiscale) correct(s *fastSub, dev []float64, f float64, hard bool) bool {
+	st := &s.st
+	a := s.lin.a
+	want := dev[a] / st.lam
+	T := float64(m.x[s.xs[a]] + m.x[s.xs[s.lin.c]])
+	ea := st.mean[a] - s.shift // A's unshifted conditional mean
+	if ea+want < 0 || ea+want > T {
+		return false
+	}
+	s.corrected = true
+	s.pending = want
+	if !s.active {
+		s.lagRatio = 0
+		return true
+	}
+	s.lagRatio = 0
+	for j := range s.xs {
+		if s.ch.nu[j] == 0 || hard {
+			continue
+		}
+		h := 0.0
+		switch int32(j) {
+		case a:
+			h = s.shift
+		case s.lin.c:
+			h = -s.shift
+		}
+		s.lagRatio = math.Max(s.lagRatio, math.Abs(dev[j]/st.lam-h)/(m.eps*math.Max(st.mean[j], 1)))
+	}
+	m.setShift(s, want)
 	return s.lagRatio <= f
+}
+
+// setShift sets the drift correction of active linear pair s and
+// updates its statistics and its readers' propensities.
+func (m *multiscale) setShift(s *fastSub, shift float64) {
+	s.shift = shift
+	m.linearStats(s, &s.st)
+	for _, r := range s.rdInst {
+		m.setA(r)
+	}
 }

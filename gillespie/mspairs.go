@@ -156,10 +156,12 @@ func powi(x float64, p int32) float64 {
 	return v
 }
 
-// linearStats computes the statistics of a linear pair in closed form:
-// falling-factorial moments of a binomial, E[A^(p)·C^(q)] =
-// T^(p+q)·(1−π)^p·π^q.
-func (m *multiscale) linearStats(s *fastSub, st *chainStats) {
+// linearStats computes the statistics of a linear pair in closed form,
+// with its drift correction (shift) and returns π', the probability that
+// a molecule of the pair is C: the falling-factorial moments of a
+// binomial, E[A^(p)·C^(q)] = T^(p+q)·(1−π')^p·π'^q, π' = π − shift/T
+// clamped to [0, 1], π = α/(α+β) the equilibrium probability.
+func (m *multiscale) linearStats(s *fastSub, st *chainStats) float64 {
 	ch, l := s.ch, &s.lin
 	frozen := func(fs []factor) float64 {
 		v := 1.0
@@ -180,6 +182,9 @@ func (m *multiscale) linearStats(s *fastSub, st *chainStats) {
 	pi := 0.0
 	if st.lam > 0 {
 		pi = alpha / st.lam
+	}
+	if s.shift != 0 && T > 0 {
+		pi = min(max(pi-s.shift/float64(T), 0), 1)
 	}
 	for k, fs := range ch.fns {
 		v := 1.0
@@ -209,6 +214,7 @@ func (m *multiscale) linearStats(s *fastSub, st *chainStats) {
 		st.mean[j] = float64(m.x[xi]) + nu*(ec-float64(xc))
 		st.sd[j] = sd * math.Abs(nu)
 	}
+	return pi
 }
 
 // lookup fills st with the statistics of the fiber through the counts v
@@ -251,12 +257,23 @@ func (m *multiscale) lookup(s *fastSub, v []int64, st *chainStats) bool {
 	return true
 }
 
-// choose decides which species of s are viewed (the others are abundant)
-// and reports whether s can be activated without sharing a viewed species
-// with another active subsystem.
-func (m *multiscale) choose(s *fastSub) bool {
-	for j, xi := range s.xs {
+// mark decides which species of s are viewed (the others are abundant)
+// and relinks s when that changed; it runs before the check, which
+// treats a linear pair (package documentation, "Multiscale", lag) apart.
+func (m *multiscale) mark(s *fastSub) {
+	for j := range s.xs {
 		s.mask[j] = s.ch.nu[j] != 0 && !m.abundant(s, j, 2)
+	}
+	if !slices.Equal(s.mask, s.linked) {
+		m.linkReaders(s)
+		m.refresh(s)
+	}
+}
+
+// unshared reports whether s can be activated without sharing a viewed
+// species with another active subsystem.
+func (m *multiscale) unshared(s *fastSub) bool {
+	for j, xi := range s.xs {
 		switch {
 		case s.ch.nu[j] == 0:
 		case m.xsub[xi] >= 0:
@@ -264,10 +281,6 @@ func (m *multiscale) choose(s *fastSub) bool {
 		case s.mask[j] && m.abund[xi] > 0:
 			return false // abundant in another, viewed here
 		}
-	}
-	if !slices.Equal(s.mask, s.linked) {
-		m.linkReaders(s)
-		m.refresh(s)
 	}
 	return true
 }
@@ -308,10 +321,15 @@ func (m *multiscale) tryPE(u int32) bool {
 	}
 	s := m.subs[m.unitSub[u]]
 	m.refresh(s)
+	m.mark(s)
 	ok, wait := m.judge(s, false)
-	if ok && m.choose(s) {
+	if ok && m.unshared(s) {
 		m.peBackoff[u] = 0
 		m.activate(s)
+		if s.corrected {
+			m.setShift(s, s.pending)
+			m.flush()
+		}
 		return true
 	}
 	if wait {

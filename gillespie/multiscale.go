@@ -143,6 +143,15 @@ type fastSub struct {
 	// hardly depends on the pair's state) and are read from x as usual.
 	mask, linked []bool
 	lin          linear
+	// shift is the drift correction of an active linear pair: the lag of
+	// A behind its quasi-stationary mean under the slow channels' drift
+	// (molecules; C lags by −shift), added to the conditional law
+	// (package documentation, "Multiscale", lag).
+	shift float64
+	// corrected: the last check passed only with the drift correction
+	// pending (molecules), which entry applies
+	corrected bool
+	pending   float64
 
 	active bool
 	st     chainStats // conditional expectations for the current totals
@@ -520,6 +529,22 @@ func (m *multiscale) sample(s *fastSub) {
 		m.sampleCluster(s)
 		return
 	}
+	if s.active && s.lin.ok && s.shift != 0 {
+		xa, xc := s.xs[s.lin.a], s.xs[s.lin.c]
+		T := m.x[xa] + m.x[xc]
+		var st chainStats
+		st.mom = make([]float64, len(s.st.mom))
+		st.mean = make([]float64, len(s.xs))
+		st.sd = make([]float64, len(s.xs))
+		pi := m.linearStats(s, &st)
+		// the extent that brings C to its draw moves every species of
+		// the pair, the abundant ones too
+		k := (m.subRng(s).Binomial(T, pi) - m.x[xc]) * int64(s.ch.nu[s.lin.c])
+		for j, xi := range s.xs {
+			m.x[xi] += k * int64(s.ch.nu[j])
+		}
+		return
+	}
 	for j, xi := range s.xs {
 		s.vals[j] = m.x[xi]
 	}
@@ -740,6 +765,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 	m.count(s)
 	m.sample(s)
 	s.active = false
+	s.shift = 0
 	s.peTime += m.t - s.tOn
 	s.tPass, s.tFail = math.Inf(1), math.Inf(1)
 	s.deactivation++
