@@ -187,6 +187,8 @@ func (m *multiscale) checkAt(s *fastSub, f float64, hard bool) bool {
 		}
 		s.lagRatio = math.Max(s.lagRatio, math.Abs(dev[j])/st.lam/(m.eps*math.Max(st.mean[j], 1)))
 	}
+	// A linear pair's uncorrected ratio stays when its correction fails
+	// (a shifted mean outside [0, T]): judge's entry wait reads it.
 	s.corrected = false
 	if !s.lin.ok {
 		return s.lagRatio <= f

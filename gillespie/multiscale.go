@@ -20,7 +20,8 @@ import (
 // subsystem dissolves.
 type multiscale struct {
 	*adaptive
-	rootEps float64 // √ε: the timescale separation required
+	rootEps float64    // √ε: the timescale separation required
+	scratch chainStats // sample's statistics of a shifted pair (reused)
 
 	subs    []*fastSub
 	unitSub []int32 // per unit: its pair subsystem, or −1
@@ -532,11 +533,11 @@ func (m *multiscale) sample(s *fastSub) {
 	if s.active && s.lin.ok && s.shift != 0 {
 		xa, xc := s.xs[s.lin.a], s.xs[s.lin.c]
 		T := m.x[xa] + m.x[xc]
-		var st chainStats
-		st.mom = make([]float64, len(s.st.mom))
-		st.mean = make([]float64, len(s.xs))
-		st.sd = make([]float64, len(s.xs))
-		pi := m.linearStats(s, &st)
+		st := &m.scratch
+		if len(st.mean) != len(s.xs) || len(st.mom) != len(s.st.mom) {
+			*st = chainStats{mom: make([]float64, len(s.st.mom)), mean: make([]float64, len(s.xs)), sd: make([]float64, len(s.xs))}
+		}
+		pi := m.linearStats(s, st)
 		// the extent that brings C to its draw moves every species of
 		// the pair, the abundant ones too
 		k := (m.subRng(s).Binomial(T, pi) - m.x[xc]) * int64(s.ch.nu[s.lin.c])
