@@ -28,7 +28,7 @@
 // than maintaining rejection groups, and the heap is only over voxels.
 // Evenly timed injections (distribution EXACT) are deterministic timers.
 //
-// # Adaptive (GRID_ADAPTIVE)
+// # Adaptive (--method adaptive; NeuroRD's GRID_ADAPTIVE algorithm)
 //
 // Asynchronous tau-leaping in the spirit of NeuroRD's (Jędrzejewski-Szmek
 // & Blackwell, J. Chem. Phys. 144:125104, 2016). Channels are grouped in
@@ -76,7 +76,7 @@
 // package's tests), against the exact method, and against NeuroRD's own
 // ensembles (benchmarks/neurordstats).
 //
-// # Multiscale (--method multiscale)
+// # Multiscale (GRID_ADAPTIVE by default, --method multiscale)
 //
 // The adaptive method, in which subsystems that relax much faster than
 // the channels that read them are advanced in partial equilibrium, in the

@@ -76,7 +76,7 @@ func Compile(m *Model, opt Options) (*System, diag.List, error) {
 
 func (s *System) settings(m *Model, opt Options, d *diag.List) {
 	st := &m.Settings
-	s.Method = MethodAdaptive
+	s.Method = MethodMultiscale // GRID_ADAPTIVE's method, NeuroRD's default
 	if mt, ok := ParseCalculation(st.Calculation); ok {
 		s.Method = mt
 	}

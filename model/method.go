@@ -11,7 +11,8 @@ import (
 type Method int
 
 const (
-	// MethodAdaptive is asynchronous adaptive tau-leaping (GRID_ADAPTIVE).
+	// MethodAdaptive is asynchronous adaptive tau-leaping: NeuroRD's
+	// GRID_ADAPTIVE algorithm, selected by --method adaptive only.
 	MethodAdaptive Method = iota
 	// MethodExact is the exact stochastic simulation algorithm (GRID_EXACT).
 	MethodExact
@@ -21,8 +22,7 @@ const (
 	// GRID_STEPPED_CONTINUOUS in NeuroRD files).
 	MethodODE
 	// MethodMultiscale is adaptive tau-leaping with fast subsystems in
-	// partial equilibrium (spinerd's; NeuroRD runs such a file as
-	// GRID_ADAPTIVE).
+	// partial equilibrium (spinerd's): what GRID_ADAPTIVE files get.
 	MethodMultiscale
 )
 
@@ -56,9 +56,9 @@ func Methods() []MethodInfo {
 	return []MethodInfo{
 		{Method: MethodExact, Name: "exact", Calculation: "GRID_EXACT", Selects: []string{"GRID_EXACT"}, Stochastic: true,
 			Summary: "exact SSA (next-subvolume method), one event at a time"},
-		{Method: MethodAdaptive, Name: "adaptive", Calculation: "GRID_ADAPTIVE", Selects: []string{"GRID_ADAPTIVE"}, Stochastic: true, UsesTolerance: true,
+		{Method: MethodAdaptive, Name: "adaptive", Calculation: "GRID_ADAPTIVE", Stochastic: true, UsesTolerance: true,
 			Summary: "asynchronous adaptive tau-leaping with accuracy ε"},
-		{Method: MethodMultiscale, Name: "multiscale", Calculation: "GRID_ADAPTIVE", Stochastic: true, UsesTolerance: true,
+		{Method: MethodMultiscale, Name: "multiscale", Calculation: "GRID_ADAPTIVE", Selects: []string{"GRID_ADAPTIVE"}, Stochastic: true, UsesTolerance: true,
 			Summary: "adaptive tau-leaping with fast reactions and fast diffusion in partial equilibrium, accuracy ε"},
 		{Method: MethodFixed, Name: "fixed", Calculation: "GRID_STEPPED_STOCHASTIC", Selects: []string{"GRID_STEPPED_STOCHASTIC"}, Stochastic: true, NeedsFixedStep: true,
 			Summary: "fixed-step tau-leaping (<fixedStepDt>)"},

@@ -330,7 +330,7 @@ func TestInjectionSites(t *testing.T) {
 
 // TestMethodSelection checks <calculation> names and --method overrides.
 func TestMethodSelection(t *testing.T) {
-	for calc, want := range map[string]Method{"GRID_EXACT": MethodExact, "GRID_ADAPTIVE": MethodAdaptive,
+	for calc, want := range map[string]Method{"GRID_EXACT": MethodExact, "GRID_ADAPTIVE": MethodMultiscale, "": MethodMultiscale,
 		"GRID_STEPPED_DETERMINISTIC": MethodODE, "GRID_STEPPED_CONTINUOUS": MethodODE} {
 		m := oneVoxel()
 		m.Settings.Calculation = calc

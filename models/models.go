@@ -44,7 +44,7 @@ func FS() fs.FS {
 
 // SpineModel loads the embedded Mäki-Marttunen 2020 model: one 0.5 µm³
 // compartment, initial concentrations from IC_singlecompartment.xml,
-// adaptive method at ε = 0.01, 12 s at 10 ms outputs, no stimulus.
+// GRID_ADAPTIVE (spinerd's multiscale method) at ε = 0.01, 12 s at 10 ms outputs, no stimulus.
 func SpineModel() (*model.Model, diag.List, error) {
 	m, warns, err := neurord.LoadFS(FS(), "Model.xml")
 	if m != nil {

@@ -35,7 +35,7 @@ func (e *UnmatchedError) Error() string {
 }
 
 // Prepare applies a protocol and edits to a model, compiles it for method
-// (exact, adaptive, fixed or ode; "" keeps the model's) with outputs every
+// (exact, adaptive, multiscale, fixed or ode; "" keeps the model's) with outputs every
 // outputMs (0 keeps the model's), and sets the initial state as start
 // says. note describes the start for reports.
 func Prepare(base *model.Model, p *protocol.Protocol, e protocol.Edits, start Start, method string, outputMs float64) (sys *model.System, note string, err error) {

@@ -99,7 +99,7 @@ func main() {
 	nseeds := flag.Int("seeds", 32, "spinerd seeds per set")
 	only := flag.String("set", "", "run only this set")
 	verbose := flag.Bool("v", false, "print every comparison")
-	method := flag.String("method", "adaptive", "spinerd method under test (adaptive, multiscale, exact, fixed)")
+	method := flag.String("method", "", "spinerd method under test (exact, adaptive, multiscale, fixed; default: the file's, multiscale for GRID_ADAPTIVE)")
 	flag.Parse()
 	ok := true
 	for _, s := range sets {

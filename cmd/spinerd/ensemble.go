@@ -22,7 +22,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("ensemble", stdout)
 	seedsFlag := fs.String("seeds", "", "seeds to run: a range or list, e.g. 1-64 or 3,5,9 (required)")
 	method := fs.String("method", "", methodHelp(model.Stochastic, "the model's <calculation>"))
-	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>)")
+	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive and multiscale methods (default: the model's <tolerance>)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")
 	initial := fs.String("initial-state", "", "start every seed from the state of a run file at a time: FILE[@TIME_MS] (default: its last frame)")

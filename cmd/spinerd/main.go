@@ -33,7 +33,7 @@ func commands() map[string]command {
 		"fit":         {"fit the spine model to one of the paper's data sets (Emoo multi-objective evolution, checkpoint/resume)", "fit --dataset NAME [--population N] [--generations G] [flags]", runFit},
 		"inspect":     {"summarise a model: species, channels, voxels, stimuli, outputs", "inspect MODEL.xml [flags]", runInspect},
 		"mesh":        {"write the voxel mesh of a model", "mesh MODEL.xml [-o mesh.tsv] [flags]", runMesh},
-		"run":         {"simulate a model: stochastically (exact SSA, adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
+		"run":         {"simulate a model: stochastically (exact SSA, multiscale or adaptive tau-leaping, fixed steps) or deterministically (--method ode)", "run MODEL.xml [flags]", runRun},
 		"steady":      {"compute the resting state of a model and write it as NeuroRD initial conditions", "steady MODEL.xml [--clamp A,B] [-o IC.xml] [flags]", runSteady},
 		"version":     {"print the spinerd version", "version", runVersion},
 	}

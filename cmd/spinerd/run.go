@@ -28,7 +28,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", stdout)
 	method := fs.String("method", "", methodHelp(nil, "the model's <calculation>"))
 	seed := fs.Uint64("seed", 0, "random seed (default: the model's <simulationSeed>, else a random one that is printed)")
-	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive method (default: the model's <tolerance>, else 0.001)")
+	tol := fs.Float64("tolerance", 0, "accuracy ε of the adaptive and multiscale methods (default: the model's <tolerance>, else 0.001)")
 	runtimeMs := fs.Float64("runtime", 0, "simulated time in ms (default: the model's <runtime>)")
 	step := fs.Float64("fixed-step", 0, "step of the fixed method in ms (default: the model's <fixedStepDt>)")
 	rtol := fs.Float64("rtol", 1e-6, "relative tolerance of the ode method")
@@ -191,8 +191,8 @@ func formatSummaries(keep func(output.Format) bool) string {
 
 // defaultSystem is what `spinerd run` with no model runs: the embedded
 // spine model, one HFS train from 2 s (exactly 100 pulses), 12 s, from the
-// model's initial concentrations, adaptive method at ε = 0.01 unless told
-// otherwise. It also returns the train's onset (ms).
+// model's initial concentrations, the model's GRID_ADAPTIVE (the
+// multiscale method) at ε = 0.01 unless told otherwise. It also returns the train's onset (ms).
 func defaultSystem(method string, runtimeMs, tol float64) (*model.System, float64, error) {
 	m, _, err := models.SpineModel()
 	if err != nil {
@@ -204,9 +204,6 @@ func defaultSystem(method string, runtimeMs, tol float64) (*model.System, float6
 	}
 	if runtimeMs > 0 {
 		p.RuntimeMs = runtimeMs
-	}
-	if method == "" {
-		method = "adaptive"
 	}
 	sys, _, err := plasticity.Prepare(m, p, protocol.Edits{}, plasticity.FromInitial, method, 0)
 	if err != nil {

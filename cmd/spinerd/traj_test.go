@@ -41,7 +41,7 @@ func TestRunWritesTrajectory(t *testing.T) {
 	}
 	defer r.Close()
 	h := r.Header()
-	if h.Seed != 11 || h.Method != "adaptive" || h.Values != traj.Counts || !strings.Contains(h.ModelText, "<Specie") || len(h.Voxels) != 9 || len(h.Sets) != 2 {
+	if h.Seed != 11 || h.Method != "multiscale" || h.Values != traj.Counts || !strings.Contains(h.ModelText, "<Specie") || len(h.Voxels) != 9 || len(h.Sets) != 2 {
 		t.Errorf("header: seed %d method %s values %s, %d voxels, %d sets, model text %d bytes", h.Seed, h.Method, h.Values, len(h.Voxels), len(h.Sets), len(h.ModelText))
 	}
 	ts, _ := runfile.Times(r, 0)

@@ -118,7 +118,7 @@ func Describe(sys *model.System) (*nrdh5.Description, error) {
 		}
 		d.Outputs = append(d.Outputs, nrdh5.OutputSet{Name: name, Species: append([]int(nil), o.Species...), Elements: append([]int(nil), o.Voxels...)})
 	}
-	if sys.Method != model.MethodExact && sys.Method != model.MethodAdaptive {
+	if c := sys.Method.Calculation(); c != "GRID_EXACT" && c != "GRID_ADAPTIVE" {
 		return d, nil // NeuroRD lists events only for its event-queue methods
 	}
 	d.Events = []nrdh5.Event{}
