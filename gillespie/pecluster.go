@@ -1,6 +1,7 @@
 package gillespie
 
 import (
+	"maps"
 	"math"
 	"slices"
 
@@ -136,7 +137,11 @@ func (t *meshTree) build(vs []int32, parent int32, g []map[int32]float64, vol []
 	}
 	s := mat.NewSymDense(m, nil)
 	for i, a := range vs {
-		for b, gab := range g[a] {
+		// in ascending order of the neighbours: the sums, and so the
+		// node's gap and lag, must not depend on the map's order (a run
+		// is a function of its seed)
+		for _, b := range slices.Sorted(maps.Keys(g[a])) {
+			gab := g[a][b]
 			j, ok := idx[b]
 			if !ok {
 				continue
