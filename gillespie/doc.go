@@ -117,41 +117,79 @@
 //   - Lag. Under the slow channels' drift v (their expected rates of
 //     change of the subsystem's species, the readers' at the conditional
 //     expectations), a subsystem relaxing at rate λ lags behind its
-//     quasi-stationary law by δ = (I − J)·v/λ for a pair (J the response of
-//     the conditional means to one molecule more of each species) and
-//     δ = M·r/D for a cluster (M the pseudo-inverse of its diffusion
-//     generator for D = 1, r the drift per voxel). A pair must keep every
-//     |δ_s| ≤ ε·max(E[x_s], 1): the propensities of its readers are then
-//     within ε of those of the full dynamics, to first order. A cluster
-//     must keep the summed propensity of every reaction reading it (and of
-//     the hops leaving it) within ε, and every voxel within max(ε·E[X_v], 1)
-//     molecules — one molecule at low counts, as the adaptive method's pair
-//     bound. The drift counts every slow channel, injections included, at
-//     its current rate; because it is measured from current counts it is
-//     averaged over one relaxation time 1/λ (the filter through which a
-//     drift becomes a lag), and a failing check ends partial equilibrium
-//     when it persists for 1/λ.
-//   - Drift correction. A linear pair (A ⇌ C once its abundant species
-//     are held at their counts: the fixed buffer, calbindin and NCX
-//     binding Ca) is first order, its molecules independent, so its lag
-//     under a drift that changes little over 1/λ is not an error to bound
-//     but the deterministic δ = (I − J)·v/λ, exact for a constant drift
-//     (an injection) and to first order in the separation otherwise. Such
-//     a pair keeps partial equilibrium when its lag exceeds the bound: its
-//     law is the binomial of its total with A's mean shifted by δ_A (the
-//     probability of C moved by −δ_A/T, clamped to [0, 1]; a shift that
-//     would leave [0, T] fails the check), which its readers' moments,
-//     its leaps and its samples all use. The terms left are of second
-//     order in the separation, (rate/λ)² ≤ ε by the separation check
-//     below. The shift is recomputed at every check; the check then bounds
-//     what the shift in effect since the last check missed, by the lag
-//     bound, except at a stimulus edge, where the shift changes at once
-//     (the lag builds up within 1/λ, a few µs for the fixed buffer, against
-//     pulses of ms). A candidate that would be linear enters on the same
-//     terms. In Model_HFS1 this keeps the fixed-buffer pair in partial
-//     equilibrium through the Ca pulses of the train and the pumping after
-//     it, where its lag is 5–30 times the bound (single events 4.3 M →
-//     1.0 M a run).
+//     quasi-stationary law. For a pair δ = (I − J)·v/λ (J the response of
+//     the conditional means to one molecule more of each species). For a
+//     cluster δ = R·r, r the drift per voxel at the law T·w and R the
+//     response of its counts with the hops out of the cluster as the
+//     drains they are: R = (−G + P·H + w·1ᵀ)⁻¹·P, G the generator of the
+//     hops inside, H the rates per molecule of the hops out of each voxel,
+//     P = I − w·1ᵀ (clusterResponse; without drains the pseudo-inverse of
+//     −G, the first-order lag). A border voxel drained into a spine then
+//     lags by what its drain and its mixing allow; the first-order lag
+//     overshoots there (to negative counts once a drain exceeds the hops
+//     that refill its voxel). The lag takes the counts' shape as fixed
+//     while the total changes at dT/dt; the shape's own change is a drift
+//     the lag misses, whose response δ₂ = −R·δ·(dT/dt)/T is added to the
+//     lag in the check (the second-order term, computed rather than
+//     assumed small). A pair must keep every |δ_s| ≤ ε·max(E[x_s], 1): the
+//     propensities of its readers are then within ε of those of the full
+//     dynamics, to first order. A cluster must keep the summed propensity
+//     of every reaction reading it (and of the hops leaving it) within ε,
+//     and every voxel within max(ε·E[X_v], 1) molecules — one molecule at
+//     low counts, as the adaptive method's pair bound. The drift counts
+//     every slow channel, injections included, at its current rate;
+//     because it is measured from current counts it is averaged over one
+//     relaxation time 1/λ (the filter through which a drift becomes a
+//     lag), and a failing check ends partial equilibrium when it persists
+//     for 1/λ.
+//   - Drift correction. A linear subsystem — a cluster (diffusion moves
+//     each molecule independently) or a linear pair (A ⇌ C once its
+//     abundant species are held at their counts: the fixed buffer,
+//     calbindin and NCX binding Ca) — has independent molecules, so its
+//     lag under a drift that changes little over 1/λ is not an error to
+//     bound but the deterministic δ above, exact for a constant drift (an
+//     injection) and to first order in the separation otherwise. When
+//     the subsystem is fast — 1/λ at most ε of the length of the current
+//     segment between stimulus edges (of any stimulus; the run's start
+//     and end otherwise), so that after an edge its lag builds up, and
+//     within the segment follows the drift, in a negligible part of the
+//     segment — it keeps partial equilibrium when its lag exceeds the
+//     bound: its law is the one of independent molecules whose mean lags
+//     by δ — for a pair the binomial of its total with the probability of
+//     C moved by −δ_A/T (clamped to [0, 1]; a shift that would leave
+//     [0, T] fails the check), for a cluster the multinomial with
+//     probabilities w_v + δ_v/T (w the volume shares; a voxel whose share
+//     cannot carry its lag fails the check) —, which its readers'
+//     moments, its leaps, the thinning and its samples all use. The terms
+//     left are of second order, bounded as above (and by the separation
+//     check below). The correction is recomputed at every check; the
+//     check then bounds, by the lag bound, what the correction in effect
+//     since the last check missed, except at a stimulus edge, where the
+//     correction changes at once. The drift filter starts from no drift
+//     at the start of the run. A candidate enters on the same terms, with
+//     the correction computed by its last check. A subsystem that is not
+//     fast has no correction and the plain lag bound. An active cluster's
+//     correction takes the drift its slow channels realized rather than
+//     their propensities at the check: the molecules they added to each
+//     voxel since the last check over the time since (the hops in
+//     included, the hops out being drains of R), low-passed over the
+//     checks at rate λ. Propensities at one instant carry the noise of
+//     the counts that drive them (a few Ca molecules in a spine voxel
+//     binding calbindin), which the correction turned into noise of the
+//     cluster's law — SDs of the calbindin and PKC region sums of
+//     spine2020_dend doubled; a filter of each firing read just after the
+//     firings that trigger the checks was biased by the last leap (CaOut
+//     moved by 1,500 molecules between regions). Without the fast
+//     condition, slowly mixing clusters (ATP, D = 0.001 µm²/ms, across
+//     the spine necks of spine2020_dend, 1/λ of seconds) took the lag of a
+//     steady drift they never reach: 14 k ATP molecules moved from the
+//     dendrite into the other spines, |z| 36 against NeuroRD. In
+//     Model_HFS1 the correction keeps the fixed-buffer pair (1/λ ≈ 5 µs,
+//     pulses of 3 ms) in partial equilibrium through the Ca pulses of the
+//     train and the pumping after it, where its lag is 5–30 times the
+//     bound (single events 4.3 M → 1.0 M a run); in Model_mglur_spine-CaY
+//     the buffer's clusters stay whole while glutamate binds it in the
+//     spine (9.7 M → 1.8 M).
 //   - Separation. The slow channels may consume a molecule of any species
 //     at a rate of at most √ε·λ (for a cluster, its reactions, per
 //     molecule of each of its voxels: averaged over the cluster, a sink in
@@ -173,9 +211,14 @@
 //     its conditional law and its channels return to the adaptive engine
 //     (single events or leaps). The channels that read or change an active
 //     subsystem's (non-abundant) species leap where they see it only
-//     through a total: hops at the border of a cluster and injections into
-//     a cluster or a first-order pair, with the adaptive method's bounds
-//     applied to the subsystem's total; and the reactions that read, first
+//     through a total: hops at the border of a cluster (the other
+//     channels may change each side's count, in mean and in standard
+//     deviation, by at most max(ε of it, 1) during the leap, as in Cao,
+//     Gillespie & Petzold 2006 — a bound by their gross rate kept the
+//     hops between the CaM clusters of a dendrite, whose binding to Ng is
+//     fast but balanced, to single events) and injections into a cluster
+//     or a first-order pair, with the adaptive method's bounds applied to
+//     the subsystem's total; and the reactions that read, first
 //     order, only the species A of one active first-order pair A ⇌ C and
 //     change only A and C (Ca + NCX and calbindin binding, and their
 //     reverses, against Ca + fixed buffer), with T = A + C as the count of

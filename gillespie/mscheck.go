@@ -12,12 +12,13 @@ import (
 // smooth returns the drift estimate of s to judge its lag by: the drift
 // v measured now, averaged with the earlier estimates over the last
 // relaxation time of s (an exponential average of time constant 1/λ,
-// the filter through which a drift becomes a lag); a hard check takes v
-// as it is.
+// the filter through which a drift becomes a lag, started from no drift
+// at the start of the run: a slow subsystem's lag has had only the run's
+// time to build up); a hard check takes v as it is.
 func (m *multiscale) smooth(s *fastSub, v []float64, hard bool) []float64 {
 	if len(s.rbar) != len(v) {
 		s.rbar = make([]float64, len(v))
-		hard = true
+		s.tBar = m.t0
 	}
 	w := 1.0
 	if !hard && m.t >= s.tBar {
@@ -190,7 +191,10 @@ func (m *multiscale) checkAt(s *fastSub, f float64, hard bool) bool {
 	// A linear pair's uncorrected ratio stays when its correction fails
 	// (a shifted mean outside [0, T]): judge's entry wait reads it.
 	s.corrected = false
-	if !s.lin.ok {
+	if !s.lin.ok || !m.fast(s) {
+		if s.active && s.shift != 0 {
+			m.setShift(s, 0)
+		}
 		return s.lagRatio <= f
 	}
 	return m.correct(s, dev, f, hard)
@@ -222,7 +226,7 @@ func (m *multiscale) correct(s *fastSub, dev []float64, f float64, hard bool) bo
 	}
 	s.lagRatio = 0
 	for j := range s.xs {
-		if s.ch.nu[j] == 0 || hard {
+		if s.ch.nu[j] == 0 || m.atOnce(s, hard) {
 			continue
 		}
 		h := 0.0
@@ -236,6 +240,29 @@ func (m *multiscale) correct(s *fastSub, dev []float64, f float64, hard bool) bo
 	}
 	m.setShift(s, want)
 	return s.lagRatio <= f
+}
+
+// atOnce reports whether a check of s at a stimulus edge (hard) may take
+// the new drift correction at once: s is fast.
+func (m *multiscale) atOnce(s *fastSub, hard bool) bool {
+	return hard && m.fast(s)
+}
+
+// fast reports whether s relaxes, in 1/λ, within ε of the length of the
+// current segment between stimulus edges: its lag then builds up (after
+// an edge) and follows the drift (within the segment) in a negligible
+// part of the segment, the condition of the drift correction.
+func (m *multiscale) fast(s *fastSub) bool {
+	if m.t < m.segFrom || m.t >= m.segTo {
+		sys := m.n.sys
+		m.segFrom, m.segTo = sys.StartMs, sys.EndMs
+		for k := range sys.Stimuli {
+			st := &sys.Stimuli[k]
+			m.segFrom = math.Max(m.segFrom, st.PrevEdge(m.t))
+			m.segTo = math.Min(m.segTo, st.NextEdge(m.t))
+		}
+	}
+	return 1/s.st.lam <= m.eps*(m.segTo-m.segFrom)
 }
 
 // setShift sets the drift correction of active linear pair s and

@@ -3,6 +3,8 @@ package gillespie
 import (
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Diffusion clusters of the multiscale engine (see pecluster.go for the
@@ -26,8 +28,13 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 	for j, v := range node.vox {
 		xi := s.xs[j]
 		out := 0.0
+		s.hOut = append(s.hOut, 0)
 		for _, i := range m.rdInst[m.rdStart[xi]:m.rdStart[xi+1]] {
-			if n.kind[i] != kindHop || n.vox[i] != v || !in[n.target(i)] {
+			if n.kind[i] != kindHop || n.vox[i] != v {
+				continue
+			}
+			if !in[n.target(i)] {
+				s.hOut[j] += n.c[i]
 				continue
 			}
 			s.own = append(s.own, i)
@@ -38,6 +45,7 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 		}
 		s.absRate += node.w[j] * out
 	}
+	s.p = slices.Clone(node.w)
 	s.ch = &chain{xs: s.xs}
 	s.mask = make([]bool, len(s.xs))
 	for j := range s.mask {
@@ -87,7 +95,7 @@ func (m *multiscale) clusterStats(s *fastSub) {
 	st.empty = T < 0
 	st.lam = node.gap * s.diff
 	tf := float64(T)
-	for j, w := range node.w {
+	for j, w := range s.p {
 		st.mean[j] = tf * w
 		st.sd[j] = math.Sqrt(tf * w * (1 - w))
 	}
@@ -108,11 +116,10 @@ func (m *multiscale) bound(s *fastSub, force bool) bool {
 		return false
 	}
 	s.Tb = s.T + 1 + int64(thinSlack*float64(max(s.T, 0)))
-	node := &m.tree.nodes[s.node]
 	for k, fs := range s.ch.fns {
 		v := 1.0
 		for _, f := range fs {
-			v *= binomialMoment(s.Tb, node.w[f.j], f.n, f.p)
+			v *= binomialMoment(s.Tb, s.p[f.j], f.n, f.p)
 		}
 		s.st.mom[k] = v
 	}
@@ -135,13 +142,12 @@ func (m *multiscale) accept(i int32) float64 {
 		if !(b > 0) {
 			return 0
 		}
-		node := &m.tree.nodes[s.node]
 		v := 1.0
 		for _, f := range s.ch.fns[r.fn] {
 			if f.p == 1 && f.n <= 1 {
-				v *= float64(s.T) * node.w[f.j]
+				v *= float64(s.T) * s.p[f.j]
 			} else {
-				v *= binomialMoment(s.T, node.w[f.j], f.n, f.p)
+				v *= binomialMoment(s.T, s.p[f.j], f.n, f.p)
 			}
 		}
 		p *= v / b
@@ -187,7 +193,19 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	r := make([]float64, nj)
 	cons := make([]float64, nj) // consumption by reactions, per voxel (molecules/ms)
 	n := m.n
+	var T float64
+	for _, x := range st.mean {
+		T += x
+	}
+	// The drift at the equilibrium law (counts T·w): the hops out of the
+	// cluster at that law, every other channel at the law in effect.
+	for j, h := range s.hOut {
+		r[j] -= h * T * nd.w[j]
+	}
 	for d, i := range s.dInst {
+		if n.kind[i] == kindHop && s.dDelta[s.dStart[d]] < 0 {
+			continue // a hop out, counted above
+		}
 		a := m.propWith(i, s, s.dFn[d])
 		if a == 0 {
 			continue
@@ -199,10 +217,6 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 				cons[s.dPos[k]] -= a * dl
 			}
 		}
-	}
-	var T float64
-	for _, x := range st.mean {
-		T += x
 	}
 	// Separation, voxel by voxel: a molecule must mix through the cluster
 	// before the reactions of its voxel consume it. (Averaged over the
@@ -217,17 +231,72 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 		}
 	}
 	r = m.smooth(s, r, hard)
+	corr := m.fast(s)
+	if corr && s.active && len(s.acc) == nj {
+		r = m.realizedDrift(s, T, make([]float64, nj))
+	}
+	// The lag δ = M·r/D, and the drift correction: the law with
+	// probabilities w + δ/T (w the volume shares), whose mean is the
+	// lagging one; what is checked is the part of δ the law in effect
+	// misses (all of it for a candidate, which enters with the new law;
+	// none at a stimulus edge, where the law changes at once).
 	dev := make([]float64, nj)
-	sum := 0.0
-	ratio := 0.0
+	want := s.pendP[:0]
+	var tot float64
+	resp := m.response(s, nd)
 	for i := 0; i < nj; i++ {
-		row := nd.lag[i*nj : (i+1)*nj]
+		row := resp[i*nj : (i+1)*nj]
 		for j, x := range r {
 			dev[i] += row[j] * x
 		}
-		dev[i] /= s.diff
-		ratio = math.Max(ratio, math.Abs(dev[i])/math.Max(m.eps*st.mean[i], 1))
-		sum += math.Abs(dev[i])
+		p := nd.w[i]
+		if corr && T > 0 {
+			p += dev[i] / T
+		}
+		if p < 0 {
+			return false // the voxel's share cannot carry its lag
+		}
+		want = append(want, p)
+		tot += p
+	}
+	for i := range want {
+		want[i] /= tot
+	}
+	s.pendP = want
+	s.corrected = corr
+	// The second-order term: the lag takes the counts' shape as fixed
+	// while the total changes at dT/dt; the shape's own change, (δ/T)·dT/dt,
+	// is a drift the lag misses, and its response δ₂ is what the
+	// correction misses at best (with a strong drain at a border voxel
+	// this is what grows).
+	tdot := 0.0
+	for j, x := range r {
+		tdot += x - s.hOut[j]*dev[j]
+	}
+	second := make([]float64, nj)
+	if T > 0 {
+		for i := 0; i < nj; i++ {
+			row := resp[i*nj : (i+1)*nj]
+			for j, d := range dev {
+				second[i] -= row[j] * d * tdot / T
+			}
+		}
+	}
+	sum := 0.0
+	ratio := 0.0
+	for i := 0; i < nj; i++ {
+		miss := dev[i]
+		switch {
+		case !corr:
+		case s.active && !m.atOnce(s, hard):
+			miss = dev[i] - T*(s.p[i]-nd.w[i])
+		default:
+			miss = 0
+		}
+		size := math.Abs(miss) + math.Abs(second[i])
+		ratio = math.Max(ratio, size/math.Max(m.eps*st.mean[i], 1))
+		sum += size
+		dev[i] = miss
 	}
 	ratio = math.Max(ratio, sum/2/math.Max(m.eps*T, 1))
 	// per reader class: Σ a·δ/E over Σ a
@@ -253,7 +322,27 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 		}
 	}
 	s.lagRatio = ratio
+	if s.active {
+		m.setP(s, want)
+		for _, r := range s.rdInst {
+			m.setA(r)
+		}
+	}
 	return ratio <= f
+}
+
+// setP sets the law of cluster s to probabilities p (the volume shares
+// moved by a drift correction) and its readers' moments with it.
+func (m *multiscale) setP(s *fastSub, p []float64) {
+	if &s.p[0] != &p[0] {
+		copy(s.p, p)
+	}
+	tf := float64(s.T)
+	for j, w := range s.p {
+		s.st.mean[j] = tf * w
+		s.st.sd[j] = math.Sqrt(tf * w * (1 - w))
+	}
+	m.bound(s, true)
 }
 
 // linkClasses groups the readers of cluster s by reaction (all hops
@@ -287,7 +376,6 @@ func (m *multiscale) linkClasses(s *fastSub) {
 // sampleCluster draws the counts of a cluster's voxels: a multinomial of
 // its total by sequential binomials.
 func (m *multiscale) sampleCluster(s *fastSub) {
-	nd := &m.tree.nodes[s.node]
 	var T int64
 	for _, xi := range s.xs {
 		T += m.x[xi]
@@ -303,11 +391,11 @@ func (m *multiscale) sampleCluster(s *fastSub) {
 			T = 0
 			continue
 		}
-		p := math.Min(1, nd.w[j]/rest)
+		p := math.Min(1, s.p[j]/rest)
 		k := rng.Binomial(T, p)
 		m.x[xi] = k
 		T -= k
-		rest -= nd.w[j]
+		rest -= s.p[j]
 	}
 }
 
@@ -432,15 +520,17 @@ func (m *multiscale) tryMerge(s *fastSub) {
 // w·r·τ (w its voxel's share of C); a plain side its count and r·τ. The
 // crossings are then Bin(T_a, p_a) − Bin(T_b, p_b), and τ keeps the
 // adaptive method's bounds for a pair with these counts: the other
-// channels change each count by at most ε of it during τ, and the net
-// crossing, mean plus two standard deviations, by at most ε of the smaller.
+// channels change each count, in mean and in standard deviation, by at
+// most max(ε of it, 1) during τ (Cao, Gillespie & Petzold 2006), and the
+// net crossing, mean plus two standard deviations, by at most ε of the
+// smaller.
 func (m *multiscale) boundaryLeap(u int32) bool {
 	n := m.n
 	A, B := m.uA[u], m.uB[u]
 	type side struct {
 		count int64   // total of the cluster, or count of the voxel
 		p     float64 // crossing rate per molecule of count
-		gross float64 // gross rate at which the other channels change count
+		mu, v float64 // mean and variance rate of the other channels' change of count
 	}
 	var sd [2]side
 	clusters := 0
@@ -452,10 +542,12 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 			if m.abund[xi] > 0 {
 				return false
 			}
-			sd[k] = side{m.x[xi], n.c[i], m.grossX(xi)}
+			mu, v := m.driftX(xi, A, B)
+			sd[k] = side{m.x[xi], n.c[i], mu, v}
 		case m.subs[id].kind == subCluster:
 			c := m.subs[id]
-			sd[k] = side{c.T, m.tree.nodes[c.node].w[c.pos(xi)] * n.c[i], m.gross(c)}
+			mu, v := m.drift(c, A, B)
+			sd[k] = side{c.T, c.p[c.pos(xi)] * n.c[i], mu, v}
 			clusters++
 		default:
 			return false
@@ -475,8 +567,12 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 	}
 	tau := tmax
 	for _, c := range sd {
-		if g := c.gross - sum; g > 0 {
-			tau = math.Min(tau, m.eps*float64(c.count)/g)
+		bound := math.Max(m.eps*float64(c.count), 1)
+		if c.mu != 0 {
+			tau = math.Min(tau, bound/math.Abs(c.mu))
+		}
+		if c.v > 0 {
+			tau = math.Min(tau, bound*bound/c.v)
 		}
 	}
 	allowed := m.eps * float64(min(sd[0].count, sd[1].count))
@@ -501,6 +597,8 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 	} else {
 		m.flush()
 	}
+	m.hopIn(A, kf)
+	m.hopIn(B, kr)
 	m.leaping[u] = true
 	m.oclk.set(m.uSlot0+u, m.t+tau)
 	m.st.Leaps++
@@ -508,14 +606,20 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 	return true
 }
 
-// grossX is the rate at which the channels that change x index xi change
-// it, counting every molecule (molecules/ms).
-func (m *multiscale) grossX(xi int32) float64 {
-	g := 0.0
+// driftX is the mean (molecules/ms) and variance (molecules²/ms) of the
+// change of x index xi by the channels that change it, except skip and
+// skip2, at their current rates.
+func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 	for k := m.cgStart[xi]; k < m.cgStart[xi+1]; k++ {
-		g += m.rateOf(m.cgInst[k]) * math.Abs(float64(m.cgDelta[k]))
+		i := m.cgInst[k]
+		if i == skip || i == skip2 {
+			continue
+		}
+		a, d := m.rateOf(i), float64(m.cgDelta[k])
+		mu += a * d
+		v += a * d * d
 	}
-	return g
+	return mu, v
 }
 
 // rateOf is the current propensity of instance i, or the one it would
@@ -531,11 +635,14 @@ func (m *multiscale) rateOf(i int32) float64 {
 	return m.prop(i)
 }
 
-// gross is the rate at which the drift channels of cluster s change its
-// total, counting every molecule moved either way (molecules/ms).
-func (m *multiscale) gross(s *fastSub) float64 {
-	g := 0.0
+// drift is the mean (molecules/ms) and variance (molecules²/ms) of the
+// change of the total of cluster s by its drift channels, except skip and
+// skip2, at their current rates.
+func (m *multiscale) drift(s *fastSub, skip, skip2 int32) (mu, v float64) {
 	for d, i := range s.dInst {
+		if i == skip || i == skip2 {
+			continue
+		}
 		a := m.rateOf(i)
 		if a == 0 {
 			continue
@@ -544,7 +651,158 @@ func (m *multiscale) gross(s *fastSub) float64 {
 		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
 			net += s.dDelta[k]
 		}
-		g += a * math.Abs(float64(net))
+		mu += a * float64(net)
+		v += a * float64(net*net)
 	}
-	return g
+	return mu, v
+}
+
+// innerHop is a hop inside a cluster, between positions of its voxels,
+// at rate (1/ms per molecule).
+type innerHop struct {
+	from, to int
+	rate     float64
+}
+
+// clusterResponse returns the response δ = R·b (R row-major, m×m) of the
+// counts of a cluster to a drift b (molecules/ms per voxel, evaluated at
+// the law T·w), with hops the hops inside it and hOut the rates per
+// molecule of the hops out of it: the quasi-stationary deviation of the
+// linear dynamics dE/dt = G·E − H·E + sources, G the generator of the
+// hops inside, H = diag(hOut), whose total changes slowly. With
+// E = T·w + δ, Σδ = 0 and dE/dt ≈ w·dT/dt: (−G + P·H)·δ = P·b,
+// P = I − w·1ᵀ; adding w·1ᵀ (which vanishes on Σδ = 0) makes the matrix
+// invertible: R = (−G + P·H + w·1ᵀ)⁻¹·P. Without drains R is the
+// first-order lag, the pseudo-inverse of −G on Σδ = 0; with them a border
+// voxel drained into a spine lags by what its drain and its mixing allow,
+// where the first-order δ = −G⁺·b overshoots (to negative counts once the
+// drain exceeds the hops that refill it). It returns nil if the matrix is
+// singular.
+func clusterResponse(hops []innerHop, hOut, w []float64) []float64 {
+	m := len(w)
+	k := mat.NewDense(m, m, nil)
+	for _, h := range hops {
+		k.Set(h.from, h.from, k.At(h.from, h.from)+h.rate)
+		k.Set(h.to, h.from, k.At(h.to, h.from)-h.rate)
+	}
+	pm := mat.NewDense(m, m, nil)
+	for a := 0; a < m; a++ {
+		for b := 0; b < m; b++ {
+			d := 0.0
+			if a == b {
+				d = 1
+			}
+			pm.Set(a, b, d-w[a])
+			// P·H: column b of H is hOut[b] at row b
+			k.Set(a, b, k.At(a, b)+(d-w[a])*hOut[b]+w[a])
+		}
+	}
+	var rm mat.Dense
+	if err := rm.Solve(k, pm); err != nil {
+		return nil
+	}
+	out := make([]float64, m*m)
+	for a := 0; a < m; a++ {
+		for b := 0; b < m; b++ {
+			out[a*m+b] = rm.At(a, b)
+		}
+	}
+	return out
+}
+
+// response returns the response matrix of cluster s (clusterResponse),
+// built on first use; the first-order lag of its node when singular.
+func (m *multiscale) response(s *fastSub, nd *meshNode) []float64 {
+	if s.lagH != nil {
+		return s.lagH
+	}
+	n := m.n
+	pos := map[int32]int{}
+	for j, v := range nd.vox {
+		pos[v] = j
+	}
+	hops := make([]innerHop, 0, len(s.own))
+	for _, i := range s.own {
+		hops = append(hops, innerHop{pos[n.vox[i]], pos[n.target(i)], n.c[i]})
+	}
+	s.lagH = clusterResponse(hops, s.hOut, nd.w)
+	if s.lagH == nil {
+		s.lagH = make([]float64, len(nd.lag))
+		for i, x := range nd.lag {
+			s.lagH[i] = x / s.diff
+		}
+	}
+	return s.lagH
+}
+
+// startRealized starts the realized drift of cluster s, entering partial
+// equilibrium, from the drift estimate of its checks (without the hops
+// out, which the response takes as drains).
+func (m *multiscale) startRealized(s *fastSub) {
+	nj := len(s.xs)
+	if len(s.acc) != nj {
+		s.acc, s.racc = make([]float64, nj), make([]float64, nj)
+	}
+	w := m.tree.nodes[s.node].w
+	for j := range s.acc {
+		s.acc[j] = 0
+		s.racc[j] = 0
+		if len(s.rbar) == nj {
+			s.racc[j] = s.rbar[j] + s.hOut[j]*float64(s.T)*w[j]
+		}
+	}
+	s.accT = m.t
+}
+
+// realized adds a change of delta molecules at position j of active
+// cluster s by a slow channel (a firing, or a leap's firings) to the
+// count since its last check.
+func (m *multiscale) realized(s *fastSub, j int32, delta float64) {
+	if j >= 0 && int(j) < len(s.acc) {
+		s.acc[j] += delta
+	}
+}
+
+// realizedDrift returns the drift of active cluster s that its slow
+// channels realized: the molecules they added since the last check over
+// the time since, low-passed over the checks at the cluster's relaxation
+// rate (the filter through which a drift becomes a lag), with the hops
+// out at the law T·w added (the drift the response takes). Unlike the
+// propensities at one instant, a count over a window does not carry the
+// noise of the counts that drive the drift (a few Ca molecules in a spine
+// voxel), which the drift correction would turn into noise of the
+// cluster's law; and unlike a filter of each firing read just after one,
+// it is not biased by checks that firings trigger (by one firing in the
+// window, 32 or more firings, rather than by a whole leap).
+func (m *multiscale) realizedDrift(s *fastSub, T float64, r []float64) []float64 {
+	if dt := m.t - s.accT; dt > 0 {
+		w := -math.Expm1(-s.st.lam * dt)
+		for j, x := range s.acc {
+			s.racc[j] += w * (x/dt - s.racc[j])
+			s.acc[j] = 0
+		}
+		s.accT = m.t
+	}
+	w := m.tree.nodes[s.node].w
+	for j := range r {
+		r[j] = s.racc[j] - s.hOut[j]*T*w[j]
+	}
+	return r
+}
+
+// hopIn adds k firings of hop i to the realized drift of the active
+// cluster it enters, if it comes from outside that cluster.
+func (m *multiscale) hopIn(i int32, k int64) {
+	if k == 0 {
+		return
+	}
+	n := m.n
+	dst := n.chgIdx[n.chgStart[i]+1]
+	id := m.xsub[dst]
+	if id < 0 || m.xsub[n.chgIdx[n.chgStart[i]]] == id {
+		return
+	}
+	if s := m.subs[id]; s.kind == subCluster {
+		m.realized(s, s.pos(dst), float64(k))
+	}
 }

@@ -326,10 +326,6 @@ func (m *multiscale) tryPE(u int32) bool {
 	if ok && m.unshared(s) {
 		m.peBackoff[u] = 0
 		m.activate(s)
-		if s.corrected {
-			m.setShift(s, s.pending)
-			m.flush()
-		}
 		return true
 	}
 	if wait {

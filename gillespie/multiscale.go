@@ -22,6 +22,11 @@ type multiscale struct {
 	*adaptive
 	rootEps float64    // √ε: the timescale separation required
 	scratch chainStats // sample's statistics of a shifted pair (reused)
+	// segFrom, segTo: the stimulus edges (of any stimulus; the run's
+	// start and end otherwise) around the current time, ms: a subsystem
+	// relaxing within ε of the segment's length is fast enough for the
+	// drift correction (package documentation, "Multiscale")
+	segFrom, segTo float64
 
 	subs    []*fastSub
 	unitSub []int32 // per unit: its pair subsystem, or −1
@@ -149,10 +154,26 @@ type fastSub struct {
 	// (molecules; C lags by −shift), added to the conditional law
 	// (package documentation, "Multiscale", lag).
 	shift float64
-	// corrected: the last check passed only with the drift correction
-	// pending (molecules), which entry applies
+	// p: a cluster's law, the probability of each of its voxels: the
+	// volume shares, moved by the drift correction (package
+	// documentation, "Multiscale", drift correction)
+	p []float64
+	// corrected: the last check computed a drift correction, pending
+	// (pair: molecules; cluster: probabilities pendP), which entry applies
 	corrected bool
 	pending   float64
+	pendP     []float64
+	// hOut: per voxel of a cluster, the rate per molecule of its hops
+	// out of the cluster (1/ms); lagH: the m×m response of its counts to
+	// a drift, border drains included (see checkCluster; built on first
+	// use)
+	hOut, lagH []float64
+	// acc: per voxel of an active cluster, the molecules its slow
+	// channels added since accT, its last check (ms), the hops out
+	// excepted; racc: the drift they realized (molecules/ms), low-passed
+	// at its relaxation rate over the checks
+	acc, racc []float64
+	accT      float64
 
 	active bool
 	st     chainStats // conditional expectations for the current totals
@@ -612,8 +633,11 @@ func (m *multiscale) fire(i int32, k int64) {
 		m.count(s)
 		if s.kind == subCluster {
 			for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
-				if m.xsub[n.chgIdx[c]] == id {
+				if xi := n.chgIdx[c]; m.xsub[xi] == id {
 					s.T += k * int64(n.chgDelta[c])
+					if n.kind[i] != kindHop { // hops in: exactEvent, boundaryLeap
+						m.realized(s, s.pos(xi), float64(k*int64(n.chgDelta[c])))
+					}
 				}
 			}
 			if m.bound(s, false) {
@@ -753,6 +777,16 @@ func (m *multiscale) activate(s *fastSub) {
 	s.tOn, s.tLast = m.t, m.t
 	s.slowEvents = 0
 	s.activations++
+	if s.kind == subCluster {
+		m.startRealized(s)
+	}
+	if s.corrected {
+		if s.kind == subCluster {
+			m.setP(s, s.pendP)
+		} else {
+			s.shift = s.pending
+		}
+	}
 	m.refresh(s)
 	for _, r := range s.rdInst {
 		m.setA(r)
@@ -767,6 +801,9 @@ func (m *multiscale) deactivate(s *fastSub) {
 	m.sample(s)
 	s.active = false
 	s.shift = 0
+	if s.kind == subCluster {
+		m.setP(s, m.tree.nodes[s.node].w)
+	}
 	s.peTime += m.t - s.tOn
 	s.tPass, s.tFail = math.Inf(1), math.Inf(1)
 	s.deactivation++
@@ -880,6 +917,9 @@ func (m *multiscale) exactEvent(v int) {
 	}
 	m.fire(i, 1)
 	m.st.ExactEvents++
+	if m.n.kind[i] == kindHop {
+		m.hopIn(i, 1)
+	}
 	u := m.unitOf[i]
 	if u < 0 {
 		return
@@ -979,6 +1019,9 @@ func (m *multiscale) arrival(k int) {
 	m.oclk.set(int32(k), m.t+1/m.exact.rate[k])
 	m.fire(i, 1)
 	m.st.ExactEvents++
+	if m.n.kind[i] == kindHop {
+		m.hopIn(i, 1)
+	}
 }
 
 // leapEnd reconsiders a unit whose leap is over.

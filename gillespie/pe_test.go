@@ -243,20 +243,25 @@ func occupation(p0 []float64, f func(p, d []float64), T float64) []float64 {
 }
 
 // binomialRuns is the outcome of runs of a first-order model in which
-// species col is Binomial(n, q(t)) at the output times.
+// the sum of the main output's columns cols is Binomial(n, q(t)) at the
+// output times.
 type binomialRuns struct {
 	samples                 map[float64][]float64
 	peTime, absorbed        float64 // summed over runs: ms in partial equilibrium of pair id; firings absorbed
 	events, leaps, runCount int64
 }
 
-func runBinomial(t *testing.T, sys *model.System, col, runs int, seed0 uint64, id string) binomialRuns {
+func runBinomial(t *testing.T, sys *model.System, cols []int, runs int, seed0 uint64, id string) binomialRuns {
 	t.Helper()
 	b := binomialRuns{samples: map[float64][]float64{}, runCount: int64(runs)}
 	for s := 0; s < runs; s++ {
 		r := run(t, sys, seed0+uint64(s))
 		for i, tm := range r.times {
-			b.samples[tm] = append(b.samples[tm], float64(r.frames[i][col]))
+			sum := 0.0
+			for _, c := range cols {
+				sum += float64(r.frames[i][c])
+			}
+			b.samples[tm] = append(b.samples[tm], sum)
 		}
 		for _, ss := range r.stats.Subsystems {
 			if ss.Name == id {
@@ -339,7 +344,7 @@ func slowScale(t *testing.T, kf, kr, k float64, n, runs int, seed0 uint64) binom
 <Reaction id="slow"><Reactant specieID="B"/><Product specieID="C"/><forwardRate>%g</forwardRate></Reaction>`, kf, kr, k)
 	ic := fmt.Sprintf(`<NanoMolarity specieID="A" value="%g"/>`, float64(n)/omega)
 	sys := compileXML(t, oneVoxel(scheme, ic, fmt.Sprintf(`<runtime>%g</runtime><outputInterval>%g</outputInterval>`, end, end/8)), model.Options{Method: "multiscale", Tolerance: 0.01})
-	b := runBinomial(t, sys, column(t, sys, "C"), runs, seed0, "fast")
+	b := runBinomial(t, sys, []int{column(t, sys, "C")}, runs, seed0, "fast")
 	for _, tm := range []float64{end / 8, end / 4, end / 2, end} {
 		p := occupation([]float64{1, 0}, func(p, d []float64) {
 			d[0], d[1] = -kf*p[0]+kr*p[1], kf*p[0]-(kr+k)*p[1]
@@ -347,6 +352,65 @@ func slowScale(t *testing.T, kf, kr, k float64, n, runs int, seed0 uint64) binom
 		b.check(t, "C", tm, float64(n), 1-p[0]-p[1])
 	}
 	return b
+}
+
+// TestClusterDrift: A diffuses between two voxels (0.5 and 0.8 µm³) and
+// is consumed in the second only, by an immobile enzyme E there (A + E →
+// B + E, first order in A), at k = λ/30 per molecule (λ the pair's
+// relaxation rate): the sink keeps the second voxel's share of A about
+// 1.1·ε below its volume share, beyond the lag bound, so the two voxels
+// form a cluster in partial equilibrium only with the drift correction.
+// Each molecule runs the chain voxel 0 ⇌ voxel 1 → B, so B is
+// Binomial(n, P(t)); means within 5 SE and variances by chi-square
+// (two-sided p > 1e-4) over 300 runs, and the cluster must spend most of
+// the run in partial equilibrium. With the correction: B within 0.9 SE
+// of the exact law; with the cluster held in partial equilibrium without
+// it (its law left at the volume shares): 11.5 to 24 SE ahead.
+func TestClusterDrift(t *testing.T) {
+	const n, e, runs = 20000, 1000, 300
+	probe := compileXML(t, clusterDriftText(n, e, 1e-9, 8), model.Options{Method: "multiscale"})
+	var r01, r10 float64
+	for _, h := range probe.Hops {
+		if h.From == 0 {
+			r01 = h.RatePerMs
+		} else {
+			r10 = h.RatePerMs
+		}
+	}
+	lam := r01 + r10
+	k := lam / 30 // per molecule of A in voxel 1
+	// A + E → B + E: propensity kr·A·E/(PUVC·V1) with kr in 1/(nM·ms)
+	kr := k * model.PUVC * probe.Mesh.Voxels[1].VolumeUm3 / e
+	end := 4 / k
+	sys := compileXML(t, clusterDriftText(n, e, kr, end), model.Options{Method: "multiscale", Tolerance: 0.01})
+	ns := len(sys.Species)
+	iB := column(t, sys, "B")
+	b := runBinomial(t, sys, []int{iB, ns + iB}, runs, 13000, "diffusion of A")
+	if b.peTime < 0.8*2*end*float64(runs) {
+		t.Errorf("the cluster spent %.0f%% of the runs in partial equilibrium", 100*b.peTime/(2*end*float64(runs)))
+	}
+	for _, tm := range []float64{end / 8, end / 4, end / 2, end} {
+		p := occupation([]float64{1, 0, 0}, func(p, d []float64) {
+			d[0], d[1], d[2] = -r01*p[0]+r10*p[1], r01*p[0]-(r10+k)*p[1], k*p[1]
+		}, tm)
+		b.check(t, "B", tm, n, p[2])
+	}
+}
+
+// clusterDriftText is twoVoxelText with an enzyme E in the second voxel
+// consuming A (A + E → B + E at kr per nM per ms), a run of end ms and a
+// main output every eighth of it.
+func clusterDriftText(n, e int, kr, end float64) string {
+	return fmt.Sprintf(`<SDRun>
+  <ReactionScheme><Specie name="A" kdiff="1" kdiffunit="mu2/ms"/><Specie name="E"/><Specie name="B"/>
+  <Reaction id="sink"><Reactant specieID="A"/><Reactant specieID="E"/><Product specieID="B"/><Product specieID="E"/><forwardRate>%g</forwardRate></Reaction></ReactionScheme>
+  <Morphology><Segment id="s0" region="r0"><start x="0" y="0" z="0" r="0.5"/><end x="1" y="0" z="0" r="0.5"/></Segment>
+  <Segment id="s1" region="r1"><start on="s0" at="end"/><end x="2.6" y="0" z="0" r="0.5"/></Segment></Morphology>
+  <InitialConditions><ConcentrationSet region="r0"><NanoMolarity specieID="A" value="%g"/></ConcentrationSet>
+  <ConcentrationSet region="r1"><NanoMolarity specieID="E" value="%g"/></ConcentrationSet></InitialConditions>
+  <discretization><defaultMaxElementSide>2</defaultMaxElementSide></discretization>
+  <depth2D>0.5</depth2D><runtime>%g</runtime><outputInterval>%g</outputInterval>
+</SDRun>`, kr, float64(n)/(0.5*model.PUVC), float64(e)/(0.8*model.PUVC), end, end/8)
 }
 
 // TestPoolLeap checks the leaps of a slow pair that reads a species held
@@ -365,7 +429,7 @@ func TestPoolLeap(t *testing.T) {
 	ic := fmt.Sprintf(`<NanoMolarity specieID="A" value="%g"/>`, n/omega)
 	sys := compileXML(t, oneVoxel(scheme, ic, `<runtime>40</runtime><outputInterval>5</outputInterval>`), model.Options{Method: "multiscale", Tolerance: 0.01})
 	const runs = 300
-	b := runBinomial(t, sys, column(t, sys, "Y"), runs, 9000, "fast")
+	b := runBinomial(t, sys, []int{column(t, sys, "Y")}, runs, 9000, "fast")
 	t.Logf("per run: %d single events, %d leaps", b.events/runs, b.leaps/runs)
 	// Without the pool leaps the slow pair alone fires about
 	// k1·E[A] ≈ 50 times a ms as single events.
@@ -377,5 +441,44 @@ func TestPoolLeap(t *testing.T) {
 			d[0], d[1], d[2] = -(ka+k1)*p[0]+kb*p[1]+k2*p[2], ka*p[0]-kb*p[1], k1*p[0]-k2*p[2]
 		}, tm)
 		b.check(t, "Y", tm, n, p[2])
+	}
+}
+
+// TestClusterResponse: the response of a cluster's counts to a drift
+// (package documentation, "Multiscale", drift correction). Without
+// drains it is the first-order lag, the generator's pseudo-inverse; with
+// a drain h at the border voxel of two voxels (hops k each way, equal
+// volumes, no sources) the counts' shape must follow the slowest mode of
+// the generator with the drain, E₂/E₁ = (−h + √(h² + 4k²))/(2k), to
+// second order in h/k, and stay inside (0, 1] however strong the drain
+// (the first-order lag gives negative counts from h = 4k on).
+func TestClusterResponse(t *testing.T) {
+	const k = 3.0
+	hops := []innerHop{{0, 1, k}, {1, 0, k}}
+	w := []float64{0.5, 0.5}
+	r0 := clusterResponse(hops, []float64{0, 0}, w)
+	// pseudo-inverse of −G = [[k, −k], [−k, k]] on Σδ = 0: 1/(4k)·[[1, −1], [−1, 1]]
+	for i, want := range []float64{1 / (4 * k), -1 / (4 * k), -1 / (4 * k), 1 / (4 * k)} {
+		if math.Abs(r0[i]-want) > 1e-12 {
+			t.Errorf("no drain: R[%d] = %g, want %g", i, r0[i], want)
+		}
+	}
+	for _, h := range []float64{0.03, 0.3, 3, 30} {
+		const T = 1000.0
+		r := clusterResponse(hops, []float64{0, h}, w)
+		b := []float64{0, -h * T * w[1]} // the drift at the law T·w
+		d := []float64{r[0]*b[0] + r[1]*b[1], r[2]*b[0] + r[3]*b[1]}
+		if math.Abs(d[0]+d[1]) > 1e-9*T {
+			t.Errorf("h = %g: δ sums to %g", h, d[0]+d[1])
+		}
+		got := (T*w[1] + d[1]) / (T*w[0] + d[0])
+		exact := (-h + math.Sqrt(h*h+4*k*k)) / (2 * k)
+		if got <= 0 || got > 1 {
+			t.Errorf("h = %g: E₂/E₁ = %g outside (0, 1]", h, got)
+		}
+		eta := h / k
+		if eta < 1 && math.Abs(got-exact) > eta*eta/4 {
+			t.Errorf("h = %g: E₂/E₁ = %.6g, slowest mode %.6g: off by more than (h/k)²/4", h, got, exact)
+		}
 	}
 }

@@ -352,3 +352,25 @@ func TestMethodSelection(t *testing.T) {
 		t.Errorf("fixed method without fixedStepDt: %v", err)
 	}
 }
+
+func TestNextEdge(t *testing.T) {
+	st := Stimulus{Pulses: []Pulse{{StartMs: 10, EndMs: 13}, {StartMs: 20, EndMs: 23}}}
+	for _, c := range []struct{ t, want float64 }{
+		{0, 10}, {10, 13}, {12.9, 13}, {13, 20}, {20, 23}, {23, math.Inf(1)}, {50, math.Inf(1)},
+	} {
+		if got := st.NextEdge(c.t); got != c.want {
+			t.Errorf("NextEdge(%g) = %g, want %g", c.t, got, c.want)
+		}
+	}
+}
+
+func TestPrevEdge(t *testing.T) {
+	st := Stimulus{Pulses: []Pulse{{StartMs: 10, EndMs: 13}, {StartMs: 20, EndMs: 23}}}
+	for _, c := range []struct{ t, want float64 }{
+		{0, math.Inf(-1)}, {10, 10}, {12.9, 10}, {13, 13}, {19, 13}, {20, 20}, {23, 23}, {50, 23},
+	} {
+		if got := st.PrevEdge(c.t); got != c.want {
+			t.Errorf("PrevEdge(%g) = %g, want %g", c.t, got, c.want)
+		}
+	}
+}

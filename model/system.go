@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/spinerd/spinerd/mesh"
 )
@@ -174,6 +175,32 @@ type Stimulus struct {
 	// NumPulses counts the elementary pulses the stimulus delivers before
 	// the end of the run (a pulse cut by the run's end counts).
 	NumPulses int
+}
+
+// NextEdge returns the time of the stimulus's first pulse edge (start or
+// end) after t (ms), or +Inf when none follows.
+func (st *Stimulus) NextEdge(t float64) float64 {
+	i := sort.Search(len(st.Pulses), func(i int) bool { return st.Pulses[i].EndMs > t })
+	switch {
+	case i == len(st.Pulses):
+		return math.Inf(1)
+	case st.Pulses[i].StartMs > t:
+		return st.Pulses[i].StartMs
+	}
+	return st.Pulses[i].EndMs
+}
+
+// PrevEdge returns the time of the stimulus's last pulse edge at or
+// before t (ms), or −Inf when none precedes it.
+func (st *Stimulus) PrevEdge(t float64) float64 {
+	i := sort.Search(len(st.Pulses), func(i int) bool { return st.Pulses[i].StartMs > t })
+	if i == 0 {
+		return math.Inf(-1)
+	}
+	if p := st.Pulses[i-1]; p.EndMs <= t {
+		return p.EndMs
+	}
+	return st.Pulses[i-1].StartMs
 }
 
 // Molecules returns the expected number of molecules injected in [t0, t1).
