@@ -93,6 +93,14 @@ func engines() map[model.Method]newEngine {
 	}
 }
 
+// Parallel reports whether method m's engine runs blocks of voxels on
+// Options.Workers goroutines (the fixed method always, the adaptive method
+// on meshes of ≥ 128 voxels); the exact and multiscale methods run as one
+// block whatever Workers is.
+func Parallel(m model.Method) bool {
+	return m == model.MethodFixed || m == model.MethodAdaptive
+}
+
 // Run simulates sys stochastically from the initial counts drawn with seed,
 // by sys.Method, writing every output set to sink at its times. A
 // cancelled ctx stops the run after the last complete output; Run then

@@ -117,6 +117,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return report(stderr, "run", nil, err)
 	}
+	if stochastic && *workers > 1 && !gillespie.Parallel(sys.Method) && !*quiet {
+		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises --method adaptive on meshes of ≥ 128 voxels, and --method fixed)\n", sys.Method, *workers)
+	}
 	ctx, stop := interruptible()
 	defer stop()
 	prog := newProgress(stderr, *quiet, "simulating", sys.EndMs-sys.StartMs, 0)

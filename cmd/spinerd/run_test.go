@@ -39,6 +39,10 @@ func TestRunCommand(t *testing.T) {
 		} else if string(first) != string(data) {
 			t.Error("--workers changed the output")
 		}
+		// the file's method (multiscale) runs as one block, and says so
+		if note := strings.Contains(errs, "runs on one core"); note != (w != "1") {
+			t.Errorf("--workers %s: note that the method runs on one core: %v\n%s", w, note, errs)
+		}
 	}
 	for _, args := range [][]string{
 		{"run", model, "--method", "magic", "-o", filepath.Join(dir, "bad")},
