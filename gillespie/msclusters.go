@@ -235,7 +235,8 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	if corr && s.active && len(s.acc) == nj {
 		r = m.realizedDrift(s, T, make([]float64, nj))
 	}
-	// The lag δ = M·r/D, and the drift correction: the law with
+	// The lag δ = R·r (R the response, clusterResponse), and the drift
+	// correction: the law with
 	// probabilities w + δ/T (w the volume shares), whose mean is the
 	// lagging one; what is checked is the part of δ the law in effect
 	// misses (all of it for a candidate, which enters with the new law;

@@ -185,6 +185,19 @@ func twoVoxelText(total int) string {
 </SDRun>`, float64(total)/(0.5*model.PUVC))
 }
 
+// hopRates returns the hop rates per molecule (1/ms) from voxel 0 to 1
+// and back of a two-voxel model.
+func hopRates(sys *model.System) (r01, r10 float64) {
+	for _, h := range sys.Hops {
+		if h.From == 0 {
+			r01 = h.RatePerMs
+		} else {
+			r10 = h.RatePerMs
+		}
+	}
+	return r01, r10
+}
+
 // TestSamplerHop: a hop pair between voxels of 0.5 and 0.8 µm³ conserves
 // the total; the exact law of the count in the second voxel follows from
 // detailed balance of the hop rates D·G/V_from.
@@ -197,14 +210,7 @@ func TestSamplerHop(t *testing.T) {
 	if v0, v1 := sys.Mesh.Voxels[0].VolumeUm3, sys.Mesh.Voxels[1].VolumeUm3; math.Abs(v0-0.5) > 1e-9 || math.Abs(v1-0.8) > 1e-9 {
 		t.Fatalf("volumes %g, %g", v0, v1)
 	}
-	var r01, r10 float64
-	for _, h := range sys.Hops {
-		if h.From == 0 {
-			r01 = h.RatePerMs
-		} else {
-			r10 = h.RatePerMs
-		}
-	}
+	r01, r10 := hopRates(sys)
 	m, s := samplerFor(t, sys, "", 0)
 	pi := enumerate(total, func(k int) float64 { return r01 * float64(total-k) }, func(k int) float64 { return r10 * float64(k) })
 	for _, st := range [][2]int64{{total, 0}, {7, total - 7}, {-5, total + 5}} {
@@ -369,14 +375,7 @@ func slowScale(t *testing.T, kf, kr, k float64, n, runs int, seed0 uint64) binom
 func TestClusterDrift(t *testing.T) {
 	const n, e, runs = 20000, 1000, 300
 	probe := compileXML(t, clusterDriftText(n, e, 1e-9, 8), model.Options{Method: "multiscale"})
-	var r01, r10 float64
-	for _, h := range probe.Hops {
-		if h.From == 0 {
-			r01 = h.RatePerMs
-		} else {
-			r10 = h.RatePerMs
-		}
-	}
+	r01, r10 := hopRates(probe)
 	lam := r01 + r10
 	k := lam / 30 // per molecule of A in voxel 1
 	// A + E → B + E: propensity kr·A·E/(PUVC·V1) with kr in 1/(nM·ms)
