@@ -516,7 +516,9 @@ func (m *multiscale) tryMerge(s *fastSub) {
 
 // boundaryLeap leaps hop pair unit u when its species is in an active
 // cluster on one side (or on both: two clusters) and the other side, if
-// not a cluster, holds it outside any subsystem. A side in a cluster C
+// not a cluster, holds it outside any subsystem or as an abundant species
+// of pairs (which read it from x, as single hops would change it). A
+// side in a cluster C
 // contributes its total T_C and, per molecule, the crossing probability
 // w·r·τ (w its voxel's share of C); a plain side its count and r·τ. The
 // crossings are then Bin(T_a, p_a) − Bin(T_b, p_b), and τ keeps the
@@ -540,9 +542,8 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 		id := m.xsub[xi]
 		switch {
 		case id < 0:
-			if m.abund[xi] > 0 {
-				return false
-			}
+			// x may be abundant in active pairs: they read it from x as
+			// the single hops do, and driftX leaves out their channels
 			mu, v := m.driftX(xi, A, B)
 			sd[k] = side{m.x[xi], n.c[i], mu, v}
 		case m.subs[id].kind == subCluster:
@@ -609,11 +610,17 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 
 // driftX is the mean (molecules/ms) and variance (molecules²/ms) of the
 // change of x index xi by the channels that change it, except skip and
-// skip2, at their current rates.
+// skip2, at their current rates. The channels of an active pair in which
+// xi is abundant are left out: in partial equilibrium they change it by
+// the pair's extent only, whose spread is below ε/2 of its count (the
+// abundance criterion).
 func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 	for k := m.cgStart[xi]; k < m.cgStart[xi+1]; k++ {
 		i := m.cgInst[k]
 		if i == skip || i == skip2 {
+			continue
+		}
+		if u := m.unitOf[i]; u >= 0 && m.unitSub[u] >= 0 && m.subs[m.unitSub[u]].active {
 			continue
 		}
 		a, d := m.rateOf(i), float64(m.cgDelta[k])

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/spinerd/spinerd/internal/testmodel"
 	"github.com/spinerd/spinerd/model"
 )
 
@@ -478,6 +480,107 @@ func TestClusterResponse(t *testing.T) {
 		eta := h / k
 		if eta < 1 && math.Abs(got-exact) > eta*eta/4 {
 			t.Errorf("h = %g: E₂/E₁ = %.6g, slowest mode %.6g: off by more than (h/k)²/4", h, got, exact)
+		}
+	}
+}
+
+// TestBoundaryLeapAbundant: A diffuses along the chain of 10 voxels of
+// chainText (40 000 molecules) and binds an enzyme E fast in its first
+// six voxels (150 molecules in all), A + E ⇌ AE with λ = 200/ms, so that
+// there A is an abundant species of those pairs while the last four
+// voxels (a node of the mesh tree) hold it in a cluster. The hop between
+// voxels 5 and 6 must
+// leap (the pairs read A from its count, as single hops change it)
+// rather than fire one molecule at a time, and the law must stay the
+// exact stationary one: with E at one concentration the binding constant
+// per voxel share is the same everywhere, so by detailed balance the
+// total bound is P(AE = c) ∝ C(E, c)·r^c·N!/(N−c)!, r = k_on·V_v/(k_off·V)
+// (k_on per molecule in voxel v of volume V_v, V the chain's), and A in
+// voxel 5 has mean (N − E[c])·V₅/V. Means within 5 SE, AE's variance by
+// chi-square (two-sided p > 1e-4), 300 runs of 20 ms started at the mean.
+func TestBoundaryLeapAbundant(t *testing.T) {
+	const nA, kb, runs = 40000.0, 100.0, 300
+	const perUm3 = 40.0 // E + AE per µm³: whole counts in every voxel
+	vTot := 7.25
+	var ic strings.Builder
+	nE := 0.0
+	probe := compileXML(t, chainText(100, false, 1), model.Options{Method: "multiscale"})
+	for v := 0; v < 6; v++ {
+		vol := probe.Mesh.Voxels[v].VolumeUm3
+		nE += math.Round(perUm3 * vol)
+		fmt.Fprintf(&ic, `<ConcentrationSet region="r%d"><NanoMolarity specieID="A" value="%%[1]g"/><NanoMolarity specieID="E" value="%[2]g"/><NanoMolarity specieID="AE" value="%[2]g"/></ConcentrationSet>`, v, perUm3/2/model.PUVC)
+	}
+	cA := (nA - nE/2) / (vTot * model.PUVC) // nM
+	kf := kb / cA                           // k_on·[A] = k_off: half bound
+	text := fmt.Sprintf(`<SDRun>
+  <ReactionScheme><Specie name="A" kdiff="2" kdiffunit="mu2/ms"/><Specie name="E"/><Specie name="AE"/>
+  <Reaction id="bind"><Reactant specieID="A"/><Reactant specieID="E"/><Product specieID="AE"/><forwardRate>%g</forwardRate><reverseRate>%g</reverseRate></Reaction></ReactionScheme>
+  <Morphology>%s</Morphology>
+  <InitialConditions><ConcentrationSet><NanoMolarity specieID="A" value="%g"/></ConcentrationSet>`+fmt.Sprintf(ic.String(), cA)+`</InitialConditions>
+  <discretization><defaultMaxElementSide>1</defaultMaxElementSide></discretization>
+  <depth2D>0.5</depth2D><runtime>20</runtime><outputInterval>5</outputInterval>
+</SDRun>`, kf, kb, testmodel.ChainSegments(), cA)
+	sys := compileXML(t, text, model.Options{Method: "multiscale", Tolerance: 0.01})
+	if got := sys.Mesh.TotalVolumeUm3(); math.Abs(got-vTot) > 1e-9 {
+		t.Fatalf("the chain holds %g µm³, want %g", got, vTot)
+	}
+	ns := len(sys.Species)
+	iA, iAE := column(t, sys, "A"), column(t, sys, "AE")
+	v5 := sys.Mesh.Voxels[5].VolumeUm3
+	// the exact stationary law of the total bound
+	r := kf / model.PUVC / (kb * vTot)
+	pi := make([]float64, int(nE)+1)
+	lg := func(x float64) float64 { v, _ := math.Lgamma(x + 1); return v }
+	mx := math.Inf(-1)
+	for c := range pi {
+		fc := float64(c)
+		pi[c] = lg(nE) - lg(fc) - lg(nE-fc) + fc*math.Log(r) + lg(nA) - lg(nA-fc)
+		mx = math.Max(mx, pi[c])
+	}
+	tot := 0.0
+	for c := range pi {
+		pi[c] = math.Exp(pi[c] - mx)
+		tot += pi[c]
+	}
+	mean, m2 := 0.0, 0.0
+	for c := range pi {
+		pi[c] /= tot
+		mean += float64(c) * pi[c]
+		m2 += float64(c*c) * pi[c]
+	}
+	vr := m2 - mean*mean
+	var events, leaps int64
+	sAE, sA := map[float64][]float64{}, map[float64][]float64{}
+	for s := 0; s < runs; s++ {
+		rec := run(t, sys, 21000+uint64(s))
+		for i, tm := range rec.times {
+			if tm == 0 {
+				continue
+			}
+			c := 0.0
+			for v := 0; v < 6; v++ {
+				c += float64(rec.frames[i][v*ns+iAE])
+			}
+			sAE[tm] = append(sAE[tm], c)
+			sA[tm] = append(sA[tm], float64(rec.frames[i][5*ns+iA]))
+		}
+		events += rec.stats.ExactEvents
+		leaps += rec.stats.Leaps
+	}
+	t.Logf("per run: %d single events, %d leaps", events/runs, leaps/runs)
+	// Fired one by one, the border hop alone is about 3 500 events a ms
+	// each way (140 000 a run).
+	if events > 8000*runs || leaps == 0 {
+		t.Errorf("%d single events and %d leaps a run: the border hop does not leap", events/runs, leaps/runs)
+	}
+	chi := distuvChi(runs - 1)
+	for _, tm := range []float64{5, 10, 15, 20} {
+		checkMean(t, fmt.Sprintf("AE at %g ms", tm), sAE[tm], mean)
+		checkMean(t, fmt.Sprintf("A in voxel 5 at %g ms", tm), sA[tm], (nA-mean)*v5/vTot)
+		_, sd := meanSD(sAE[tm])
+		x2 := float64(runs-1) * sd * sd / vr
+		if pv := math.Min(chi.CDF(x2), 1-chi.CDF(x2)); pv < 0.5e-4 {
+			t.Errorf("AE at %g ms: variance %.4g, exact %.4g (two-sided p %.2g)", tm, sd*sd, vr, 2*pv)
 		}
 	}
 }
