@@ -517,12 +517,11 @@ func (m *multiscale) tryMerge(s *fastSub) {
 // boundaryLeap leaps hop pair unit u when its species is in an active
 // cluster on one side (or on both: two clusters) and the other side, if
 // not a cluster, holds it outside any subsystem or as an abundant species
-// of pairs (which read it from x, as single hops would change it). A
-// side in a cluster C
-// contributes its total T_C and, per molecule, the crossing probability
-// w·r·τ (w its voxel's share of C); a plain side its count and r·τ. The
-// crossings are then Bin(T_a, p_a) − Bin(T_b, p_b), and τ keeps the
-// adaptive method's bounds for a pair with these counts: the other
+// of pairs (which read it from x, as single hops would change it). A side
+// in a cluster C contributes its total T_C and, per molecule, the crossing
+// probability w·r·τ (w its voxel's share of C); a plain side its count and
+// r·τ. The crossings are then Bin(T_a, p_a) − Bin(T_b, p_b), and τ keeps
+// the adaptive method's bounds for a pair with these counts: the other
 // channels change each count, in mean and in standard deviation, by at
 // most max(ε of it, 1) during τ (Cao, Gillespie & Petzold 2006), and the
 // net crossing, mean plus two standard deviations, by at most ε of the

@@ -292,12 +292,18 @@ func (b binomialRuns) check(t *testing.T, what string, tm float64, n, q float64)
 		t.Fatalf("%d samples at %g ms", len(xs), tm)
 	}
 	checkMean(t, fmt.Sprintf("%s at %g ms", what, tm), xs, n*q)
+	checkVariance(t, fmt.Sprintf("%s at %g ms", what, tm), xs, n*q*(1-q))
+}
+
+// checkVariance tests the sample variance of xs against the variance v of
+// their law by chi-square (two-sided p > 1e-4).
+func checkVariance(t *testing.T, what string, xs []float64, v float64) {
+	t.Helper()
 	_, sd := meanSD(xs)
-	v := n * q * (1 - q)
 	x2 := float64(len(xs)-1) * sd * sd / v
 	chi := distuvChi(len(xs) - 1)
 	if pv := math.Min(chi.CDF(x2), 1-chi.CDF(x2)); pv < 0.5e-4 {
-		t.Errorf("%s at %g ms: variance %.4g, exact %.4g (two-sided p %.2g)", what, tm, sd*sd, v, 2*pv)
+		t.Errorf("%s: variance %.4g, exact %.4g (two-sided p %.2g)", what, sd*sd, v, 2*pv)
 	}
 }
 
@@ -527,28 +533,12 @@ func TestBoundaryLeapAbundant(t *testing.T) {
 	ns := len(sys.Species)
 	iA, iAE := column(t, sys, "A"), column(t, sys, "AE")
 	v5 := sys.Mesh.Voxels[5].VolumeUm3
-	// the exact stationary law of the total bound
+	// the exact stationary law of the total bound: a birth–death chain
+	// with up(c) = r·(E − c)·(N − c), down(c) = c
 	r := kf / model.PUVC / (kb * vTot)
-	pi := make([]float64, int(nE)+1)
-	lg := func(x float64) float64 { v, _ := math.Lgamma(x + 1); return v }
-	mx := math.Inf(-1)
-	for c := range pi {
-		fc := float64(c)
-		pi[c] = lg(nE) - lg(fc) - lg(nE-fc) + fc*math.Log(r) + lg(nA) - lg(nA-fc)
-		mx = math.Max(mx, pi[c])
-	}
-	tot := 0.0
-	for c := range pi {
-		pi[c] = math.Exp(pi[c] - mx)
-		tot += pi[c]
-	}
-	mean, m2 := 0.0, 0.0
-	for c := range pi {
-		pi[c] /= tot
-		mean += float64(c) * pi[c]
-		m2 += float64(c*c) * pi[c]
-	}
-	vr := m2 - mean*mean
+	pi := enumerate(int(nE), func(c int) float64 { return r * (nE - float64(c)) * (nA - float64(c)) },
+		func(c int) float64 { return float64(c) })
+	mean, sd := momentsOf(pi, func(c int) float64 { return float64(c) })
 	var events, leaps int64
 	sAE, sA := map[float64][]float64{}, map[float64][]float64{}
 	for s := 0; s < runs; s++ {
@@ -573,14 +563,9 @@ func TestBoundaryLeapAbundant(t *testing.T) {
 	if events > 8000*runs || leaps == 0 {
 		t.Errorf("%d single events and %d leaps a run: the border hop does not leap", events/runs, leaps/runs)
 	}
-	chi := distuvChi(runs - 1)
 	for _, tm := range []float64{5, 10, 15, 20} {
 		checkMean(t, fmt.Sprintf("AE at %g ms", tm), sAE[tm], mean)
 		checkMean(t, fmt.Sprintf("A in voxel 5 at %g ms", tm), sA[tm], (nA-mean)*v5/vTot)
-		_, sd := meanSD(sAE[tm])
-		x2 := float64(runs-1) * sd * sd / vr
-		if pv := math.Min(chi.CDF(x2), 1-chi.CDF(x2)); pv < 0.5e-4 {
-			t.Errorf("AE at %g ms: variance %.4g, exact %.4g (two-sided p %.2g)", tm, sd*sd, vr, 2*pv)
-		}
+		checkVariance(t, fmt.Sprintf("AE at %g ms", tm), sAE[tm], sd*sd)
 	}
 }
