@@ -235,7 +235,7 @@ func (d *adaptive) rate(j int32) float64 {
 		}
 	}
 	h := &d.h[j]
-	if !h.excl || h.timer >= 0 {
+	if !h.excl || d.timer[j] >= 0 {
 		if h.excl {
 			return h.c
 		}

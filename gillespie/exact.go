@@ -47,10 +47,14 @@ import (
 //     not go through applyK, e.g. a boundary exchange); schedule(v)
 //     redraws its clock from e.t.
 type exact struct {
-	n  *net
-	x  []int64
-	h  []inst    // per instance: formula, propensity, state
-	av []float64 // total propensity of each voxel
+	n *net
+	x []int64
+	h []inst // per instance: formula, propensity, state
+	// per instance: the stoichiometries and powers of shape 4, and the
+	// timer index of an evenly timed injection (−1: none)
+	gen   []genShape
+	timer []int32
+	av    []float64 // total propensity of each voxel
 	// ord lists the instances of each voxel (vStart ranges) in search order.
 	ord  []int32
 	vclk *clockHeap // voxel clocks
@@ -81,18 +85,24 @@ type exact struct {
 const shapeView = 5
 
 // inst is the hot record of one instance.
+// It holds only what the event loop reads for every dependent (32 bytes,
+// two to a cache line); the rarely read fields are in exact.gen and
+// exact.timer.
 type inst struct {
 	c, a   float64 // propensity constant; current propensity (0 when excluded)
 	r0, r1 int32   // reactant x indices (shapes 1, 2 and 4)
-	n0, n1 int32   // their stoichiometries (shape 4)
-	p0, p1 int32   // their powers (shape 4; p1 = 0 for one reactant)
 	vox    int32
-	timer  int32 // timer index of an evenly timed injection, or −1
 	// shape 0: c; 1: c·X; 2: c·X·Y; 4: up to two reactants with any n and
-	// power; 3: more reactants (net.prop)
+	// power (exact.gen); 3: more reactants (net.prop)
 	shape uint8
 	// excl: not simulated event by event (timers; leaping instances)
 	excl bool
+}
+
+// genShape is the cold part of an instance of shape 4.
+type genShape struct {
+	n0, n1 int32 // the reactants' stoichiometries
+	p0, p1 int32 // their powers (p1 = 0 for one reactant)
 }
 
 // newExact builds the engine; extraSlots reserves clocks after the timers
@@ -105,9 +115,12 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	ni := len(n.kind)
 	e.h = make([]inst, ni)
 	e.ord = make([]int32, ni)
+	e.gen = make([]genShape, ni)
+	e.timer = make([]int32, ni)
 	for i := range e.h {
 		e.ord[i] = int32(i)
-		h := inst{c: n.c[i], vox: n.vox[i], timer: -1, shape: 3}
+		e.timer[i] = -1
+		h := inst{c: n.c[i], vox: n.vox[i], shape: 3}
 		lo, hi := n.rStart[i], n.rStart[i+1]
 		simple := true
 		for k := lo; k < hi; k++ {
@@ -121,11 +134,11 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 		case hi-lo == 2 && simple && n.rIdx[lo] != n.rIdx[lo+1]:
 			h.shape, h.r0, h.r1 = 2, n.rIdx[lo], n.rIdx[lo+1]
 		case hi-lo == 1:
-			h.shape, h.r0, h.n0, h.p0 = 4, n.rIdx[lo], n.rN[lo], n.rP[lo]
-			h.r1, h.n1, h.p1 = n.rIdx[lo], 0, 0
+			h.shape, h.r0, h.r1 = 4, n.rIdx[lo], n.rIdx[lo]
+			e.gen[i] = genShape{n0: n.rN[lo], p0: n.rP[lo]}
 		case hi-lo == 2 && n.rIdx[lo] != n.rIdx[lo+1]:
-			h.shape, h.r0, h.n0, h.p0 = 4, n.rIdx[lo], n.rN[lo], n.rP[lo]
-			h.r1, h.n1, h.p1 = n.rIdx[lo+1], n.rN[lo+1], n.rP[lo+1]
+			h.shape, h.r0, h.r1 = 4, n.rIdx[lo], n.rIdx[lo+1]
+			e.gen[i] = genShape{n0: n.rN[lo], p0: n.rP[lo], n1: n.rN[lo+1], p1: n.rP[lo+1]}
 		}
 		h.excl = !n.local(int32(i), own)
 		e.h[i] = h
@@ -139,7 +152,7 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 				continue
 			}
 			e.h[i].excl = true
-			e.h[i].timer = int32(len(e.timerInst))
+			e.timer[i] = int32(len(e.timerInst))
 			e.timerInst = append(e.timerInst, i)
 			e.credit = append(e.credit, 1)
 			e.rate = append(e.rate, 0)
@@ -171,7 +184,7 @@ func (e *exact) prop(i int32) float64 {
 	case 2:
 		return h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
 	case 4:
-		return e.general(h)
+		return e.general(i, h)
 	case shapeView:
 		return e.view(i)
 	}
@@ -179,12 +192,13 @@ func (e *exact) prop(i int32) float64 {
 }
 
 // general evaluates a propensity of shape 4.
-func (e *exact) general(h *inst) float64 {
+func (e *exact) general(i int32, h *inst) float64 {
+	g := &e.gen[i]
 	x0, x1 := e.x[h.r0], e.x[h.r1]
-	if x0 < int64(h.n0) || x1 < int64(h.n1) {
+	if x0 < int64(g.n0) || x1 < int64(g.n1) {
 		return 0
 	}
-	return h.c * falling(x0, h.p0) * falling(x1, h.p1)
+	return h.c * falling(x0, g.p0) * falling(x1, g.p1)
 }
 
 // setConst changes the propensity constant of instance i.
@@ -349,7 +363,7 @@ func (e *exact) applyK(i int32, k int64) {
 		case 2:
 			nw = h.c * float64(e.x[h.r0]) * float64(e.x[h.r1])
 		case 4:
-			nw = e.general(h)
+			nw = e.general(d, h)
 		case shapeView:
 			nw = e.view(d)
 		default:
@@ -392,8 +406,8 @@ func (e *exact) setRate(k int, rate float64) {
 		r := rate * n.share[j]
 		e.setConst(i, r)
 		h := &e.h[i]
-		if h.timer >= 0 {
-			e.setTimer(int(h.timer), r)
+		if t := e.timer[i]; t >= 0 {
+			e.setTimer(int(t), r)
 			continue
 		}
 		if h.excl {

@@ -636,7 +636,7 @@ func (m *multiscale) rateOf(i int32) float64 {
 	switch {
 	case !h.excl:
 		return h.a
-	case h.timer >= 0:
+	case m.timer[i] >= 0:
 		return h.c
 	}
 	return m.prop(i)

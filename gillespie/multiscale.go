@@ -442,7 +442,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 // factors.
 func (m *multiscale) view(i int32) float64 {
 	v := &m.rv[i]
-	a := m.n.c[i] * *v.a * *v.b
+	a := m.h[i].c * *v.a * *v.b
 	if v.np >= 0 {
 		for _, f := range v.plain[:v.np] {
 			X := m.x[f.j]
@@ -664,7 +664,7 @@ func (m *multiscale) fire(i int32, k int64) {
 		case 2:
 			nw = h.c * float64(m.x[h.r0]) * float64(m.x[h.r1])
 		case 4:
-			nw = m.general(h)
+			nw = m.general(d, h)
 		case shapeView:
 			nw = m.view(d)
 		default:
