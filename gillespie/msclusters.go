@@ -423,13 +423,18 @@ func (m *multiscale) tryCluster(u int32) bool {
 		if !slices.Contains(pb, nd) {
 			break // nodes below the lowest common ancestor lack b
 		}
+		// A cluster checked less than a quarter relaxation time ago is
+		// not tried again (tested before free, which is O(voxels of nd)).
+		if id, ok := m.cluster[[2]int32{sp, nd}]; ok && m.recent(m.subs[id]) {
+			continue
+		}
 		inner, ok := m.free(sp, nd)
 		if !ok {
 			continue
 		}
 		s := m.clusterFor(sp, nd)
-		if m.t-s.tCheck < 0.25/(m.tree.nodes[nd].gap*s.diff) {
-			continue // checked less than a quarter relaxation time ago
+		if m.recent(s) {
+			continue
 		}
 		s.tCheck = m.t
 		m.refresh(s)
@@ -451,30 +456,39 @@ func (m *multiscale) tryCluster(u int32) bool {
 	return false
 }
 
+// recent reports whether cluster s was checked less than a quarter of
+// its relaxation time ago.
+func (m *multiscale) recent(s *fastSub) bool {
+	return m.t-s.tCheck < 0.25/(m.tree.nodes[s.node].gap*s.diff)
+}
+
 // free reports whether node nd may take species sp into partial
 // equilibrium: no voxel holds it in an active subsystem other than active
-// clusters of sp inside nd, which it returns (activating nd replaces them).
+// clusters of sp inside nd, which it returns (activating nd replaces them;
+// the slice is reused by the next call).
 func (m *multiscale) free(sp, nd int32) ([]*fastSub, bool) {
 	ns := int32(m.n.ns)
-	var inner []*fastSub
+	m.inner = m.inner[:0]
+	last := int32(-1)
 	for _, v := range m.tree.nodes[nd].vox {
 		xi := v*ns + sp
 		if m.abund[xi] > 0 {
 			return nil, false
 		}
 		id := m.xsub[xi]
-		if id < 0 {
-			continue
+		if id < 0 || id == last {
+			continue // plain, or the previous voxel's cluster (taken)
 		}
+		last = id
 		k := m.subs[id]
 		if k.kind != subCluster || !m.inside(k.node, nd) {
 			return nil, false
 		}
-		if !slices.Contains(inner, k) {
-			inner = append(inner, k)
+		if !slices.Contains(m.inner, k) {
+			m.inner = append(m.inner, k)
 		}
 	}
-	return inner, true
+	return m.inner, true
 }
 
 // inside reports whether tree node a lies in node b.

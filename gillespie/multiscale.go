@@ -53,6 +53,7 @@ type multiscale struct {
 	dirtyV  []int32 // voxels marked dirty
 	touched []int32 // scratch: subsystems touched by a firing
 	rebound []int32 // scratch: clusters whose bound moved
+	inner   []*fastSub
 	buf     []float64
 	absorb  float64 // expected firings absorbed by subsystems that dissolved
 }
