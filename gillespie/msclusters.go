@@ -21,6 +21,7 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), tCheck: math.Inf(-1)}
 	s.diff = n.sys.Species[sp].DiffusionUm2PerMs
 	in := map[int32]bool{}
+	units := map[int32]bool{}
 	for _, v := range node.vox {
 		in[v] = true
 		s.xs = append(s.xs, v*int32(n.ns)+sp)
@@ -39,7 +40,8 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 			}
 			s.own = append(s.own, i)
 			out += n.c[i]
-			if u := m.unitOf[i]; u >= 0 && !slices.Contains(s.ownUnits, u) {
+			if u := m.unitOf[i]; u >= 0 && !units[u] {
+				units[u] = true
 				s.ownUnits = append(s.ownUnits, u)
 			}
 		}
@@ -668,10 +670,7 @@ func (m *multiscale) drift(s *fastSub, skip, skip2 int32) (mu, v float64) {
 		if a == 0 {
 			continue
 		}
-		net := int64(0)
-		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
-			net += s.dDelta[k]
-		}
+		net := s.dNet[d]
 		mu += a * float64(net)
 		v += a * float64(net*net)
 	}

@@ -99,7 +99,7 @@ func (m *multiscale) relink(i int32) {
 			v.np = -1
 			break
 		}
-		v.plain[v.np] = factor{xi, int64(n.rN[k]), n.rP[k]}
+		v.plain[v.np] = factor{j: xi, n: int64(n.rN[k]), p: n.rP[k]}
 		v.np++
 	}
 	m.rv[i] = v
@@ -143,6 +143,7 @@ type fastSub struct {
 	// reads them (−1 otherwise)
 	dInst, dFn, dStart, dPos []int32
 	dDelta                   []int64
+	dNet                     []int64 // net change of the subsystem's total by dInst[d]
 	units                    []int32 // units (other than its own) touching its species
 
 	// mask marks the viewed species: those its readers see through
@@ -346,7 +347,7 @@ func (m *multiscale) factors(i int32, s *fastSub, mask []bool) []factor {
 	var fs []factor
 	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 		if j := s.pos(n.rIdx[k]); j >= 0 && (mask == nil || mask[j]) {
-			fs = append(fs, factor{j, int64(n.rN[k]), n.rP[k]})
+			fs = append(fs, factor{j: j, n: int64(n.rN[k]), p: n.rP[k]})
 		}
 	}
 	return fs
@@ -355,6 +356,7 @@ func (m *multiscale) factors(i int32, s *fastSub, mask []bool) []factor {
 // linkDrift finds the drift channels of s: the instances outside it that
 // change its species, with their moment functions in all its species.
 func (m *multiscale) linkDrift(s *fastSub) {
+	own := memberOf(s.own)
 	dk := map[int32]int32{}
 	type ch struct {
 		pos   int32
@@ -364,7 +366,7 @@ func (m *multiscale) linkDrift(s *fastSub) {
 	for j, xi := range s.xs {
 		for k := m.cgStart[xi]; k < m.cgStart[xi+1]; k++ {
 			i := m.cgInst[k]
-			if slices.Contains(s.own, i) {
+			if own(i) {
 				continue
 			}
 			d, ok := dk[i]
@@ -384,10 +386,13 @@ func (m *multiscale) linkDrift(s *fastSub) {
 	}
 	for d := range s.dInst {
 		s.dStart = append(s.dStart, int32(len(s.dPos)))
+		net := int64(0)
 		for _, c := range chs[d] {
 			s.dPos = append(s.dPos, c.pos)
 			s.dDelta = append(s.dDelta, c.delta)
+			net += c.delta
 		}
+		s.dNet = append(s.dNet, net)
 	}
 	s.dStart = append(s.dStart, int32(len(s.dPos)))
 }
@@ -397,12 +402,13 @@ func (m *multiscale) linkDrift(s *fastSub) {
 // change those species.
 func (m *multiscale) linkReaders(s *fastSub) {
 	s.rdInst, s.rdFn, s.units = s.rdInst[:0], s.rdFn[:0], s.units[:0]
+	own, ownUnit := memberOf(s.own), memberOf(s.ownUnits)
 	seen := map[int32]bool{}
 	s.rdByPos, s.rdPos = s.rdByPos[:0], append(s.rdPos[:0], 0)
 	for j, xi := range s.xs {
 		if s.mask[j] {
 			for _, i := range m.rdInst[m.rdStart[xi]:m.rdStart[xi+1]] {
-				if slices.Contains(s.own, i) {
+				if own(i) {
 					continue
 				}
 				s.rdByPos = append(s.rdByPos, i)
@@ -418,7 +424,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 	}
 	us := map[int32]bool{}
 	touch := func(i int32) {
-		if u := m.unitOf[i]; u >= 0 && !slices.Contains(s.ownUnits, u) && !us[u] {
+		if u := m.unitOf[i]; u >= 0 && !ownUnit(u) && !us[u] {
 			us[u] = true
 			s.units = append(s.units, u)
 		}
@@ -1118,4 +1124,21 @@ func (m *multiscale) subName(s *fastSub) (name, kind string) {
 		return "diffusion of " + sys.Species[sys.Hops[n.src[i]].Species].ID, "diffusion"
 	}
 	return "?", "?"
+}
+
+// memberOf returns a membership test for the ids in list: a scan for a
+// short list (a pair's two channels), a set for a long one (a cluster's
+// hops), so that linking a cluster stays linear in its size.
+func memberOf(list []int32) func(int32) bool {
+	if len(list) <= 16 {
+		return func(i int32) bool { return slices.Contains(list, i) }
+	}
+	set := make(map[int32]struct{}, len(list))
+	for _, i := range list {
+		set[i] = struct{}{}
+	}
+	return func(i int32) bool {
+		_, ok := set[i]
+		return ok
+	}
 }

@@ -17,8 +17,8 @@ import "math"
 // factor is one reactant of a propensity or of a moment: species j (a
 // position in the chain's species), threshold n, power p.
 type factor struct {
-	j int32
 	n int64
+	j int32
 	p int32
 }
 
