@@ -670,7 +670,7 @@ func (m *multiscale) drift(s *fastSub, skip, skip2 int32) (mu, v float64) {
 		if a == 0 {
 			continue
 		}
-		net := s.dNet[d]
+		net := int64(s.dNet[d])
 		mu += a * float64(net)
 		v += a * float64(net*net)
 	}

@@ -176,7 +176,7 @@ func (m *multiscale) poolLeap(u int32) bool {
 		del := int64(0)
 		for k := s.dStart[d]; k < s.dStart[d+1]; k++ {
 			if p := s.dPos[k]; p == s.lin.a || p == s.lin.c {
-				del += s.dDelta[k]
+				del += int64(s.dDelta[k])
 			}
 		}
 		if del != 0 {

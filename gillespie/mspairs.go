@@ -10,7 +10,7 @@ import (
 
 // chainCache is a direct-mapped cache of chain statistics keyed by the
 // canonical fiber: totals change by ±1 and come back often. It starts
-// small and grows while it misses often.
+// empty, is made small on first use and grows while it misses often.
 type chainCache struct {
 	nk, nm          int
 	size            int
@@ -27,10 +27,10 @@ const (
 	cacheMax = 1024
 )
 
+// newChainCache returns an empty cache; its tables are made on the first
+// lookup (most pairs of a large mesh are never looked up).
 func newChainCache(nk, nm int) *chainCache {
-	c := &chainCache{nk: nk, nm: nm}
-	c.resize(cacheMin)
-	return c
+	return &chainCache{nk: nk, nm: nm}
 }
 
 func (c *chainCache) resize(size int) {
@@ -226,6 +226,9 @@ func (m *multiscale) lookup(s *fastSub, v []int64, st *chainStats) bool {
 		return false
 	}
 	c := s.cache
+	if c.size == 0 {
+		c.resize(cacheMin)
+	}
 	h := uint64(kHi) * 0x9e3779b97f4a7c15
 	for _, y := range v {
 		h = (h ^ uint64(y)) * 0xbf58476d1ce4e5b9

@@ -142,8 +142,8 @@ type fastSub struct {
 	// dStart[d]:dStart[d+1]; dFn[d] is its moment function if it also
 	// reads them (−1 otherwise)
 	dInst, dFn, dStart, dPos []int32
-	dDelta                   []int64
-	dNet                     []int64 // net change of the subsystem's total by dInst[d]
+	dDelta                   []int32
+	dNet                     []int32 // net change of the subsystem's total by dInst[d]
 	units                    []int32 // units (other than its own) touching its species
 
 	// mask marks the viewed species: those its readers see through
@@ -360,7 +360,7 @@ func (m *multiscale) linkDrift(s *fastSub) {
 	dk := map[int32]int32{}
 	type ch struct {
 		pos   int32
-		delta int64
+		delta int32
 	}
 	var chs [][]ch
 	for j, xi := range s.xs {
@@ -381,12 +381,12 @@ func (m *multiscale) linkDrift(s *fastSub) {
 				s.dFn = append(s.dFn, f)
 				chs = append(chs, nil)
 			}
-			chs[d] = append(chs[d], ch{int32(j), m.cgDelta[k]})
+			chs[d] = append(chs[d], ch{int32(j), int32(m.cgDelta[k])})
 		}
 	}
 	for d := range s.dInst {
 		s.dStart = append(s.dStart, int32(len(s.dPos)))
-		net := int64(0)
+		net := int32(0)
 		for _, c := range chs[d] {
 			s.dPos = append(s.dPos, c.pos)
 			s.dDelta = append(s.dDelta, c.delta)
