@@ -635,7 +635,7 @@ func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 		if i == skip || i == skip2 {
 			continue
 		}
-		if u := m.unitOf[i]; u >= 0 && m.unitSub[u] >= 0 && m.subs[m.unitSub[u]].active {
+		if u := m.unitOf[i]; u >= 0 && m.unitSub[u] >= 0 && m.subs[m.unitSub[u]] != nil && m.subs[m.unitSub[u]].active {
 			continue
 		}
 		a, d := m.rateOf(i), float64(m.cgDelta[k])

@@ -45,15 +45,46 @@ func (c *chainCache) resize(size int) {
 	c.lookups, c.misses = 0, 0
 }
 
-// newPairSub builds the candidate subsystem of pair unit u, or nil when
-// the pair cannot be one (a direction with a zero rate constant).
-func (m *multiscale) newPairSub(u int32) *fastSub {
+// pairEligible reports whether pair unit u can be a subsystem: both
+// directions have positive rate constants and a firing changes some
+// species.
+func (m *multiscale) pairEligible(u int32) bool {
 	n := m.n
 	A, B := m.uA[u], m.uB[u]
 	if !(n.c[A] > 0) || !(n.c[B] > 0) {
-		return nil
+		return false
 	}
-	s := &fastSub{id: int32(len(m.subs)), kind: subPair, unit: u, ownUnits: []int32{u}, own: []int32{A, B}, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), node: -1, species: -1}
+	lo, hi := n.chgStart[A], n.chgStart[A+1]
+	for k := lo; k < hi; k++ {
+		net := int64(0)
+		for l := lo; l < hi; l++ {
+			if n.chgIdx[l] == n.chgIdx[k] {
+				net += int64(n.chgDelta[l])
+			}
+		}
+		if net != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// pairSub returns the subsystem of pair unit u (unitSub[u] ≥ 0),
+// building it on first use.
+func (m *multiscale) pairSub(u int32) *fastSub {
+	id := m.unitSub[u]
+	if m.subs[id] == nil {
+		m.newPairSub(u, id)
+	}
+	return m.subs[id]
+}
+
+// newPairSub builds the candidate subsystem of eligible pair unit u in
+// the slot id reserved for it.
+func (m *multiscale) newPairSub(u, id int32) {
+	n := m.n
+	A, B := m.uA[u], m.uB[u]
+	s := &fastSub{id: id, kind: subPair, unit: u, ownUnits: []int32{u}, own: []int32{A, B}, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), node: -1, species: -1}
 	add := func(xi int32) int32 {
 		if j := s.pos(xi); j >= 0 {
 			return j
@@ -73,9 +104,6 @@ func (m *multiscale) newPairSub(u int32) *fastSub {
 	for k := n.chgStart[A]; k < n.chgStart[A+1]; k++ {
 		c.nu[s.pos(n.chgIdx[k])] += int64(n.chgDelta[k])
 	}
-	if slices.Equal(c.nu, make([]int64, len(c.nu))) {
-		return nil
-	}
 	c.fR = m.factors(A, s, nil)
 	c.rR = m.factors(B, s, nil)
 	if slices.Max(c.nu) <= 0 {
@@ -93,9 +121,8 @@ func (m *multiscale) newPairSub(u int32) *fastSub {
 	s.mask = make([]bool, len(s.xs))
 	s.cache = newChainCache(len(s.xs), len(c.fns))
 	s.st = chainStats{mom: make([]float64, len(c.fns)), mean: make([]float64, len(s.xs)), sd: make([]float64, len(s.xs))}
-	m.subs = append(m.subs, s)
+	m.subs[id] = s
 	m.linkDrift(s)
-	return s
 }
 
 // linear describes an active pair that is first order once its abundant
@@ -322,7 +349,7 @@ func (m *multiscale) tryPE(u int32) bool {
 	if m.unitHop[u] >= 0 {
 		return m.tryCluster(u)
 	}
-	s := m.subs[m.unitSub[u]]
+	s := m.pairSub(u)
 	m.refresh(s)
 	m.mark(s)
 	ok, wait := m.judge(s, false)

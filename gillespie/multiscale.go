@@ -275,8 +275,14 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *mu
 			m.unitHop[u] = int32(n.sys.Hops[n.src[d.uA[u]]].Species)
 			continue
 		}
-		if s := m.newPairSub(int32(u)); s != nil {
-			m.unitSub[u] = s.id
+		// A pair's subsystem is built when its unit first tries partial
+		// equilibrium (most pairs of a mesh never fire: a reaction of
+		// spine species in a dendrite voxel); its id is reserved now, so
+		// that ids, and the order of the barrier's checks and draws, do
+		// not depend on which pairs were built.
+		if m.pairEligible(int32(u)) {
+			m.unitSub[u] = int32(len(m.subs))
+			m.subs = append(m.subs, nil)
 		}
 	}
 	if len(n.sys.Hops) > 0 {
@@ -878,7 +884,7 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 	// parent qualifies, and give the species counts drawn from their
 	// conditional laws.
 	for _, s := range m.subs {
-		if !s.active {
+		if s == nil || !s.active {
 			continue
 		}
 		m.count(s)
@@ -891,12 +897,12 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 	}
 	m.flush()
 	for k := 0; k < len(m.subs); k++ {
-		if s := m.subs[k]; s.active && s.kind == subCluster {
+		if s := m.subs[k]; s != nil && s.active && s.kind == subCluster {
 			m.tryMerge(s)
 		}
 	}
 	for _, s := range m.subs {
-		if s.active {
+		if s != nil && s.active {
 			m.sample(s)
 		}
 	}
@@ -1079,7 +1085,7 @@ func (m *multiscale) stats() Stats {
 	st.Absorbed = m.absorb
 	groups := map[string]int{}
 	for _, s := range m.subs {
-		if s.activations == 0 {
+		if s == nil || s.activations == 0 {
 			continue
 		}
 		pe := s.peTime

@@ -57,6 +57,17 @@ func momentsOf(pi []float64, f func(k int) float64) (mean, sd float64) {
 
 // samplerFor builds the multiscale engine of sys at seed and returns it
 // with the subsystem of the first pair whose forward channel is reaction
+// pairSubs builds and returns the subsystems of every pair unit of m.
+func pairSubs(m *multiscale) []*fastSub {
+	var out []*fastSub
+	for u, id := range m.unitSub {
+		if id >= 0 {
+			out = append(out, m.pairSub(int32(u)))
+		}
+	}
+	return out
+}
+
 // id (or, with id empty, the root cluster of species sp).
 func samplerFor(t *testing.T, sys *model.System, id string, sp int) (*multiscale, *fastSub) {
 	t.Helper()
@@ -65,8 +76,8 @@ func samplerFor(t *testing.T, sys *model.System, id string, sp int) (*multiscale
 	if id == "" {
 		return m, m.clusterFor(int32(sp), m.tree.roots[0])
 	}
-	for _, s := range m.subs {
-		if s.kind == subPair && sys.Channels[n.src[s.own[0]]].ReactionID == id {
+	for _, s := range pairSubs(m) {
+		if sys.Channels[n.src[s.own[0]]].ReactionID == id {
 			return m, s
 		}
 	}
@@ -148,8 +159,8 @@ func TestSamplerTwoSites(t *testing.T) {
 	sys := compileXML(t, oneVoxel(scheme, ic, `<runtime>10</runtime><outputInterval>10</outputInterval>`), model.Options{Method: "multiscale"})
 	m, s1 := samplerFor(t, sys, "s1", 0)
 	var s2 *fastSub
-	for _, s := range m.subs {
-		if s.kind == subPair && sys.Channels[m.n.src[s.own[0]]].ReactionID == "s2" {
+	for _, s := range pairSubs(m) {
+		if sys.Channels[m.n.src[s.own[0]]].ReactionID == "s2" {
 			s2 = s
 		}
 	}
