@@ -11,14 +11,16 @@ import (
 // conditional law and the mesh hierarchy).
 
 // clusterFor returns the cluster subsystem of species sp on tree node
-// nd, creating it on first use.
+// nd (one of the ids reserved by newMultiscale), building it on first
+// use.
 func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
-	if id, ok := m.cluster[[2]int32{sp, nd}]; ok {
-		return m.subs[id]
+	id := m.cluster[[2]int32{sp, nd}]
+	if s := m.subs[id]; s != nil {
+		return s
 	}
 	n := m.n
 	node := &m.tree.nodes[nd]
-	s := &fastSub{id: int32(len(m.subs)), kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), tCheck: math.Inf(-1)}
+	s := &fastSub{id: id, kind: subCluster, unit: -1, species: sp, node: nd, tPass: math.Inf(1), tFail: math.Inf(1), maxRatio: math.Inf(1), tCheck: math.Inf(-1)}
 	s.diff = n.sys.Species[sp].DiffusionUm2PerMs
 	in := map[int32]bool{}
 	units := map[int32]bool{}
@@ -55,27 +57,34 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 	}
 	s.vals = make([]int64, len(s.xs))
 	s.st = chainStats{mean: make([]float64, len(s.xs)), sd: make([]float64, len(s.xs))}
-	m.subs = append(m.subs, s)
-	m.cluster[[2]int32{sp, nd}] = s.id
+	m.subs[id] = s
 	m.linkDrift(s)
 	m.linkReaders(s)
 	m.linkClasses(s)
 	s.st.mom = make([]float64, len(s.ch.fns))
 	// At the start a cluster whose initial concentration is uniform is at
-	// equilibrium: it need not wait for a relaxation (until a check fails).
-	if m.t == m.t0 {
-		uniform := true
-		sys := n.sys
-		c0 := sys.Initial[int(node.vox[0])*n.ns+int(sp)] / sys.Mesh.Voxels[node.vox[0]].VolumeUm3
-		for _, v := range node.vox {
-			c := sys.Initial[int(v)*n.ns+int(sp)] / sys.Mesh.Voxels[v].VolumeUm3
-			uniform = uniform && math.Abs(c-c0) <= 1e-9*math.Abs(c0)
-		}
-		if uniform {
-			s.tPass = math.Inf(-1)
-		}
+	// equilibrium: it need not wait for a relaxation (until a check
+	// fails). A cluster built later has not been checked before either,
+	// so the same holds for it: it is as if built at the start.
+	if m.uniformAtStart(sp, node) {
+		s.tPass = math.Inf(-1)
 	}
 	return s
+}
+
+// uniformAtStart reports whether species sp starts at one concentration
+// in every voxel of node.
+func (m *multiscale) uniformAtStart(sp int32, node *meshNode) bool {
+	n := m.n
+	sys := n.sys
+	c0 := sys.Initial[int(node.vox[0])*n.ns+int(sp)] / sys.Mesh.Voxels[node.vox[0]].VolumeUm3
+	for _, v := range node.vox {
+		c := sys.Initial[int(v)*n.ns+int(sp)] / sys.Mesh.Voxels[v].VolumeUm3
+		if !(math.Abs(c-c0) <= 1e-9*math.Abs(c0)) {
+			return false
+		}
+	}
+	return true
 }
 
 // clusterStats computes the conditional expectations of a cluster in
@@ -427,7 +436,7 @@ func (m *multiscale) tryCluster(u int32) bool {
 		}
 		// A cluster checked less than a quarter relaxation time ago is
 		// not tried again (tested before free, which is O(voxels of nd)).
-		if id, ok := m.cluster[[2]int32{sp, nd}]; ok && m.recent(m.subs[id]) {
+		if c := m.subs[m.cluster[[2]int32{sp, nd}]]; c != nil && m.recent(c) {
 			continue
 		}
 		inner, ok := m.free(sp, nd)
@@ -514,7 +523,7 @@ func (m *multiscale) tryMerge(s *fastSub) {
 	var kids []*fastSub
 	for _, c := range par.children {
 		id, ok := m.cluster[[2]int32{s.species, c}]
-		if !ok || !m.subs[id].active {
+		if !ok || m.subs[id] == nil || !m.subs[id].active {
 			return
 		}
 		kids = append(kids, m.subs[id])

@@ -287,13 +287,16 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *mu
 	}
 	if len(n.sys.Hops) > 0 {
 		m.tree = newMeshTree(n.sys.Mesh)
-		// The clusters of diffusing species exist from the start, so
-		// that those at equilibrium initially are known to be.
+		// Every diffusing species has a cluster on every node of more
+		// than one voxel; each is built on first use (clusterFor) in the
+		// id reserved here, so that ids, and the order of the barrier's
+		// checks and draws, do not depend on which were built.
 		for sp, info := range n.sys.Species {
 			if info.DiffusionUm2PerMs > 0 {
 				for nd := range m.tree.nodes {
 					if len(m.tree.nodes[nd].vox) > 1 {
-						m.clusterFor(int32(sp), int32(nd))
+						m.cluster[[2]int32{int32(sp), int32(nd)}] = int32(len(m.subs))
+						m.subs = append(m.subs, nil)
 					}
 				}
 			}
