@@ -244,7 +244,12 @@
 //     total, updated only when the total leaves a 2 % window, and each of
 //     their firings is accepted with the ratio of the moments at the total
 //     and at the bound (thinning, exact because the moments grow with the
-//     total).
+//     total). A pair's or a cluster's tables are built when it is first
+//     tried, in an id reserved at the start (so that ids, and the order
+//     in which a barrier checks and samples the active ones, do not
+//     depend on which were built): most pairs of a mesh never fire, and a
+//     cluster attempt skips the nodes checked less than a quarter of
+//     their relaxation time ago before it scans their voxels.
 //
 // The run summary (Stats.Subsystems) lists the subsystems found, the
 // fraction of the run they spent in partial equilibrium and the firings
