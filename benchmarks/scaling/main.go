@@ -8,10 +8,11 @@
 // NeuroRD model files (-keep DIR keeps them), runs each with --workers 1 and
 // 2 (and -check-workers 8,16 for byte-identical outputs and their
 // overhead), and reports wall time per simulated second, events and leaps
-// per voxel, peak memory, parallel efficiency (from wall and from CPU
-// time), and what the measured serial fraction predicts for 16 and 64
-// cores (Amdahl for a fixed model; Gustafson for a model grown with the
-// cores).
+// per voxel, peak memory (also per voxel and species: the peak resident
+// set over voxels × species, in bytes), parallel efficiency (from wall
+// and from CPU time), and what the measured serial fraction predicts for
+// 16 and 64 cores (Amdahl for a fixed model; Gustafson for a model grown
+// with the cores).
 //
 //	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-runtime 1000] [-method M] [-repeat 1] [-check-workers 8,16] [-keep DIR]
 package main
@@ -207,7 +208,7 @@ func main() {
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("load average: %s", load)
-	fmt.Printf("%-6s %-4s %7s %3s %10s %11s %12s %11s %8s %7s %7s\n", "length", "stim", "voxels", "w", "wall s", "s per sim s", "events/vox", "leaps/vox", "peak MB", "eff", "effCPU")
+	fmt.Printf("%-6s %-4s %7s %3s %10s %11s %12s %11s %8s %9s %7s %7s\n", "length", "stim", "voxels", "w", "wall s", "s per sim s", "events/vox", "leaps/vox", "peak MB", "B/vox-sp", "eff", "effCPU")
 	var t1s, vox1 = map[string]float64{}, map[string]float64{}
 	for _, pattern := range strings.Split(*patterns, ",") {
 		for _, L := range ints(*sizes) {
@@ -223,8 +224,10 @@ func main() {
 			if err != nil {
 				die(fmt.Errorf("inspect %s: %v", model, err))
 			}
-			var nv float64
-			fmt.Sscanf(strings.Split(string(info), "\n")[2], "voxels: %g", &nv)
+			var nv, ns float64
+			lines := strings.Split(string(info), "\n")
+			fmt.Sscanf(lines[0], "species: %g", &ns)
+			fmt.Sscanf(lines[2], "voxels: %g", &nv)
 			res := map[int][]result{}
 			for rep := 0; rep < *repeat; rep++ {
 				for _, w := range []int{1, 2} { // alternate the worker counts
@@ -252,8 +255,9 @@ func main() {
 				// all workers used.
 				effCPU := c1 / cpu
 				r0 := res[w][0]
-				fmt.Printf("%-6d %-4s %7.0f %3d %10.2f %11.3f %12.0f %11.0f %8.0f %7.3f %7.3f\n", L, pattern, nv, w, wall, wall/(*runtimeMs/1000),
-					r0.events/nv, r0.leaps/nv, med(w, func(r result) float64 { return r.maxRSSMB }), eff, effCPU)
+				peak := med(w, func(r result) float64 { return r.maxRSSMB })
+				fmt.Printf("%-6d %-4s %7.0f %3d %10.2f %11.3f %12.0f %11.0f %8.0f %9.0f %7.3f %7.3f\n", L, pattern, nv, w, wall, wall/(*runtimeMs/1000),
+					r0.events/nv, r0.leaps/nv, peak, peak*(1<<20)/(nv*ns), eff, effCPU)
 				if res[w][0].out != res[1][0].out {
 					fmt.Printf("  OUTPUT DIFFERS between --workers 1 and %d\n", w)
 				}
