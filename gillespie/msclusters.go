@@ -140,6 +140,21 @@ func (m *multiscale) bound(s *fastSub, force bool) bool {
 // accept is the thinning probability of a firing of reader i: the ratio
 // of its moments at the clusters' totals and at their bounds.
 func (m *multiscale) accept(i int32) float64 {
+	if v := &m.rv[i]; !v.thinGeneral {
+		// the loop below for one-molecule references, through the
+		// pointers relink keeps (same operations, same order)
+		p := 1.0
+		for k, b := range [2]*float64{v.a, v.b} {
+			if v.thinT[k] == nil {
+				continue
+			}
+			if !(*b > 0) {
+				return 0
+			}
+			p *= float64(*v.thinT[k]) * *v.thinP[k] / *b
+		}
+		return p
+	}
 	p := 1.0
 	for _, r := range [2]momRef{m.refA[i], m.refB[i]} {
 		if r.sub < 0 {

@@ -75,6 +75,13 @@ type readerView struct {
 	a, b  *float64
 	plain [2]factor // x index, threshold, power of the reactants outside subsystems
 	np    int8      // number of plain factors; −1: more than two (use the general loop)
+	// thinning (accept) of a reader whose cluster references are each
+	// one molecule of one voxel (the usual case): the cluster's total and
+	// the voxel's probability for the references a and b (nil: none, or
+	// a pair's); thinGeneral: some reference is not of that form
+	thinT       [2]*int64
+	thinP       [2]*float64
+	thinGeneral bool
 }
 
 var one = 1.0
@@ -89,6 +96,20 @@ func (m *multiscale) relink(i int32) {
 	}
 	if r := m.refB[i]; r.sub >= 0 {
 		v.b = &m.subs[r.sub].st.mom[r.fn]
+	}
+	for k, r := range [2]momRef{m.refA[i], m.refB[i]} {
+		if r.sub < 0 {
+			continue
+		}
+		s := m.subs[r.sub]
+		if s.kind != subCluster {
+			continue
+		}
+		if fs := s.ch.fns[r.fn]; len(fs) == 1 && fs[0].p == 1 && fs[0].n <= 1 {
+			v.thinT[k], v.thinP[k] = &s.T, &s.p[fs[0].j]
+		} else {
+			v.thinGeneral = true
+		}
 	}
 	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 		xi := n.rIdx[k]
