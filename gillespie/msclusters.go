@@ -157,11 +157,8 @@ func (m *multiscale) accept(i int32) float64 {
 	}
 	p := 1.0
 	for _, r := range [2]momRef{m.refA[i], m.refB[i]} {
-		if r.sub < 0 {
-			continue
-		}
-		s := m.subs[r.sub]
-		if s.kind != subCluster {
+		s := m.clusterOf(r)
+		if s == nil {
 			continue
 		}
 		b := s.st.mom[r.fn]

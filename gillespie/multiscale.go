@@ -98,11 +98,8 @@ func (m *multiscale) relink(i int32) {
 		v.b = &m.subs[r.sub].st.mom[r.fn]
 	}
 	for k, r := range [2]momRef{m.refA[i], m.refB[i]} {
-		if r.sub < 0 {
-			continue
-		}
-		s := m.subs[r.sub]
-		if s.kind != subCluster {
+		s := m.clusterOf(r)
+		if s == nil {
 			continue
 		}
 		if fs := s.ch.fns[r.fn]; len(fs) == 1 && fs[0].p == 1 && fs[0].n <= 1 {
@@ -129,6 +126,15 @@ func (m *multiscale) relink(i int32) {
 // momRef points a reader at the moment of an active subsystem that
 // stands for the factors of its propensity in that subsystem's species.
 type momRef struct{ sub, fn int32 }
+
+// clusterOf returns the cluster r refers to, or nil (no reference, or a
+// pair's).
+func (m *multiscale) clusterOf(r momRef) *fastSub {
+	if r.sub < 0 || m.subs[r.sub].kind != subCluster {
+		return nil
+	}
+	return m.subs[r.sub]
+}
 
 var noRef = momRef{-1, -1}
 
