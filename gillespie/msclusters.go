@@ -535,7 +535,7 @@ func (m *multiscale) tryMerge(s *fastSub) {
 	var kids []*fastSub
 	for _, c := range par.children {
 		id, ok := m.cluster[[2]int32{s.species, c}]
-		if !ok || m.subs[id] == nil || !m.subs[id].active {
+		if !ok || !m.activeSub(id) {
 			return
 		}
 		kids = append(kids, m.subs[id])
@@ -656,7 +656,7 @@ func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 		if i == skip || i == skip2 {
 			continue
 		}
-		if u := m.unitOf[i]; u >= 0 && m.unitSub[u] >= 0 && m.subs[m.unitSub[u]] != nil && m.subs[m.unitSub[u]].active {
+		if u := m.unitOf[i]; u >= 0 && m.activeSub(m.unitSub[u]) {
 			continue
 		}
 		a, d := m.rateOf(i), float64(m.cgDelta[k])

@@ -49,11 +49,11 @@ type multiscale struct {
 	peSkip          []uint16
 	peBackoff       []uint8
 
-	dirty   []bool  // per voxel: total changed, clock to redraw
-	dirtyV  []int32 // voxels marked dirty
-	touched []int32 // scratch: subsystems touched by a firing
-	rebound []int32 // scratch: clusters whose bound moved
-	inner   []*fastSub
+	dirty   []bool     // per voxel: total changed, clock to redraw
+	dirtyV  []int32    // voxels marked dirty
+	touched []int32    // scratch: subsystems touched by a firing
+	rebound []int32    // scratch: clusters whose bound moved
+	inner   []*fastSub // scratch: the active clusters free found inside a node
 	buf     []float64
 	absorb  float64 // expected firings absorbed by subsystems that dissolved
 }
@@ -126,6 +126,12 @@ func (m *multiscale) relink(i int32) {
 // momRef points a reader at the moment of an active subsystem that
 // stands for the factors of its propensity in that subsystem's species.
 type momRef struct{ sub, fn int32 }
+
+// activeSub reports whether subsystem id (−1: none; a reserved id may not
+// be built yet) is in partial equilibrium.
+func (m *multiscale) activeSub(id int32) bool {
+	return id >= 0 && m.subs[id] != nil && m.subs[id].active
+}
 
 // clusterOf returns the cluster r refers to, or nil (no reference, or a
 // pair's).
