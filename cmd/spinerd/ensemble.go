@@ -91,6 +91,11 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	pr := newEnsembleBar(stderr, *quiet)
+	if *jobs > 0 {
+		backHeap(sys, *jobs)
+	} else {
+		backHeap(sys, numCPU())
+	}
 	start := time.Now()
 	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format})
 	pr.finish()
