@@ -22,7 +22,12 @@ import (
 // probability at most ε per window: Δ = ε / max(r_ab + r_ba). The
 // partition, Δ and the random streams (one per voxel, one per boundary
 // pair) depend only on the model and the seed, so the result is the same
-// for any number of workers.
+// for any number of workers. A window's end is no barrier for a leap: a
+// leap's bounds count the other domains' hops into its voxels (their
+// rates frozen at each window's start), so it runs to the next output
+// time or stimulus edge as it would in one block. (Leaps cut at every
+// window made a 864-voxel dendrite fire 5.5 times as many single events
+// as in one block, and one worker ~40 % slower than one block.)
 const (
 	minDomain = 64     // voxels per domain
 	minWindow = 1e-3   // ms: below this, boundary exchanges cost more than they save
@@ -121,7 +126,9 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 		for v := range own {
 			own[v] = plan.of[v] == int32(k)
 		}
-		d.eng = append(d.eng, newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own))
+		e := newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+		e.windowed = true
+		d.eng = append(d.eng, e)
 	}
 	d.rng = make([]Stream, len(plan.pairs))
 	for i := range d.rng {
@@ -151,6 +158,9 @@ func (d *domains) setRate(k int, rate float64) {
 }
 
 func (d *domains) advance(ctx context.Context, tEnd float64) error {
+	for _, e := range d.eng {
+		e.horizon = tEnd
+	}
 	for d.t < tEnd {
 		next := math.Min(d.t+d.plan.window, tEnd)
 		if err := d.runWindow(ctx, next); err != nil {

@@ -895,6 +895,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 
 func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 	m.tEnd = tEnd
+	m.horizon = tEnd // one block: the barrier bounds every leap
 	for it := 1; ; it++ {
 		s, other, ts := m.next()
 		if ts > tEnd || (ts == tEnd && other && s >= m.uSlot0) {
