@@ -275,9 +275,11 @@
 // allocate. A run is a function of the seed only. With Options.Workers > 1
 // the fixed method runs its phases on blocks of voxels in parallel, and the
 // adaptive method cuts meshes of ≥ 128 voxels into domains run in parallel
-// between exact boundary exchanges (see domains.go); the partition, the
-// exchange windows and the streams do not depend on the number of workers,
-// so the output is byte-identical for any Workers. The exact method is
+// between exact boundary exchanges (see domains.go; a domain's leaps run
+// past the exchange windows to the next output time or stimulus edge, as
+// in one block, their bounds counting the other domains' hops); the
+// partition, the exchange windows and the streams do not depend on the
+// number of workers, so the output is byte-identical for any Workers. The exact method is
 // sequential: an exact SSA processes events in global time order, and so,
 // for now, is the multiscale method (its subsystems draw from the stream
 // of their first voxel; Workers does not change its output).
