@@ -148,6 +148,7 @@ func (d *domains) stats() Stats {
 		st.Leaps += s.Leaps
 		st.LeapFirings += s.LeapFirings
 	}
+	st.Domains, st.WindowMs = d.plan.count, d.plan.window
 	return st
 }
 

@@ -154,6 +154,9 @@ func TestDomainLeapsSpanWindows(t *testing.T) {
 		}
 		// a large part of the firings leap (so the comparison below is
 		// one of leaps that cross window ends)
+		if st.Domains != plan.count || st.WindowMs != plan.window {
+			t.Errorf("stats report %d domains, window %g ms; the plan has %d, %g ms", st.Domains, st.WindowMs, plan.count, plan.window)
+		}
 		if k == 0 {
 			ref = s.h
 			t.Logf("window %.3g ms; %d single events, %d leaps carrying %d firings", plan.window, st.ExactEvents, st.Leaps, st.LeapFirings)

@@ -27,6 +27,11 @@ type Stats struct {
 	Leaps, LeapFirings int64
 	// Steps are the steps of the fixed method.
 	Steps int64
+	// Domains is the number of domains the adaptive method cut the mesh
+	// into (0: it ran as one block), WindowMs the length of their
+	// boundary exchange windows (ms). At most Domains workers run at once.
+	Domains  int
+	WindowMs float64
 	// Absorbed is the expected number of firings of the channels the
 	// multiscale method held in partial equilibrium (they fired none).
 	Absorbed float64

@@ -167,6 +167,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			}
 			fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d single events, %d leaps carrying %d firings, %d fixed steps\n",
 				last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
+			if st.Domains > 0 {
+				fmt.Fprintf(stderr, "domains: %d, boundary exchange every %.3g ms (at most %d workers run at once)\n", st.Domains, st.WindowMs, st.Domains)
+			}
 			st.WriteSubsystems(stderr, last-sys.StartMs, elapsed.Seconds())
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(tw.Files(), ", "))
