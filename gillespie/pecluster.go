@@ -161,16 +161,28 @@ func (t *meshTree) build(vs []int32, parent int32, g []map[int32]float64, vol []
 	es.VectorsTo(&vecs)
 	// vals ascending; vals[0] ≈ 0 (the equilibrium), vals[1] the gap
 	nd.gap = vals[1]
-	// lag = V^½ S⁺ V^−½
+	// lag = V^½ S⁺ V^−½ (each eigenvector copied out of the matrix and the
+	// √volumes taken once: the same products in the same order as with
+	// At and math.Sqrt per term of this O(m³) sum, so the same values)
 	nd.lag = make([]float64, m*m)
+	raw := vecs.RawMatrix()
+	sv := make([]float64, m) // √volumes
+	for i, v := range vs {
+		sv[i] = math.Sqrt(vol[v])
+	}
+	ck := make([]float64, m) // eigenvector k, contiguous
 	for k := 1; k < m; k++ {
 		if !(vals[k] > 1e-12*vals[m-1]) {
 			continue
 		}
+		for j := range ck {
+			ck[j] = raw.Data[j*raw.Stride+k]
+		}
 		for i := 0; i < m; i++ {
-			yi := vecs.At(i, k) * math.Sqrt(vol[vs[i]]) / vals[k]
-			for j := 0; j < m; j++ {
-				nd.lag[i*m+j] += yi * vecs.At(j, k) / math.Sqrt(vol[vs[j]])
+			yi := ck[i] * sv[i] / vals[k]
+			row := nd.lag[i*m : (i+1)*m]
+			for j := range row {
+				row[j] += yi * ck[j] / sv[j]
 			}
 		}
 	}
