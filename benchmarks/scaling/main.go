@@ -278,8 +278,9 @@ func main() {
 			// Amdahl from the measured speed-up on 2 workers, with no more
 			// cores busy than the run has domains (a fixed model); Gustafson
 			// for a model grown with the cores (its domains grow with it).
-			if w2 := med(2, func(r result) float64 { return r.wall }); w2 > 0 {
-				dom := float64(res[1][0].domains)
+			if dom := float64(res[1][0].domains); dom <= 1 {
+				fmt.Printf("  one block: more workers cannot run it faster, on any number of cores\n")
+			} else if w2 := med(2, func(r result) float64 { return r.wall }); w2 > 0 {
 				s := 2*w2/w1 - 1 // serial fraction: T2 = T1 (s + (1-s)/2)
 				note := ""
 				switch {
