@@ -163,12 +163,12 @@ func unwrapErr(err error) error {
 func numCPU() int { return runtime.NumCPU() }
 
 // heapPerVoxelSpecies is what a stochastic run of a spatial model holds at
-// its peak per voxel and species (bytes): 4.4–5.7 kB measured by
+// its peak per voxel and species (bytes): 4.4–6.2 kB measured by
 // benchmarks/scaling for the multiscale method on 108–864 voxels.
 const heapPerVoxelSpecies = 6 << 10
 
 // backHeap has the heap that runs simultaneous stochastic runs of sys will
-// fill backed by huge pages (internal/hugepages: a third faster on an
+// fill backed by huge pages (internal/hugepages: 5–11 % faster on an
 // 864-voxel dendrite, no change to any output), unless the environment
 // sets SPINERD_HUGEPAGES=off. Small models are left alone.
 func backHeap(sys *model.System, runs int) {

@@ -92,9 +92,9 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	pr := newEnsembleBar(stderr, *quiet)
 	if *jobs > 0 {
-		backHeap(sys, *jobs)
+		backHeap(sys, min(*jobs, len(seeds)))
 	} else {
-		backHeap(sys, numCPU())
+		backHeap(sys, min(numCPU(), len(seeds)))
 	}
 	start := time.Now()
 	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format})
