@@ -55,15 +55,13 @@ type adaptive struct {
 
 	tEnd float64 // current barrier: advance stops there
 	// horizon: leaps end at or before it. It is the barrier, except in a
-	// domain (windowed), whose window ends are no barrier for a leap: the
-	// boundary exchange there is a changer its bounds already count (the
-	// other domains' hops, frozen), so a leap runs to the next output time
-	// or stimulus edge, which the domains set as the horizon. (Cut at
-	// every window of ~1 µs, leaps rarely carried enough firings and a
-	// domain fell back to single events: 5.5 times as many on the 864-voxel
-	// dendrite.)
-	horizon  float64
-	windowed bool
+	// domain, whose window ends are no barrier for a leap: the boundary
+	// exchange there is a changer its bounds already count (the other
+	// domains' hops, frozen), so a leap runs to the next output time or
+	// stimulus edge (advanceWithin). (Cut at every window of ~1 µs, leaps
+	// rarely carried enough firings and a domain fell back to single
+	// events: 5.5 times as many on the 864-voxel dendrite.)
+	horizon float64
 
 	// In a domain (package doc; domains.go), the changers of this domain's
 	// counts include hops from voxels of other domains, whose counts other
@@ -255,10 +253,13 @@ func (d *adaptive) rate(j int32) float64 {
 }
 
 func (d *adaptive) advance(ctx context.Context, tEnd float64) error {
-	d.tEnd = tEnd
-	if !d.windowed {
-		d.horizon = tEnd
-	}
+	return d.advanceWithin(ctx, tEnd, tEnd)
+}
+
+// advanceWithin advances to tEnd with leaps ending at or before horizon
+// (≥ tEnd; leaps past tEnd end in a later call).
+func (d *adaptive) advanceWithin(ctx context.Context, tEnd, horizon float64) error {
+	d.tEnd, d.horizon = tEnd, horizon
 	for {
 		s, other, ts := d.next()
 		if ts > tEnd || (ts == tEnd && other && s >= d.uSlot0) {

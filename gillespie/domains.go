@@ -126,9 +126,7 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 		for v := range own {
 			own[v] = plan.of[v] == int32(k)
 		}
-		e := newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
-		e.windowed = true
-		d.eng = append(d.eng, e)
+		d.eng = append(d.eng, newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own))
 	}
 	d.rng = make([]Stream, len(plan.pairs))
 	for i := range d.rng {
@@ -159,12 +157,9 @@ func (d *domains) setRate(k int, rate float64) {
 }
 
 func (d *domains) advance(ctx context.Context, tEnd float64) error {
-	for _, e := range d.eng {
-		e.horizon = tEnd
-	}
 	for d.t < tEnd {
 		next := math.Min(d.t+d.plan.window, tEnd)
-		if err := d.runWindow(ctx, next); err != nil {
+		if err := d.runWindow(ctx, next, tEnd); err != nil {
 			return err
 		}
 		d.exchange(next - d.t)
@@ -173,15 +168,16 @@ func (d *domains) advance(ctx context.Context, tEnd float64) error {
 	return nil
 }
 
-// runWindow advances every domain to t, spread over the workers; domains
-// touch disjoint counts, so the order does not matter.
-func (d *domains) runWindow(ctx context.Context, t float64) error {
+// runWindow advances every domain to t (their leaps may run on to
+// horizon), spread over the workers; domains touch disjoint counts, so the
+// order does not matter.
+func (d *domains) runWindow(ctx context.Context, t, horizon float64) error {
 	for _, e := range d.eng {
 		e.freeze()
 	}
 	if d.workers == 1 {
 		for _, e := range d.eng {
-			if err := e.advance(ctx, t); err != nil {
+			if err := e.advanceWithin(ctx, t, horizon); err != nil {
 				return err
 			}
 		}
@@ -201,7 +197,7 @@ func (d *domains) runWindow(ctx context.Context, t float64) error {
 				if k >= len(d.eng) {
 					return
 				}
-				d.errs[k] = d.eng[k].advance(ctx, t)
+				d.errs[k] = d.eng[k].advanceWithin(ctx, t, horizon)
 			}
 		}()
 	}

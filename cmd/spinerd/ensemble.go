@@ -91,11 +91,11 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	pr := newEnsembleBar(stderr, *quiet)
-	if *jobs > 0 {
-		backHeap(sys, min(*jobs, len(seeds)))
-	} else {
-		backHeap(sys, min(numCPU(), len(seeds)))
+	parallel := *jobs
+	if parallel <= 0 {
+		parallel = numCPU() // ensemble.Run's default
 	}
+	backHeap(sys, min(parallel, len(seeds)))
 	start := time.Now()
 	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format})
 	pr.finish()
