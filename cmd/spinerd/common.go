@@ -168,7 +168,7 @@ func numCPU() int { return runtime.NumCPU() }
 const heapPerVoxelSpecies = 6 << 10
 
 // backHeap has the heap that runs simultaneous stochastic runs of sys will
-// fill backed by huge pages (internal/hugepages: 5–11 % faster on an
+// fill backed by huge pages (internal/hugepages: 3–11 % faster on an
 // 864-voxel dendrite, no change to any output), unless the environment
 // sets SPINERD_HUGEPAGES=off. Small models are left alone.
 func backHeap(sys *model.System, runs int) {
