@@ -123,9 +123,13 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	nx := n.nv * n.ns
 	changers := make([][]int32, nx)
 	changeBy := make([][]float64, nx)
+	mine := func(xi int32) bool { return own == nil || own[xi/int32(n.ns)] } // a count of this domain's voxels
 	for i := 0; i < ni; i++ {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			xi := n.chgIdx[k]
+			if !mine(xi) {
+				continue // a unit reads only its own voxels' counts
+			}
 			changers[xi] = append(changers[xi], int32(i))
 			changeBy[xi] = append(changeBy[xi], math.Abs(float64(n.chgDelta[k])))
 		}
@@ -177,8 +181,18 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 			mark(d.chInst[c])
 			mark(d.chPair[c])
 		}
+		// and every other instance of another domain that changes a
+		// count here (the multiscale method's drift sums read them all)
+		for i := int32(0); i < int32(ni); i++ {
+			for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+				if own[n.chgIdx[k]/int32(n.ns)] {
+					mark(i)
+					break
+				}
+			}
+		}
 		d.frozen = make([]float64, len(d.foreign))
-		d.freeze()
+		d.freeze(d.prop)
 	}
 	d.nu = make([]float64, len(n.rIdx))
 	for i := 0; i < ni; i++ {
@@ -194,6 +208,9 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	readers := make([][]int32, nx)
 	for i := 0; i < ni; i++ {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			if !mine(n.rIdx[k]) {
+				continue // a unit changes only its own voxels' counts
+			}
 			readers[n.rIdx[k]] = append(readers[n.rIdx[k]], int32(i))
 		}
 	}
@@ -226,13 +243,36 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 
 func (d *adaptive) stats() Stats { return d.st }
 
-// freeze records the rates of the foreign changers from the counts now;
-// the domain engine calls it between windows, when no domain runs.
-func (d *adaptive) freeze() {
+// freeze records the rates of the foreign changers, each from rate (the
+// propensity its own domain's engine gives it now); the domain engine
+// calls it between windows, when no domain runs.
+func (d *adaptive) freeze(rate func(int32) float64) {
 	for k, j := range d.foreign {
-		d.frozen[k] = d.prop(j)
+		d.frozen[k] = rate(j)
 	}
 }
+
+// windowRate is instance j's rate (foreign ones as frozen) and expected
+// the count of x index xi: the domains' window bound reads them.
+func (d *adaptive) windowRate(j int32) float64 { return d.rate(j) }
+func (d *adaptive) expected(xi int32) float64  { return float64(d.x[xi]) }
+
+// barrier is what the engine does at an output time or stimulus edge
+// after the domain engine's last exchange (the adaptive engine: nothing).
+func (d *adaptive) barrier() {}
+
+// foreigners lists the other domains' instances freeze reads.
+func (d *adaptive) foreigners() []int32 { return d.foreign }
+
+// crossing draws how many molecules hop instance i (a hop out of a voxel
+// of this engine) moves when each of them crosses with probability q.
+func (d *adaptive) crossing(i int32, q float64, rng *Stream) int64 {
+	return rng.Binomial(d.x[d.n.rIdx[d.n.rStart[i]]], q)
+}
+
+// exchanged updates what depends on x index xi after the boundary
+// exchange changed it (the adaptive engine: nothing beyond resum).
+func (d *adaptive) exchanged(int32, int64, int64) {}
 
 // rate is the current propensity of instance j (for a leaping one, what
 // it would be now; for another domain's, its rate at the window's start).

@@ -274,13 +274,16 @@
 // Marsaglia & Tsang 2000) samplers are this package's own and never
 // allocate. A run is a function of the seed only. With Options.Workers > 1
 // the fixed method runs its phases on blocks of voxels in parallel, and the
-// adaptive method cuts meshes of ≥ 128 voxels into domains run in parallel
-// between exact boundary exchanges (see domains.go; a domain's leaps run
-// past the exchange windows to the next output time or stimulus edge, as
-// in one block, their bounds counting the other domains' hops); the
-// partition, the exchange windows and the streams do not depend on the
-// number of workers, so the output is byte-identical for any Workers. The exact method is
-// sequential: an exact SSA processes events in global time order, and so,
-// for now, is the multiscale method (its subsystems draw from the stream
-// of their first voxel; Workers does not change its output).
+// adaptive and multiscale methods cut meshes of ≥ 128 voxels into domains
+// of equal voxel counts, run in parallel between exact boundary exchanges
+// (see domains.go): each window is as long as the adaptive method's leap
+// bound allows for the counts at the boundaries, a domain's leaps run past
+// the windows to the next output time or stimulus edge, as in one block,
+// their bounds counting the other domains' hops, and a multiscale domain
+// keeps its fast subsystems in partial equilibrium at the boundaries too
+// (the exchange draws from and updates their conditional laws; clusters
+// do not span domains). The partition, the windows and the streams do not depend on the
+// number of workers, so the output is byte-identical for any Workers. The
+// exact method is sequential: an exact SSA processes events in global time
+// order.
 package gillespie

@@ -1,40 +1,52 @@
 package gillespie
 
 import (
+	"cmp"
 	"context"
 	"math"
-	"sort"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/spinerd/spinerd/model"
 )
 
-// Domain decomposition of the adaptive method for large meshes.
+// Domain decomposition of the adaptive and multiscale methods for large
+// meshes.
 //
-// A mesh with at least 2·minDomain voxels is cut into domains of about
-// minDomain voxels (contiguous runs of the dendrite numbering, each spine
-// with its parent voxel). Within a window of length Δ every domain runs its
-// own adaptive engine on its voxels, in its own goroutine; diffusion
-// between voxels of different domains is applied at the end of the window
-// as an exact two-way exchange over Δ (each molecule crosses with the
-// probability it has after Δ, as in a leap of a hop pair). Δ is chosen
-// from the model so that a molecule crosses a domain boundary with
-// probability at most ε per window: Δ = ε / max(r_ab + r_ba). The
-// partition, Δ and the random streams (one per voxel, one per boundary
-// pair) depend only on the model and the seed, so the result is the same
-// for any number of workers. A window's end is no barrier for a leap: a
-// leap's bounds count the other domains' hops into its voxels (their
-// rates frozen at each window's start), so it runs to the next output
-// time or stimulus edge as it would in one block. (Leaps cut at every
-// window made a 864-voxel dendrite fire 5.5 times as many single events
-// as in one block, and one worker ~40 % slower than one block.)
+// A mesh with at least 2·minDomain voxels is cut into domains (contiguous
+// runs of the dendrite numbering, each spine with its parent voxel, cut so
+// that the domains hold equal numbers of voxels). Each domain runs its own
+// engine on its voxels; multiscale engines find their clusters in a
+// hierarchy of their own voxels. Diffusion between voxels of different
+// domains is applied at the end of each window as an exact two-way
+// exchange over its length Δ (each molecule crosses with the probability
+// it has after Δ, as in a leap of a hop pair; a species in partial
+// equilibrium crosses as its conditional law gives). Δ is the longest in
+// which the counts at the domain boundaries change, by all the channels
+// that change them, by at most max(ε of the count, one molecule) in mean
+// and in standard deviation (the adaptive method's bound for a leap),
+// and never shorter than the plan's window, in which a molecule crosses a
+// boundary with probability at most ε. The partition, the windows (chosen
+// from the state between windows) and the random streams (one per voxel,
+// two per boundary pair) depend only on the model and the seed, so the
+// result is the same for any number of workers. A window's end is no
+// barrier for a leap: a leap's bounds count the other domains' hops into
+// its voxels (at the rates their domains published at the window's
+// start), so it runs to the next output time or stimulus edge as it would
+// in one block; the multiscale method's checks and draws at barriers
+// happen there too. (Leaps cut at every window made a 864-voxel dendrite
+// fire 5.5 times as many single events as in one block; windows of the
+// plan's length alone, 1.15 µs on the spine model's dendrites, cost more
+// in exchanges and synchronisation than the 12-spine dendrite's domains
+// gained on two cores.)
 const (
 	minDomain = 64     // voxels per domain
 	minWindow = 1e-3   // ms: below this, boundary exchanges cost more than they save
 	maxWindow = 1000.0 // ms
 )
 
-// domainPlan is a partition of the voxels and the window length.
+// domainPlan is a partition of the voxels and the shortest window.
 type domainPlan struct {
 	of     []int32 // domain of each voxel
 	count  int
@@ -48,8 +60,8 @@ type boundaryPair struct {
 	xa, xb int32 // x indices of the species in a and b
 }
 
-// partition returns the domain plan of the adaptive method, or nil when
-// the model is run as one domain.
+// partition returns the domain plan of the adaptive and multiscale
+// methods, or nil when the model is run as one domain.
 func partition(n *net, eps float64) *domainPlan {
 	sys := n.sys
 	nv := n.nv
@@ -72,9 +84,25 @@ func partition(n *net, eps float64) *domainPlan {
 	if count < 2 {
 		return nil
 	}
+	// Cuts in the dendrite numbering that give every domain the same
+	// number of voxels, its spines' included (a domain's work per window
+	// is about proportional to its voxels: measured on the 12-spine
+	// dendrite, 9.7-10.3 k events per voxel in each of four domains of
+	// equal dendrite length, which held 86 to 163 voxels as the spines
+	// fell).
+	weight := make([]int, nv)
+	for _, v := range dend {
+		weight[v] = 1
+	}
+	for _, sp := range sys.Mesh.Spines {
+		weight[sp.ParentVoxel] += sp.NumVoxels
+	}
 	p := &domainPlan{of: make([]int32, nv), count: count}
-	for k, v := range dend {
-		p.of[v] = int32(k * count / len(dend))
+	sum := 0
+	for _, v := range dend {
+		// the domain of the voxel's middle weight
+		p.of[v] = int32(min((2*sum+weight[v])*count/(2*nv), count-1))
+		sum += weight[v]
 	}
 	for _, sp := range sys.Mesh.Spines {
 		for k := 0; k < sp.NumVoxels; k++ {
@@ -104,49 +132,213 @@ func partition(n *net, eps float64) *domainPlan {
 	return p
 }
 
-// domains runs one adaptive engine per domain between boundary exchanges.
-type domains struct {
-	n       *net
-	x       []int64
-	plan    *domainPlan
-	eng     []*adaptive
-	rng     []Stream  // one per boundary pair
-	moved   []int64   // molecules moved a→b by each pair this window
-	touched [][]int32 // per domain: voxels whose counts the exchange changed
-	workers int
-	t       float64
-	wg      sync.WaitGroup
-	errs    []error
+// domainEngine is the engine of one domain: an adaptive or multiscale
+// engine built on the domain's voxels.
+type domainEngine interface {
+	// freeze records the rates of the other domains' instances that
+	// change this domain's counts, each from rate; foreigners lists them.
+	freeze(rate func(int32) float64)
+	foreigners() []int32
+	// prop is the propensity of instance i of a voxel of this domain (a
+	// boundary hop's as this domain's engine sees its source count).
+	prop(i int32) float64
+	// advanceWithin advances to tEnd, leaps ending at or before horizon;
+	// barrier does what the engine does at an output time or stimulus
+	// edge, after the last exchange before it.
+	advanceWithin(ctx context.Context, tEnd, horizon float64) error
+	barrier()
+	// crossing draws how many molecules boundary hop i, out of a voxel
+	// of this domain, moves when each crosses with probability q.
+	crossing(i int32, q float64, rng *Stream) int64
+	// exchanged updates what depends on x index xi of this domain after
+	// the exchange brought in and took out molecules of it (x changed
+	// already); touch recomputes the propensities that depend on the
+	// counts boundary hop i changes; settle then redraws the clocks of
+	// the voxels touched, at the time setNow gave.
+	exchanged(xi int32, in, out int64)
+	touch(i int32)
+	settle()
+	setNow(t float64)
+	setRate(k int, rate float64)
+	stats() Stats
+	// windowRate is instance j's rate of firing as the window bound
+	// counts it (0 for the channels of an active subsystem); expected is
+	// the count of x index xi as the engine's channels see it.
+	windowRate(j int32) float64
+	expected(xi int32) float64
 }
 
-func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainPlan, workers int) *domains {
-	d := &domains{n: n, x: x, plan: plan, t: sys.StartMs, workers: max(1, min(workers, plan.count))}
+// domains runs one engine per domain between boundary exchanges. A
+// window is two phases over the domains, each ended by a barrier: (1)
+// every domain freezes the other domains' rates it reads, runs its engine
+// to the window's end and draws the crossings out of its voxels of the
+// boundary pairs; (2) every domain applies the crossings into and out
+// of its voxels and publishes the rates of its hops into other domains.
+// A phase touches only the domain's own counts and its own sides of the
+// pairs (each side with its own random stream), so the domains of a
+// phase run in any order, on any number of workers, with the same result.
+type domains struct {
+	n      *net
+	x      []int64
+	plan   *domainPlan
+	eng    []domainEngine
+	rngA   []Stream // per boundary pair: the draws of its a side
+	rngB   []Stream // and of its b side
+	ab, ba []int64  // molecules crossing a→b and b→a in each pair this window
+	// sideA[k], sideB[k]: the pairs whose a (b) voxel is in domain k
+	sideA, sideB [][]int32
+	// bx[k]: domain k's x indices at boundary pairs; the changers of
+	// bx[k][b] are bInst[k][bStart[k][b]:bStart[k][b+1]], changing it by
+	// bDelta; bound[k] is the longest window domain k allows
+	bx, bStart, bInst, bDelta [][]int32
+	bRate                     [][]float64 // per bx: its pairs' largest r_ab + r_ba (1/ms)
+	bound                     []float64
+	pub                       []float64 // per instance: a boundary hop's rate, published by its source's domain
+	pubBy                     [][]int32 // per domain: the instances it publishes
+	rate                      func(int32) float64
+	workers                   int
+	eps                       float64
+	t0, t                     float64 // start, and the time reached (ms)
+	errs                      []error
+
+	// the window being run (set in the serial part of a barrier)
+	ctx        context.Context
+	tEnd, next float64
+	win        int64 // windows run
+	final      bool  // the window ends at tEnd
+	stop       bool
+	err        error
+	grab       atomic.Int32 // next domain of the phase
+	bar        barrier
+}
+
+// newDomains builds the engine of every domain with build, from the
+// voxels the domain owns.
+func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainPlan, workers int, build func(own []bool) domainEngine) *domains {
+	d := &domains{n: n, x: x, plan: plan, t0: sys.StartMs, t: sys.StartMs, eps: sys.Tolerance, workers: max(1, min(workers, plan.count))}
 	for k := 0; k < plan.count; k++ {
 		own := make([]bool, n.nv)
 		for v := range own {
 			own[v] = plan.of[v] == int32(k)
 		}
-		d.eng = append(d.eng, newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own))
+		d.eng = append(d.eng, build(own))
 	}
-	d.rng = make([]Stream, len(plan.pairs))
-	for i := range d.rng {
-		d.rng[i].Seed(seed, uint64(n.nv+i))
+	np := len(plan.pairs)
+	d.rngA, d.rngB = make([]Stream, np), make([]Stream, np)
+	for i := range np {
+		d.rngA[i].Seed(seed, uint64(n.nv+2*i))
+		d.rngB[i].Seed(seed, uint64(n.nv+2*i+1))
 	}
-	d.moved = make([]int64, len(plan.pairs))
-	d.touched = make([][]int32, plan.count)
+	d.ab, d.ba = make([]int64, np), make([]int64, np)
 	d.errs = make([]error, plan.count)
+	d.sideA, d.sideB = make([][]int32, plan.count), make([][]int32, plan.count)
+	for i, p := range plan.pairs {
+		ka, kb := plan.of[n.vox[p.ab]], plan.of[n.vox[p.ba]]
+		d.sideA[ka] = append(d.sideA[ka], int32(i))
+		d.sideB[kb] = append(d.sideB[kb], int32(i))
+	}
+	d.bx, d.bStart = make([][]int32, plan.count), make([][]int32, plan.count)
+	d.bInst, d.bDelta = make([][]int32, plan.count), make([][]int32, plan.count)
+	d.bound = make([]float64, plan.count)
+	isB := map[int32]bool{}
+	rate := map[int32]float64{} // per boundary x index: its pairs' largest r_ab + r_ba
+	for _, p := range plan.pairs {
+		for _, xi := range [2]int32{p.xa, p.xb} {
+			rate[xi] = math.Max(rate[xi], n.c[p.ab]+n.c[p.ba])
+			if !isB[xi] {
+				isB[xi] = true
+				k := plan.of[xi/int32(n.ns)]
+				d.bx[k] = append(d.bx[k], xi)
+			}
+		}
+	}
+	changers := map[int32][][2]int32{}
+	for i := int32(0); i < int32(len(n.kind)); i++ {
+		for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
+			if xi := n.chgIdx[c]; isB[xi] {
+				changers[xi] = append(changers[xi], [2]int32{i, n.chgDelta[c]})
+			}
+		}
+	}
+	d.bRate = make([][]float64, plan.count)
+	for k, xs := range d.bx {
+		// fastest first: windowBound stops where ε/r exceeds the bound
+		slices.SortFunc(xs, func(a, b int32) int {
+			if c := cmp.Compare(rate[b], rate[a]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		for _, xi := range xs {
+			d.bRate[k] = append(d.bRate[k], rate[xi])
+			d.bStart[k] = append(d.bStart[k], int32(len(d.bInst[k])))
+			for _, c := range changers[xi] {
+				d.bInst[k] = append(d.bInst[k], c[0])
+				d.bDelta[k] = append(d.bDelta[k], c[1])
+			}
+		}
+		d.bStart[k] = append(d.bStart[k], int32(len(d.bInst[k])))
+	}
+	d.pub = make([]float64, len(n.kind))
+	d.pubBy = make([][]int32, plan.count)
+	seen := make([]bool, len(n.kind))
+	for _, e := range d.eng {
+		for _, j := range e.foreigners() {
+			if !seen[j] {
+				seen[j] = true
+				k := plan.of[n.vox[j]]
+				d.pubBy[k] = append(d.pubBy[k], j)
+			}
+		}
+	}
+	for k := range d.pubBy {
+		slices.Sort(d.pubBy[k])
+		d.publish(k)
+	}
+	for k := range d.eng {
+		d.windowBound(k)
+	}
+	d.rate = func(j int32) float64 { return d.pub[j] }
 	return d
 }
 
+// publish records the rates of domain k's hops into other domains.
+func (d *domains) publish(k int) {
+	e := d.eng[k]
+	for _, j := range d.pubBy[k] {
+		d.pub[j] = e.prop(j)
+	}
+}
+
+// stats sums the domains' counts; subsystems of the same reaction or
+// species in several domains are one group.
 func (d *domains) stats() Stats {
 	var st Stats
+	group := map[string]int{}
 	for _, e := range d.eng {
 		s := e.stats()
 		st.ExactEvents += s.ExactEvents
 		st.Leaps += s.Leaps
 		st.LeapFirings += s.LeapFirings
+		st.Absorbed += s.Absorbed
+		for _, ss := range s.Subsystems {
+			g, ok := group[ss.Name]
+			if !ok {
+				group[ss.Name] = len(st.Subsystems)
+				st.Subsystems = append(st.Subsystems, ss)
+				continue
+			}
+			to := &st.Subsystems[g]
+			to.Instances += ss.Instances
+			to.Activations += ss.Activations
+			to.VoxelTimeMs += ss.VoxelTimeMs
+			to.Absorbed += ss.Absorbed
+		}
 	}
 	st.Domains, st.WindowMs = d.plan.count, d.plan.window
+	if d.win > 0 {
+		st.WindowMs = (d.t - d.t0) / float64(d.win)
+	}
 	return st
 }
 
@@ -154,99 +346,209 @@ func (d *domains) setRate(k int, rate float64) {
 	for _, e := range d.eng {
 		e.setRate(k, rate)
 	}
+	for k := range d.pubBy {
+		d.publish(k)
+	}
+	for k := range d.eng {
+		d.windowBound(k)
+	}
 }
 
+// windowBound sets bound[k], the longest window domain k allows: the
+// counts at its boundary pairs must not change, by the channels that
+// change them (the pairs' hops included, the other domains' at the rates
+// they last published), by more than max(ε of the count, one molecule)
+// in mean or in standard deviation (the adaptive method's bound for a
+// leap's external drift). The boundary exchange then treats a window's
+// crossings as a leap of the boundary hop pairs within that method's
+// accuracy. A pair whose molecules cross with probability at most ε in
+// the window needs no such bound (the plan's criterion), so the counts
+// are taken fastest pair first, until ε/r reaches the bound.
+func (d *domains) windowBound(k int) {
+	e := d.eng[k]
+	w := math.Inf(1)
+	for b, xi := range d.bx[k] {
+		if d.eps/d.bRate[k][b] >= w {
+			break
+		}
+		mu, v := 0.0, 0.0
+		for c := d.bStart[k][b]; c < d.bStart[k][b+1]; c++ {
+			a := e.windowRate(d.bInst[k][c])
+			dl := float64(d.bDelta[k][c])
+			mu += a * dl
+			v += a * dl * dl
+		}
+		g := math.Max(d.eps*e.expected(xi), 1)
+		if mu != 0 {
+			w = math.Min(w, g/math.Abs(mu))
+		}
+		if v > 0 {
+			w = math.Min(w, g*g/v)
+		}
+	}
+	d.bound[k] = w
+}
+
+// advance runs windows until tEnd on the workers (the calling goroutine
+// is one of them).
 func (d *domains) advance(ctx context.Context, tEnd float64) error {
-	for d.t < tEnd {
-		next := math.Min(d.t+d.plan.window, tEnd)
-		if err := d.runWindow(ctx, next, tEnd); err != nil {
-			return err
-		}
-		d.exchange(next - d.t)
-		d.t = next
-	}
-	return nil
-}
-
-// runWindow advances every domain to t (their leaps may run on to
-// horizon), spread over the workers; domains touch disjoint counts, so the
-// order does not matter.
-func (d *domains) runWindow(ctx context.Context, t, horizon float64) error {
-	for _, e := range d.eng {
-		e.freeze()
-	}
-	if d.workers == 1 {
-		for _, e := range d.eng {
-			if err := e.advanceWithin(ctx, t, horizon); err != nil {
-				return err
-			}
-		}
+	if !(d.t < tEnd) {
 		return nil
 	}
-	next := 0
-	var mu sync.Mutex
-	d.wg.Add(d.workers)
-	for w := 0; w < d.workers; w++ {
-		go func() {
-			defer d.wg.Done()
-			for {
-				mu.Lock()
-				k := next
-				next++
-				mu.Unlock()
-				if k >= len(d.eng) {
-					return
-				}
-				d.errs[k] = d.eng[k].advanceWithin(ctx, t, horizon)
-			}
-		}()
+	d.ctx, d.tEnd, d.stop, d.err = ctx, tEnd, false, nil
+	d.bar.n = int32(d.workers)
+	d.startWindow()
+	var wg sync.WaitGroup
+	for w := 1; w < d.workers; w++ {
+		wg.Go(d.work)
 	}
-	d.wg.Wait()
-	for _, err := range d.errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	d.work()
+	wg.Wait()
+	return d.err
 }
 
-// exchange moves molecules across domain boundaries for a window of
-// length dt: for each boundary pair, Bin(X_a, r_ab·m) − Bin(X_b, r_ba·m)
-// molecules go from a to b, m = (1 − e^{−(r_ab+r_ba)·dt})/(r_ab+r_ba),
-// all computed from the counts at the end of the window before any is
-// applied. The domains then refresh the propensities of the changed voxels.
-func (d *domains) exchange(dt float64) {
-	n := d.n
-	for i, p := range d.plan.pairs {
-		r1, r2 := n.c[p.ab], n.c[p.ba]
-		m := relax(r1+r2, dt)
-		d.moved[i] = d.rng[i].Binomial(d.x[p.xa], math.Min(1, r1*m)) - d.rng[i].Binomial(d.x[p.xb], math.Min(1, r2*m))
+// startWindow sets up the next window (serial): as long as every domain
+// allows (windowBound), and never shorter than the plan's window, in which
+// a molecule crosses a boundary with probability at most ε.
+func (d *domains) startWindow() {
+	w := math.Min(maxWindow, d.tEnd-d.t)
+	for _, b := range d.bound {
+		w = math.Min(w, b)
 	}
-	for k := range d.touched {
-		d.touched[k] = d.touched[k][:0]
-	}
-	for i, p := range d.plan.pairs {
-		if d.moved[i] == 0 {
-			continue
+	d.next = math.Min(d.t+math.Max(w, d.plan.window), d.tEnd)
+	d.final = d.next == d.tEnd
+	d.win++
+	d.grab.Store(0)
+}
+
+// endWindow closes a window (serial): the time moves on, and the run
+// stops at tEnd or on an error.
+func (d *domains) endWindow() {
+	d.t = d.next
+	for k, err := range d.errs {
+		if err != nil && d.err == nil {
+			d.err = err
 		}
-		d.x[p.xa] -= d.moved[i]
-		d.x[p.xb] += d.moved[i]
-		for _, v := range [2]int32{n.vox[p.ab], n.vox[p.ba]} {
-			k := d.plan.of[v]
-			d.touched[k] = append(d.touched[k], v)
-		}
+		d.errs[k] = nil
 	}
-	for k, vs := range d.touched {
-		sort.Slice(vs, func(a, b int) bool { return vs[a] < vs[b] })
-		e := d.eng[k]
-		e.t = d.t + dt
-		last := int32(-1)
-		for _, v := range vs {
-			if v != last {
-				e.resum(int(v))
-				e.schedule(int(v))
-				last = v
-			}
+	if d.err != nil || d.final {
+		d.stop = true
+		return
+	}
+	d.startWindow()
+}
+
+// work is one worker: it takes domains of each phase until none is left.
+func (d *domains) work() {
+	for {
+		for k := int(d.grab.Add(1)) - 1; k < len(d.eng); k = int(d.grab.Add(1)) - 1 {
+			d.runDomain(k)
+		}
+		d.bar.wait(func() { d.grab.Store(0) })
+		for k := int(d.grab.Add(1)) - 1; k < len(d.eng); k = int(d.grab.Add(1)) - 1 {
+			d.applyDomain(k)
+		}
+		d.bar.wait(d.endWindow)
+		if d.stop {
+			return
 		}
 	}
 }
+
+// runDomain is phase 1 for domain k.
+func (d *domains) runDomain(k int) {
+	e := d.eng[k]
+	e.freeze(d.rate)
+	if err := e.advanceWithin(d.ctx, d.next, d.tEnd); err != nil {
+		d.errs[k] = err
+		return
+	}
+	n := d.n
+	for _, i := range d.sideA[k] {
+		p := d.plan.pairs[i]
+		r1, r2 := n.c[p.ab], n.c[p.ba]
+		d.ab[i] = e.crossing(p.ab, math.Min(1, r1*relax(r1+r2, d.next-d.t)), &d.rngA[i])
+	}
+	for _, i := range d.sideB[k] {
+		p := d.plan.pairs[i]
+		r1, r2 := n.c[p.ab], n.c[p.ba]
+		d.ba[i] = e.crossing(p.ba, math.Min(1, r2*relax(r1+r2, d.next-d.t)), &d.rngB[i])
+	}
+}
+
+// applyDomain is phase 2 for domain k: for each boundary pair, Bin(X_a,
+// r_ab·m) − Bin(X_b, r_ba·m) molecules go from a to b, m = (1 −
+// e^{−(r_ab+r_ba)·Δ})/(r_ab+r_ba), both drawn from the counts at the
+// window's end before any is applied.
+func (d *domains) applyDomain(k int) {
+	e := d.eng[k]
+	e.setNow(d.next)
+	side := func(xi, hop int32, in, out int64) {
+		if in == 0 && out == 0 {
+			return
+		}
+		d.x[xi] += in - out
+		e.exchanged(xi, in, out)
+		if in != out {
+			e.touch(hop)
+		}
+	}
+	for _, i := range d.sideA[k] {
+		side(d.plan.pairs[i].xa, d.plan.pairs[i].ab, d.ba[i], d.ab[i])
+	}
+	for _, i := range d.sideB[k] {
+		side(d.plan.pairs[i].xb, d.plan.pairs[i].ab, d.ab[i], d.ba[i])
+	}
+	e.settle()
+	if d.final {
+		e.barrier()
+	}
+	d.publish(k)
+	d.windowBound(k)
+}
+
+// barrier is a reusable barrier for a fixed number of goroutines: the
+// last to arrive runs serial, then releases the others. Waiters spin
+// briefly (windows last microseconds), then sleep.
+type barrier struct {
+	n        int32
+	count    atomic.Int32
+	gen      atomic.Uint32
+	sleepers atomic.Int32
+	mu       sync.Mutex
+	cond     *sync.Cond
+}
+
+func (b *barrier) wait(serial func()) {
+	g := b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		serial()
+		b.gen.Add(1)
+		if b.sleepers.Load() > 0 {
+			b.mu.Lock()
+			b.cond.Broadcast()
+			b.mu.Unlock()
+		}
+		return
+	}
+	for spin := 0; spin < spinWait; spin++ {
+		if b.gen.Load() != g {
+			return
+		}
+	}
+	b.mu.Lock()
+	if b.cond == nil {
+		b.cond = sync.NewCond(&b.mu)
+	}
+	b.sleepers.Add(1)
+	for b.gen.Load() == g {
+		b.cond.Wait()
+	}
+	b.sleepers.Add(-1)
+	b.mu.Unlock()
+}
+
+// spinWait is how many times a waiter polls the barrier before it
+// sleeps: a few microseconds.
+const spinWait = 200000

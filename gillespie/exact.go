@@ -47,9 +47,12 @@ import (
 //     not go through applyK, e.g. a boundary exchange); schedule(v)
 //     redraws its clock from e.t.
 type exact struct {
-	n *net
-	x []int64
-	h []inst // per instance: formula, propensity, state
+	// voxels whose propensities touch changed, to reschedule (settle)
+	pend     []int32
+	pendMark []bool
+	n        *net
+	x        []int64
+	h        []inst // per instance: formula, propensity, state
 	// per instance: the stoichiometries and powers of shape 4, and the
 	// timer index of an evenly timed injection (−1: none)
 	gen   []genShape
@@ -205,6 +208,44 @@ func (e *exact) general(i int32, h *inst) float64 {
 func (e *exact) setConst(i int32, c float64) {
 	e.n.c[i] = c
 	e.h[i].c = c
+}
+
+// setNow sets the current time (the domain engine, after an exchange).
+func (e *exact) setNow(t float64) { e.t = t }
+
+// touch recomputes the propensities of the dependents of instance i in
+// this engine after the counts i changes changed without a firing (a
+// boundary exchange); settle then redraws the clocks of their voxels.
+func (e *exact) touch(i int32) {
+	n := e.n
+	if e.pendMark == nil {
+		e.pendMark = make([]bool, n.nv)
+	}
+	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
+		h := &e.h[d]
+		if h.excl {
+			continue
+		}
+		nw := e.prop(d)
+		e.av[h.vox] += nw - h.a
+		h.a = nw
+		if !e.pendMark[h.vox] {
+			e.pendMark[h.vox] = true
+			e.pend = append(e.pend, h.vox)
+		}
+	}
+}
+
+// settle redraws the clocks of the voxels touch changed.
+func (e *exact) settle() {
+	for _, v := range e.pend {
+		e.pendMark[v] = false
+		if e.av[v] < 0 {
+			e.resum(int(v))
+		}
+		e.schedule(int(v))
+	}
+	e.pend = e.pend[:0]
 }
 
 // resum recomputes the propensities and the total of voxel v exactly.

@@ -140,7 +140,7 @@ func (m *multiscale) bound(s *fastSub, force bool) bool {
 // accept is the thinning probability of a firing of reader i: the ratio
 // of its moments at the clusters' totals and at their bounds.
 func (m *multiscale) accept(i int32) float64 {
-	if v := &m.rv[i]; !v.thinGeneral {
+	if v := &m.rv[m.rvOf[i]]; !v.thinGeneral {
 		// the loop below for one-molecule references, through the
 		// pointers relink keeps (same operations, same order)
 		p := 1.0
@@ -594,7 +594,7 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 	if clusters == 0 || m.xsub[n.rIdx[n.rStart[A]]] == m.xsub[n.rIdx[n.rStart[B]]] {
 		return false
 	}
-	tmax := m.tEnd - m.t
+	tmax := m.horizon - m.t
 	if !(tmax > 0) || sd[0].count <= 0 && sd[1].count <= 0 {
 		return false
 	}
@@ -669,6 +669,11 @@ func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 // rateOf is the current propensity of instance i, or the one it would
 // have when it is not simulated event by event.
 func (m *multiscale) rateOf(i int32) float64 {
+	if m.frozenSlot != nil {
+		if k := m.frozenSlot[i]; k >= 0 {
+			return m.frozen[k] // another domain's, at the window's start
+		}
+	}
 	h := &m.h[i]
 	switch {
 	case !h.excl:

@@ -99,7 +99,7 @@ func (m *multiscale) poolLeap(u int32) bool {
 		}
 		return best, slot
 	}
-	tmax := m.tEnd - m.t
+	tmax := m.horizon - m.t
 	if !(tmax > 0) {
 		return false
 	}

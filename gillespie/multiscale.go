@@ -43,7 +43,8 @@ type multiscale struct {
 	block           []int32 // per unit: active subsystems whose species it reads or changes
 	abund           []int32 // per x index: active subsystems in which it is abundant
 	refA, refB      []momRef
-	rv              []readerView // per instance: what view reads
+	rv              []readerView // what view reads, of the instances that have been readers
+	rvOf            []int32      // per instance: its entry in rv (0: none yet; rv[0] is unused)
 	nref            []int8       // per instance: active subsystems it reads
 	origShape       []uint8      // shape of each instance before it became a reader
 	peSkip          []uint16
@@ -120,7 +121,12 @@ func (m *multiscale) relink(i int32) {
 		v.plain[v.np] = factor{j: xi, n: int64(n.rN[k]), p: n.rP[k]}
 		v.np++
 	}
-	m.rv[i] = v
+	if m.rvOf[i] == 0 {
+		m.rvOf[i] = int32(len(m.rv))
+		m.rv = append(m.rv, v)
+		return
+	}
+	m.rv[m.rvOf[i]] = v
 }
 
 // momRef points a reader at the moment of an active subsystem that
@@ -235,8 +241,11 @@ type fastSub struct {
 	deactivation        int32
 }
 
-func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *multiscale {
-	d := newAdaptive(n, x, seed, t0, eps, minJump, nil)
+// newMultiscale builds the engine for all voxels (own nil), or for the
+// voxels own marks (a domain, domains.go; its clusters are the nodes of a
+// hierarchy of its own voxels).
+func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own []bool) *multiscale {
+	d := newAdaptive(n, x, seed, t0, eps, minJump, own)
 	m := &multiscale{adaptive: d, rootEps: math.Sqrt(eps)}
 	ni := len(n.kind)
 	nx := n.nv * n.ns
@@ -287,7 +296,8 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *mu
 	m.block = make([]int32, nu)
 	m.peSkip = make([]uint16, nu)
 	m.peBackoff = make([]uint8, nu)
-	m.rv = make([]readerView, ni)
+	m.rv = make([]readerView, 1, 64)
+	m.rvOf = make([]int32, ni)
 	m.refA = make([]momRef, ni)
 	m.refB = make([]momRef, ni)
 	for i := range m.refA {
@@ -319,7 +329,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64) *mu
 		}
 	}
 	if len(n.sys.Hops) > 0 {
-		m.tree = newMeshTree(n.sys.Mesh)
+		m.tree = newMeshTree(n.sys.Mesh, own)
 		// Every diffusing species has a cluster on every node of more
 		// than one voxel; each is built on first use (clusterFor) in the
 		// id reserved here, so that ids, and the order of the barrier's
@@ -490,7 +500,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 // expectations of its factors in active subsystems times its other
 // factors.
 func (m *multiscale) view(i int32) float64 {
-	v := &m.rv[i]
+	v := &m.rv[m.rvOf[i]]
 	a := m.h[i].c * *v.a * *v.b
 	if v.np >= 0 {
 		for _, f := range v.plain[:v.np] {
@@ -536,6 +546,11 @@ func (m *multiscale) viewGeneral(i int32) float64 {
 // not) at its conditional expectations: fn is i's moment function in s
 // (−1 if i does not read s).
 func (m *multiscale) propWith(i int32, s *fastSub, fn int32) float64 {
+	if m.frozenSlot != nil {
+		if k := m.frozenSlot[i]; k >= 0 {
+			return m.frozen[k] // another domain's hop in: its rate at the window's start
+		}
+	}
 	n := m.n
 	a := n.c[i]
 	if fn >= 0 {
@@ -894,8 +909,20 @@ func (m *multiscale) deactivate(s *fastSub) {
 }
 
 func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
-	m.tEnd = tEnd
-	m.horizon = tEnd // one block: the barrier bounds every leap
+	// one block: the barrier bounds every leap
+	if err := m.advanceWithin(ctx, tEnd, tEnd); err != nil {
+		return err
+	}
+	m.barrier()
+	return nil
+}
+
+// advanceWithin advances to tEnd with leaps ending at or before horizon
+// (≥ tEnd). It runs no barrier's checks and draws (barrier): a domain's
+// window end is no barrier, and at the horizon the domain engine first
+// applies the last boundary exchange.
+func (m *multiscale) advanceWithin(ctx context.Context, tEnd, horizon float64) error {
+	m.tEnd, m.horizon = tEnd, horizon
 	for it := 1; ; it++ {
 		s, other, ts := m.next()
 		if ts > tEnd || (ts == tEnd && other && s >= m.uSlot0) {
@@ -917,6 +944,13 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 			}
 		}
 	}
+	return nil
+}
+
+// barrier runs at an output time or stimulus edge: it checks every active
+// subsystem, merges clusters whose parent qualifies, and gives the species
+// counts drawn from their conditional laws.
+func (m *multiscale) barrier() {
 	// A barrier: check every active subsystem, merge clusters whose
 	// parent qualifies, and give the species counts drawn from their
 	// conditional laws.
@@ -943,7 +977,6 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 			m.sample(s)
 		}
 	}
-	return nil
 }
 
 func (m *multiscale) exactEvent(v int) {
@@ -1040,7 +1073,7 @@ func (m *multiscale) injectLeap(u int32) bool {
 		return false
 	}
 	a := n.c[A]
-	tmax := m.tEnd - m.t
+	tmax := m.horizon - m.t
 	if !(a > 0) || !(tmax > 0) || float64(T)*m.eps < 1 {
 		return false
 	}
@@ -1060,6 +1093,116 @@ func (m *multiscale) injectLeap(u int32) bool {
 	m.st.Leaps++
 	m.st.LeapFirings += k
 	return true
+}
+
+// crossing draws how many molecules hop instance i (a hop out of a voxel
+// of this engine, into another domain) moves when each crosses with
+// probability q. A species held by an active subsystem crosses as the
+// hop's propensity sees it in one block: of a cluster's T molecules each
+// is in the voxel with the law's probability p, so Bin(T, q·p) cross; of
+// a pair's, each of the N molecules the species can have on the pair's
+// fiber is free with the probability E[x]/N, so Bin(N, q·E[x]/N) cross
+// (mean q·E[x]).
+func (m *multiscale) crossing(i int32, q float64, rng *Stream) int64 {
+	n := m.n
+	xi := n.rIdx[n.rStart[i]]
+	id := m.xsub[xi]
+	if id < 0 {
+		return rng.Binomial(m.x[xi], q)
+	}
+	s := m.subs[id]
+	j := s.pos(xi)
+	if s.kind == subCluster {
+		return rng.Binomial(s.T, math.Min(1, q*s.p[j]))
+	}
+	if !s.mask[j] {
+		return rng.Binomial(m.x[xi], q) // abundant: read from its count
+	}
+	for l, xl := range s.xs {
+		s.vals[l] = m.x[xl]
+	}
+	kHi, ok := s.ch.canonical(s.vals)
+	mean := s.st.mean[j]
+	if !ok || !(mean > 0) {
+		return 0
+	}
+	if kHi >= chainInf {
+		return rng.Poisson(q * mean)
+	}
+	N := max(s.vals[j], s.vals[j]+kHi*s.ch.nu[j])
+	return rng.Binomial(N, math.Min(1, q*mean/float64(N)))
+}
+
+// exchanged updates the subsystem holding x index xi, if any, after the
+// boundary exchange brought in and took out molecules of it (x already
+// changed): a pair's conditional law is refreshed, and its readers'
+// propensities with it; a cluster's total
+// changes, the molecules brought in count as its realized drift (as hops
+// in do), and its readers are updated when the total leaves its bound.
+// resum then recomputes the propensities in xi's voxel.
+func (m *multiscale) exchanged(xi int32, in, out int64) {
+	id := m.xsub[xi]
+	if id < 0 {
+		return
+	}
+	s := m.subs[id]
+	m.count(s)
+	if s.kind != subCluster {
+		if in != out {
+			m.refresh(s)
+			for _, r := range s.rdInst {
+				m.setA(r)
+			}
+		}
+		return
+	}
+	s.T += in - out
+	m.realized(s, s.pos(xi), float64(in))
+	if m.bound(s, false) {
+		for _, r := range s.rdInst {
+			m.setA(r)
+		}
+	}
+}
+
+// windowRate is the rate of instance j as the domains' window bound
+// counts it: none for the channels of an active subsystem (they fire
+// nothing; its law moves with its total), else as the drift sums read it.
+func (m *multiscale) windowRate(j int32) float64 {
+	if u := m.unitOf[j]; u >= 0 && m.activeSub(m.unitSub[u]) {
+		return 0
+	}
+	n := m.n
+	if n.kind[j] == kindHop {
+		if id := m.xsub[n.chgIdx[n.chgStart[j]]]; id >= 0 && m.xsub[n.chgIdx[n.chgStart[j]+1]] == id {
+			return 0 // inside an active cluster
+		}
+	}
+	return m.rateOf(j)
+}
+
+// expected is the count of x index xi as the readers see it: the
+// conditional mean in an active subsystem.
+func (m *multiscale) expected(xi int32) float64 {
+	id := m.xsub[xi]
+	if id < 0 {
+		return float64(m.x[xi])
+	}
+	s := m.subs[id]
+	j := s.pos(xi)
+	if s.kind == subCluster {
+		return float64(s.T) * s.p[j]
+	}
+	if !s.mask[j] {
+		return float64(m.x[xi])
+	}
+	return s.st.mean[j]
+}
+
+// settle redraws the clocks of the voxels exchanged and touch changed.
+func (m *multiscale) settle() {
+	m.flush()
+	m.exact.settle()
 }
 
 // arrival delivers one molecule of an evenly timed injection.

@@ -72,7 +72,7 @@ func pairSubs(m *multiscale) []*fastSub {
 func samplerFor(t *testing.T, sys *model.System, id string, sp int) (*multiscale, *fastSub) {
 	t.Helper()
 	n := newNet(sys)
-	m := newMultiscale(n, sys.InitialCounts(1), 5, sys.StartMs, sys.Tolerance, sys.LeapMinJump)
+	m := newMultiscale(n, sys.InitialCounts(1), 5, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
 	if id == "" {
 		return m, m.clusterFor(int32(sp), m.tree.roots[0])
 	}

@@ -47,8 +47,10 @@ type meshTree struct {
 	path [][]int32
 }
 
-// newMeshTree builds the hierarchy of the mesh's couplings.
-func newMeshTree(msh *mesh.Mesh) *meshTree {
+// newMeshTree builds the hierarchy of the mesh's couplings, over the
+// voxels mask marks (nil: all; the others are in no node, and their paths
+// are empty).
+func newMeshTree(msh *mesh.Mesh, mask []bool) *meshTree {
 	nv := len(msh.Voxels)
 	g := make([]map[int32]float64, nv)
 	for a := range msh.Voxels {
@@ -68,9 +70,11 @@ func newMeshTree(msh *mesh.Mesh) *meshTree {
 		vol[a] = v.VolumeUm3
 	}
 	t := &meshTree{path: make([][]int32, nv)}
-	all := make([]int32, nv)
-	for i := range all {
-		all[i] = int32(i)
+	var all []int32
+	for v := range nv {
+		if mask == nil || mask[v] {
+			all = append(all, int32(v))
+		}
 	}
 	for _, part := range components(all, g) {
 		t.roots = append(t.roots, t.build(part, -1, g, vol))

@@ -26,9 +26,9 @@ func TestMeshTreeDeterministic(t *testing.T) {
 	if len(sys.Mesh.Voxels) < 20 {
 		t.Fatalf("%d voxels: not the 2D mesh the test needs", len(sys.Mesh.Voxels))
 	}
-	ref := newMeshTree(sys.Mesh)
+	ref := newMeshTree(sys.Mesh, nil)
 	for k := 0; k < 30; k++ {
-		tr := newMeshTree(sys.Mesh)
+		tr := newMeshTree(sys.Mesh, nil)
 		if len(tr.nodes) != len(ref.nodes) {
 			t.Fatalf("build %d: %d nodes, first build %d", k, len(tr.nodes), len(ref.nodes))
 		}

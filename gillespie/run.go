@@ -27,9 +27,10 @@ type Stats struct {
 	Leaps, LeapFirings int64
 	// Steps are the steps of the fixed method.
 	Steps int64
-	// Domains is the number of domains the adaptive method cut the mesh
-	// into (0: it ran as one block), WindowMs the length of their
-	// boundary exchange windows (ms). At most Domains workers run at once.
+	// Domains is the number of domains the adaptive or multiscale method
+	// cut the mesh into (0: it ran as one block), WindowMs the mean length
+	// of their boundary exchange windows (ms). At most Domains workers run
+	// at once.
 	Domains  int
 	WindowMs float64
 	// Absorbed is the expected number of firings of the channels the
@@ -85,12 +86,19 @@ func engines() map[model.Method]newEngine {
 		},
 		model.MethodAdaptive: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
 			if dom := partition(n, sys.Tolerance); dom != nil {
-				return newDomains(n, x, seed, sys, dom, opt.Workers)
+				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
+					return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+				})
 			}
 			return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
 		},
-		model.MethodMultiscale: func(n *net, x []int64, seed uint64, sys *model.System, _ Options) engine {
-			return newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump)
+		model.MethodMultiscale: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
+			if dom := partition(n, sys.Tolerance); dom != nil {
+				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
+					return newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+				})
+			}
+			return newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
 		},
 		model.MethodFixed: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
 			return newFixed(n, x, seed, sys.StartMs, sys.FixedStepMs, opt.Workers)
@@ -99,11 +107,11 @@ func engines() map[model.Method]newEngine {
 }
 
 // Parallel reports whether method m's engine runs blocks of voxels on
-// Options.Workers goroutines (the fixed method always, the adaptive method
-// on meshes of ≥ 128 voxels); the exact and multiscale methods run as one
-// block whatever Workers is.
+// Options.Workers goroutines (the fixed method always, the adaptive and
+// multiscale methods on meshes of ≥ 128 voxels); the exact method runs as
+// one block whatever Workers is.
 func Parallel(m model.Method) bool {
-	return m == model.MethodFixed || m == model.MethodAdaptive
+	return m == model.MethodFixed || m == model.MethodAdaptive || m == model.MethodMultiscale
 }
 
 // Run simulates sys stochastically from the initial counts drawn with seed,

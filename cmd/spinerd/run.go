@@ -118,7 +118,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return report(stderr, "run", nil, err)
 	}
 	if stochastic && *workers > 1 && !gillespie.Parallel(sys.Method) && !*quiet {
-		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises --method adaptive on meshes of ≥ 128 voxels, and --method fixed)\n", sys.Method, *workers)
+		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises the adaptive and multiscale methods on meshes of ≥ 128 voxels, and --method fixed)\n", sys.Method, *workers)
 	}
 	ctx, stop := interruptible()
 	defer stop()
@@ -168,7 +168,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "simulated %.6g ms in %.3f s: %d single events, %d leaps carrying %d firings, %d fixed steps\n",
 				last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
 			if st.Domains > 0 {
-				fmt.Fprintf(stderr, "domains: %d, boundary exchange every %.3g ms (at most %d workers run at once)\n", st.Domains, st.WindowMs, st.Domains)
+				fmt.Fprintf(stderr, "domains: %d, boundary exchange every %.3g ms on average (at most %d workers run at once)\n", st.Domains, st.WindowMs, st.Domains)
+			} else if *workers > 1 && gillespie.Parallel(sys.Method) && sys.Method != model.MethodFixed {
+				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: domains need ≥ 128 voxels\n", sys.NumVoxels())
 			}
 			st.WriteSubsystems(stderr, last-sys.StartMs, elapsed.Seconds())
 		}
