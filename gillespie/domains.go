@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -215,7 +216,11 @@ type domains struct {
 // newDomains builds the engine of every domain with build, from the
 // voxels the domain owns.
 func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainPlan, workers int, build func(own []bool) domainEngine) *domains {
-	d := &domains{n: n, x: x, plan: plan, t0: sys.StartMs, t: sys.StartMs, eps: sys.Tolerance, workers: max(1, min(workers, plan.count))}
+	// no more workers than domains, nor than cores: the barrier's waiters
+	// spin, which starves a worker waiting for a core (8 workers on 2
+	// cores: twice the wall time of 2)
+	workers = min(workers, plan.count, runtime.GOMAXPROCS(0))
+	d := &domains{n: n, x: x, plan: plan, t0: sys.StartMs, t: sys.StartMs, eps: sys.Tolerance, workers: max(1, workers)}
 	for k := 0; k < plan.count; k++ {
 		own := make([]bool, n.nv)
 		for v := range own {

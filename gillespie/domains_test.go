@@ -90,7 +90,7 @@ func compareDomains(t *testing.T, exact, adapt *model.System, plan *domainPlan, 
 	stats := func(sys *model.System) [][]float64 {
 		out := make([][]float64, len(names))
 		for s := 0; s < seeds; s++ {
-			r := run(t, sys, seed0+uint64(s))
+			r := runWith(t, sys, Options{Domains: true}, seed0+uint64(s))
 			fr := r.frames[len(r.frames)-1]
 			q := make([]float64, len(names))
 			for v := 0; v < nv; v++ {
@@ -196,7 +196,7 @@ func TestMultiscaleDomains(t *testing.T) {
 	var ref [32]byte
 	for k, w := range []int{1, 3, 8} {
 		s := &hashSink{}
-		st, err := Run(context.Background(), crowded, Options{Workers: w}, 5, s)
+		st, err := Run(context.Background(), crowded, Options{Workers: w, Domains: true}, 5, s)
 		if err != nil {
 			t.Fatal(err)
 		}

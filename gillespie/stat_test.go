@@ -42,8 +42,13 @@ func (r *recorder) Counts(set int, tm float64, c []int64) error {
 
 func run(t testing.TB, sys *model.System, seed uint64) *recorder {
 	t.Helper()
+	return runWith(t, sys, Options{}, seed)
+}
+
+func runWith(t testing.TB, sys *model.System, opt Options, seed uint64) *recorder {
+	t.Helper()
 	r := &recorder{}
-	st, err := Run(context.Background(), sys, Options{}, seed, r)
+	st, err := Run(context.Background(), sys, opt, seed, r)
 	if err != nil {
 		t.Fatal(err)
 	}
