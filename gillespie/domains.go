@@ -12,8 +12,8 @@ import (
 	"github.com/spinerd/spinerd/model"
 )
 
-// Domain decomposition of the adaptive and multiscale methods for large
-// meshes.
+// Domain decomposition of the adaptive method, and of the multiscale
+// method with Options.Domains, for large meshes.
 //
 // A mesh with at least 2·minDomain voxels is cut into domains (contiguous
 // runs of the dendrite numbering, each spine with its parent voxel, cut so
