@@ -274,13 +274,22 @@ func (d *adaptive) crossing(i int32, q float64, rng *Stream) int64 {
 // exchange changed it (the adaptive engine: nothing beyond resum).
 func (d *adaptive) exchanged(int32, int64, int64) {}
 
+// foreignRate is instance j's rate frozen at the window's start when it
+// belongs to another domain (ok false otherwise).
+func (d *adaptive) foreignRate(j int32) (a float64, ok bool) {
+	if d.frozenSlot != nil {
+		if k := d.frozenSlot[j]; k >= 0 {
+			return d.frozen[k], true
+		}
+	}
+	return 0, false
+}
+
 // rate is the current propensity of instance j (for a leaping one, what
 // it would be now; for another domain's, its rate at the window's start).
 func (d *adaptive) rate(j int32) float64 {
-	if d.frozenSlot != nil {
-		if k := d.frozenSlot[j]; k >= 0 {
-			return d.frozen[k]
-		}
+	if a, ok := d.foreignRate(j); ok {
+		return a
 	}
 	h := &d.h[j]
 	if !h.excl || d.timer[j] >= 0 {

@@ -154,11 +154,11 @@ type domainEngine interface {
 	// exchanged updates what depends on x index xi of this domain after
 	// the exchange brought in and took out molecules of it (x changed
 	// already); touch recomputes the propensities that depend on the
-	// counts boundary hop i changes; settle then redraws the clocks of
+	// counts boundary hop i changes; flush then redraws the clocks of
 	// the voxels touched, at the time setNow gave.
 	exchanged(xi int32, in, out int64)
 	touch(i int32)
-	settle()
+	flush()
 	setNow(t float64)
 	setRate(k int, rate float64)
 	stats() Stats
@@ -504,7 +504,7 @@ func (d *domains) applyDomain(k int) {
 	for _, i := range d.sideB[k] {
 		side(d.plan.pairs[i].xb, d.plan.pairs[i].ab, d.ab[i], d.ba[i])
 	}
-	e.settle()
+	e.flush()
 	if d.final {
 		e.barrier()
 	}

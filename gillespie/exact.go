@@ -47,12 +47,13 @@ import (
 //     not go through applyK, e.g. a boundary exchange); schedule(v)
 //     redraws its clock from e.t.
 type exact struct {
-	// voxels whose propensities touch changed, to reschedule (settle)
-	pend     []int32
-	pendMark []bool
-	n        *net
-	x        []int64
-	h        []inst // per instance: formula, propensity, state
+	// voxels whose total changed without their clock being redrawn
+	// (markDirty), for flush
+	dirty  []bool
+	dirtyV []int32
+	n      *net
+	x      []int64
+	h      []inst // per instance: formula, propensity, state
 	// per instance: the stoichiometries and powers of shape 4, and the
 	// timer index of an evenly timed injection (−1: none)
 	gen   []genShape
@@ -116,6 +117,7 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	e := &exact{n: n, x: x, t: t0, stalled: -1,
 		maxRate: model.MaxRatePerMs(math.Max(math.Abs(n.sys.EndMs), math.Abs(n.sys.StartMs)))}
 	ni := len(n.kind)
+	e.dirty = make([]bool, n.nv)
 	e.h = make([]inst, ni)
 	e.ord = make([]int32, ni)
 	e.gen = make([]genShape, ni)
@@ -215,12 +217,9 @@ func (e *exact) setNow(t float64) { e.t = t }
 
 // touch recomputes the propensities of the dependents of instance i in
 // this engine after the counts i changes changed without a firing (a
-// boundary exchange); settle then redraws the clocks of their voxels.
+// boundary exchange); flush then redraws the clocks of their voxels.
 func (e *exact) touch(i int32) {
 	n := e.n
-	if e.pendMark == nil {
-		e.pendMark = make([]bool, n.nv)
-	}
 	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
 		h := &e.h[d]
 		if h.excl {
@@ -229,23 +228,28 @@ func (e *exact) touch(i int32) {
 		nw := e.prop(d)
 		e.av[h.vox] += nw - h.a
 		h.a = nw
-		if !e.pendMark[h.vox] {
-			e.pendMark[h.vox] = true
-			e.pend = append(e.pend, h.vox)
-		}
+		e.markDirty(h.vox)
 	}
 }
 
-// settle redraws the clocks of the voxels touch changed.
-func (e *exact) settle() {
-	for _, v := range e.pend {
-		e.pendMark[v] = false
+// markDirty records that voxel v's total changed; flush redraws its clock.
+func (e *exact) markDirty(v int32) {
+	if !e.dirty[v] {
+		e.dirty[v] = true
+		e.dirtyV = append(e.dirtyV, v)
+	}
+}
+
+// flush redraws the clocks of the dirty voxels.
+func (e *exact) flush() {
+	for _, v := range e.dirtyV {
+		e.dirty[v] = false
 		if e.av[v] < 0 {
 			e.resum(int(v))
 		}
 		e.schedule(int(v))
 	}
-	e.pend = e.pend[:0]
+	e.dirtyV = e.dirtyV[:0]
 }
 
 // resum recomputes the propensities and the total of voxel v exactly.

@@ -669,10 +669,8 @@ func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 // rateOf is the current propensity of instance i, or the one it would
 // have when it is not simulated event by event.
 func (m *multiscale) rateOf(i int32) float64 {
-	if m.frozenSlot != nil {
-		if k := m.frozenSlot[i]; k >= 0 {
-			return m.frozen[k] // another domain's, at the window's start
-		}
+	if a, ok := m.foreignRate(i); ok {
+		return a
 	}
 	h := &m.h[i]
 	switch {

@@ -50,8 +50,6 @@ type multiscale struct {
 	peSkip          []uint16
 	peBackoff       []uint8
 
-	dirty   []bool     // per voxel: total changed, clock to redraw
-	dirtyV  []int32    // voxels marked dirty
 	touched []int32    // scratch: subsystems touched by a firing
 	rebound []int32    // scratch: clusters whose bound moved
 	inner   []*fastSub // scratch: the active clusters free found inside a node
@@ -305,7 +303,6 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	}
 	m.nref = make([]int8, ni)
 	m.origShape = make([]uint8, ni)
-	m.dirty = make([]bool, n.nv)
 	m.unitHop = make([]int32, nu)
 	m.cluster = map[[2]int32]int32{}
 	m.t0 = t0
@@ -546,10 +543,8 @@ func (m *multiscale) viewGeneral(i int32) float64 {
 // not) at its conditional expectations: fn is i's moment function in s
 // (−1 if i does not read s).
 func (m *multiscale) propWith(i int32, s *fastSub, fn int32) float64 {
-	if m.frozenSlot != nil {
-		if k := m.frozenSlot[i]; k >= 0 {
-			return m.frozen[k] // another domain's hop in: its rate at the window's start
-		}
+	if a, ok := m.foreignRate(i); ok {
+		return a // another domain's hop in
 	}
 	n := m.n
 	a := n.c[i]
@@ -648,14 +643,6 @@ func (m *multiscale) sample(s *fastSub) {
 // subRng is the stream a subsystem samples from: its first voxel's.
 func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]]] }
 
-// markDirty records that voxel v's total changed.
-func (m *multiscale) markDirty(v int32) {
-	if !m.dirty[v] {
-		m.dirty[v] = true
-		m.dirtyV = append(m.dirtyV, v)
-	}
-}
-
 // setA sets the propensity of instance i to its current value.
 func (m *multiscale) setA(i int32) {
 	h := &m.h[i]
@@ -666,18 +653,6 @@ func (m *multiscale) setA(i int32) {
 	m.av[h.vox] += a - h.a
 	h.a = a
 	m.markDirty(h.vox)
-}
-
-// flush redraws the clocks of the dirty voxels.
-func (m *multiscale) flush() {
-	for _, v := range m.dirtyV {
-		m.dirty[v] = false
-		if m.av[v] < 0 {
-			m.resum(int(v))
-		}
-		m.schedule(int(v))
-	}
-	m.dirtyV = m.dirtyV[:0]
 }
 
 // fire fires instance i k times and updates the subsystems and
@@ -1197,12 +1172,6 @@ func (m *multiscale) expected(xi int32) float64 {
 		return float64(m.x[xi])
 	}
 	return s.st.mean[j]
-}
-
-// settle redraws the clocks of the voxels exchanged and touch changed.
-func (m *multiscale) settle() {
-	m.flush()
-	m.exact.settle()
 }
 
 // arrival delivers one molecule of an evenly timed injection.
