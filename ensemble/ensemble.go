@@ -78,6 +78,10 @@ type Options struct {
 	// (seed-N.h5) once its trajectory is complete; the trajectory stays
 	// the resumable record. "" or "traj": trajectories only.
 	Format string
+	// OneBlock runs the adaptive and multiscale methods as one block on
+	// any mesh (gillespie.Options.OneBlock): other output for a seed than
+	// the default domains of a mesh of ≥ 128 voxels.
+	OneBlock bool
 }
 
 // Progress reports an ensemble's advance.
@@ -120,6 +124,7 @@ type Manifest struct {
 	ShardSeeds     string    `json:"shard_seeds"`
 	Quantiles      []float64 `json:"quantiles"`
 	InitialState   string    `json:"initial_state,omitempty"`
+	OneBlock       bool      `json:"one_block,omitempty"`
 }
 
 func modelHash(sys *model.System) string {
@@ -132,7 +137,7 @@ func newManifest(sys *model.System, opt Options, shardSeeds []uint64) *Manifest 
 	m := &Manifest{
 		SpinerdVersion: version.String(), ModelSource: sys.Model.Source, ModelSHA256: modelHash(sys),
 		Method: pv.Method, Tolerance: pv.Tolerance, FixedStepMs: pv.FixedStepMs, StartMs: sys.StartMs, EndMs: sys.EndMs, InitialState: sys.InitialState,
-		Seeds: FormatSeeds(opt.Seeds), ShardSeeds: FormatSeeds(shardSeeds), Quantiles: opt.Quantiles,
+		Seeds: FormatSeeds(opt.Seeds), ShardSeeds: FormatSeeds(shardSeeds), Quantiles: opt.Quantiles, OneBlock: opt.OneBlock,
 	}
 	if !opt.Shard.All() {
 		m.Shard = opt.Shard.String()
@@ -156,6 +161,8 @@ func sameStudy(a, b *Manifest) string {
 		return fmt.Sprintf("the run time differs (%g–%g vs %g–%g ms)", a.StartMs, a.EndMs, b.StartMs, b.EndMs)
 	case a.InitialState != b.InitialState:
 		return fmt.Sprintf("the initial state differs (%q vs %q)", a.InitialState, b.InitialState)
+	case a.OneBlock != b.OneBlock:
+		return fmt.Sprintf("one block differs (one_block %v vs %v)", a.OneBlock, b.OneBlock)
 	case a.Seeds != b.Seeds:
 		return fmt.Sprintf("the seed list differs (%s vs %s)", a.Seeds, b.Seeds)
 	case !slices.Equal(a.Quantiles, b.Quantiles):
@@ -293,7 +300,7 @@ func Run(ctx context.Context, sys *model.System, opt Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for seed := range jobs {
-				if err := runSeed(ctx, sys, opt.Dir, seed, prog); err != nil {
+				if err := runSeed(ctx, sys, opt.Dir, seed, opt.OneBlock, prog); err != nil {
 					errOnce.Do(func() { firstErr = err; cancel() })
 					return
 				}
@@ -391,7 +398,7 @@ func (t *tracker) add(dMs float64, done bool) {
 	t.report()
 }
 
-func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, prog *tracker) error {
+func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, oneBlock bool, prog *tracker) error {
 	path := filepath.Join(dir, SeedFile(seed))
 	h := output.Header(sys, seed, traj.Counts)
 	h.Created = ""
@@ -401,7 +408,7 @@ func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, pr
 	}
 	last := sys.StartMs
 	var lastReport atomic.Int64
-	_, err = gillespie.Run(ctx, sys, gillespie.Options{Workers: 1, Progress: func(t float64) {
+	_, err = gillespie.Run(ctx, sys, gillespie.Options{Workers: 1, OneBlock: oneBlock, Progress: func(t float64) {
 		// Report at most every 1 % of the run.
 		if k := int64(100 * (t - sys.StartMs) / math.Max(sys.EndMs-sys.StartMs, 1e-300)); k > lastReport.Load() {
 			lastReport.Store(k)

@@ -257,6 +257,9 @@ func (d *adaptive) freeze(rate func(int32) float64) {
 func (d *adaptive) windowRate(j int32) float64 { return d.rate(j) }
 func (d *adaptive) expected(xi int32) float64  { return float64(d.x[xi]) }
 
+// firingRate is instance i's propensity now.
+func (d *adaptive) firingRate(i int32) float64 { return d.prop(i) }
+
 // barrier is what the engine does at an output time or stimulus edge
 // after the domain engine's last exchange (the adaptive engine: nothing).
 func (d *adaptive) barrier() {}

@@ -274,7 +274,7 @@
 // Marsaglia & Tsang 2000) samplers are this package's own and never
 // allocate. A run is a function of the seed only. With Options.Workers > 1
 // the fixed method runs its phases on blocks of voxels in parallel, and the
-// adaptive method (the multiscale method with Options.Domains) cuts meshes
+// adaptive and multiscale methods (unless Options.OneBlock) cut meshes
 // of ≥ 128 voxels into domains of equal voxel counts, run in parallel
 // between exact boundary exchanges
 // (see domains.go): each window is as long as the adaptive method's leap

@@ -12,8 +12,8 @@ import (
 	"github.com/spinerd/spinerd/model"
 )
 
-// Domain decomposition of the adaptive method, and of the multiscale
-// method with Options.Domains, for large meshes.
+// Domain decomposition of the adaptive and multiscale methods for large
+// meshes (unless Options.OneBlock).
 //
 // A mesh with at least 2·minDomain voxels is cut into domains (contiguous
 // runs of the dendrite numbering, each spine with its parent voxel, cut so
@@ -140,9 +140,10 @@ type domainEngine interface {
 	// change this domain's counts, each from rate; foreigners lists them.
 	freeze(rate func(int32) float64)
 	foreigners() []int32
-	// prop is the propensity of instance i of a voxel of this domain (a
-	// boundary hop's as this domain's engine sees its source count).
-	prop(i int32) float64
+	// firingRate is the rate (1/ms) at which instance i of a voxel of
+	// this domain fires now (a boundary hop's as this domain's engine
+	// sees its source count): what other domains take as its rate.
+	firingRate(i int32) float64
 	// advanceWithin advances to tEnd, leaps ending at or before horizon;
 	// barrier does what the engine does at an output time or stimulus
 	// edge, after the last exchange before it.
@@ -311,7 +312,7 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 func (d *domains) publish(k int) {
 	e := d.eng[k]
 	for _, j := range d.pubBy[k] {
-		d.pub[j] = e.prop(j)
+		d.pub[j] = e.firingRate(j)
 	}
 }
 

@@ -90,7 +90,7 @@ func compareDomains(t *testing.T, exact, adapt *model.System, plan *domainPlan, 
 	stats := func(sys *model.System) [][]float64 {
 		out := make([][]float64, len(names))
 		for s := 0; s < seeds; s++ {
-			r := runWith(t, sys, Options{Domains: true}, seed0+uint64(s))
+			r := runWith(t, sys, Options{}, seed0+uint64(s))
 			fr := r.frames[len(r.frames)-1]
 			q := make([]float64, len(names))
 			for v := 0; v < nv; v++ {
@@ -196,7 +196,7 @@ func TestMultiscaleDomains(t *testing.T) {
 	var ref [32]byte
 	for k, w := range []int{1, 3, 8} {
 		s := &hashSink{}
-		st, err := Run(context.Background(), crowded, Options{Workers: w, Domains: true}, 5, s)
+		st, err := Run(context.Background(), crowded, Options{Workers: w}, 5, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,4 +216,60 @@ func TestMultiscaleDomains(t *testing.T) {
 	exact := compileXML(t, longDendrite, model.Options{Method: "exact"})
 	ms := compileXML(t, longDendrite, model.Options{Method: "multiscale", Tolerance: 0.01})
 	compareDomains(t, exact, ms, partition(newNet(ms), ms.Tolerance), 40, 300, []string{"A", "C"})
+}
+
+// TestClusterAcrossCuts: an abundant, fast-diffusing species (G, ~6000
+// molecules a voxel, as the spine model's extracellular glutamate) forms
+// one cluster in each domain, which stays in partial equilibrium while
+// molecules cross the cuts: the rates a domain publishes for its hops out
+// of a cluster are the rates they fire at. (Published at the cluster's
+// thinning bound, up to 4 % above, they made each neighbour's cluster see
+// a steady inflow at the cut, fail its lag check and re-enter over and
+// over: hundreds of entries in 150 ms.)
+func TestClusterAcrossCuts(t *testing.T) {
+	xml := strings.NewReplacer(
+		`<Specie name="C"/>`, `<Specie name="C"/><Specie name="G" kdiff="0.5" kdiffunit="mu2/ms"/><Specie name="GB"/>`,
+		`</ReactionScheme>`, `<Reaction id="slowG"><Reactant specieID="G"/><Reactant specieID="B"/><Product specieID="GB"/><forwardRate>1e-9</forwardRate><reverseRate>0.001</reverseRate></Reaction>
+  </ReactionScheme>`,
+		`<NanoMolarity specieID="B" value="2000"/>`, `<NanoMolarity specieID="B" value="2000"/><NanoMolarity specieID="G" value="20000"/>`,
+	).Replace(longDendrite)
+	sys := compileXML(t, xml, model.Options{Method: "multiscale", Tolerance: 0.01})
+	plan := partition(newNet(sys), sys.Tolerance)
+	if plan == nil || plan.count < 3 {
+		t.Fatal("no domain decomposition")
+	}
+	st, err := Run(context.Background(), sys, Options{}, 11, &hashSink{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g *Subsystem
+	for k := range st.Subsystems {
+		if st.Subsystems[k].Name == "diffusion of G" {
+			g = &st.Subsystems[k]
+		}
+	}
+	if g == nil {
+		t.Fatalf("G never entered partial equilibrium (%d domains)", st.Domains)
+	}
+	t.Logf("diffusion of G: %d clusters, %d entries in %d domains", g.Instances, g.Activations, st.Domains)
+	if g.Activations > int64(2*st.Domains) {
+		t.Errorf("diffusion of G entered partial equilibrium %d times in %d domains: its clusters leave it at the cuts", g.Activations, st.Domains)
+	}
+}
+
+// TestOneBlock: Options.OneBlock runs the adaptive and multiscale methods
+// as one block on a mesh they would otherwise cut into domains.
+func TestOneBlock(t *testing.T) {
+	for _, method := range []string{"adaptive", "multiscale"} {
+		sys := compileXML(t, strings.Replace(longDendrite, "<runtime>150</runtime>", "<runtime>5</runtime>", 1), model.Options{Method: method, Tolerance: 0.01})
+		for _, one := range []bool{false, true} {
+			st, err := Run(context.Background(), sys, Options{Workers: 2, OneBlock: one}, 3, &hashSink{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (st.Domains == 0) != one || Parallel(sys.Method, one) == one {
+				t.Errorf("%s, OneBlock %v: %d domains, Parallel %v", method, one, st.Domains, Parallel(sys.Method, one))
+			}
+		}
+	}
 }

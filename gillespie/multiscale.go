@@ -1140,6 +1140,21 @@ func (m *multiscale) exchanged(xi int32, in, out int64) {
 	}
 }
 
+// firingRate is the rate at which instance i fires now: a reader of a
+// cluster has its propensity at the cluster's bound Tb ≥ T and thins its
+// firings by accept, so it fires at the product. (Published as the
+// propensity alone, a boundary hop out of a cluster carried the bound's
+// excess, up to 2·thinSlack, into the other domain's drift: the cluster
+// there saw a steady net inflow at the cut, failed its lag check and left
+// partial equilibrium over and over.)
+func (m *multiscale) firingRate(i int32) float64 {
+	a := m.prop(i)
+	if a > 0 && m.h[i].shape == shapeView && m.refA[i].sub >= 0 {
+		a *= m.accept(i)
+	}
+	return a
+}
+
 // windowRate is the rate of instance j as the domains' window bound
 // counts it: none for the channels of an active subsystem (they fire
 // nothing; its law moves with its total), else as the drift sums read it.

@@ -14,13 +14,13 @@ type Options struct {
 	// of a multi-voxel model; 0 or 1 runs serially. Results do not depend
 	// on it.
 	Workers int
-	// Domains runs the multiscale method on a mesh of ≥ 128 voxels in
-	// domains (as the adaptive method always does), which Workers can run
-	// in parallel: another decomposition of the same accuracy, so other
-	// output than one block's for a seed (the same for any Workers). On
-	// one core it is slower than one block (the spine model's 432-voxel
-	// dendrite: 1.5 times; README, "Spatial models").
-	Domains bool
+	// OneBlock runs the adaptive and multiscale methods as one block on
+	// any mesh. By default they cut a mesh of ≥ 128 voxels into domains,
+	// which Workers can run in parallel: another decomposition of the
+	// same accuracy, so other output for a seed than one block's (the
+	// same for any Workers), costing about as much as one block on one
+	// core (README, "Spatial models").
+	OneBlock bool
 	// Progress, if not nil, is called with the simulated time (ms) after
 	// each output time, from the goroutine that called Run.
 	Progress func(tMs float64)
@@ -92,7 +92,7 @@ func engines() map[model.Method]newEngine {
 			return newExact(n, x, seed, sys.StartMs, 0, nil)
 		},
 		model.MethodAdaptive: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
-			if dom := partition(n, sys.Tolerance); dom != nil {
+			if dom := partition(n, sys.Tolerance); dom != nil && !opt.OneBlock {
 				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
 					return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
 				})
@@ -100,7 +100,7 @@ func engines() map[model.Method]newEngine {
 			return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
 		},
 		model.MethodMultiscale: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
-			if dom := partition(n, sys.Tolerance); dom != nil && opt.Domains {
+			if dom := partition(n, sys.Tolerance); dom != nil && !opt.OneBlock {
 				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
 					return newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
 				})
@@ -114,12 +114,12 @@ func engines() map[model.Method]newEngine {
 }
 
 // Parallel reports whether method m's engine runs blocks of voxels on
-// Options.Workers goroutines (the fixed method always, the adaptive method
-// on meshes of ≥ 128 voxels, the multiscale method there with
-// Options.Domains); the exact method runs as one block whatever Workers
-// is.
-func Parallel(m model.Method, domains bool) bool {
-	return m == model.MethodFixed || m == model.MethodAdaptive || (m == model.MethodMultiscale && domains)
+// Options.Workers goroutines: the fixed method always, the adaptive and
+// multiscale methods on meshes of ≥ 128 voxels unless oneBlock
+// (Options.OneBlock); the exact method runs as one block whatever
+// Workers is.
+func Parallel(m model.Method, oneBlock bool) bool {
+	return m == model.MethodFixed || ((m == model.MethodAdaptive || m == model.MethodMultiscale) && !oneBlock)
 }
 
 // Run simulates sys stochastically from the initial counts drawn with seed,

@@ -15,7 +15,7 @@
 // for 16 and 64 cores (Amdahl for a fixed model, with no more cores busy
 // than the run has domains; Gustafson for a model grown with the cores).
 //
-//	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-runtime 1000] [-method M] [-repeat 1] [-check-workers 8,16] [-keep DIR]
+//	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-runtime 1000] [-method M] [-one-block] [-repeat 1] [-check-workers 8,16] [-keep DIR]
 package main
 
 import (
@@ -118,13 +118,13 @@ var (
 	domainsRE = regexp.MustCompile(`domains: ([0-9]+),`)
 )
 
-func runOnce(bin, model, method string, domains bool, workers int, out string) (result, error) {
+func runOnce(bin, model, method string, oneBlock bool, workers int, out string) (result, error) {
 	args := []string{"run", model, "--workers", strconv.Itoa(workers), "-o", out}
 	if method != "" {
 		args = append(args, "--method", method)
 	}
-	if domains {
-		args = append(args, "--domains")
+	if oneBlock {
+		args = append(args, "--one-block")
 	}
 	cmd := exec.Command(bin, args...)
 	var stderr bytes.Buffer
@@ -185,7 +185,7 @@ func main() {
 	patterns := flag.String("patterns", "one,all", "burst into one spine, all spines, or both")
 	runtimeMs := flag.Float64("runtime", 1000, "simulated ms (the burst is at 500–693 ms)")
 	method := flag.String("method", "", "method (default: the file's, GRID_ADAPTIVE)")
-	domains := flag.Bool("domains", false, "run the multiscale method in domains (spinerd run --domains)")
+	oneBlock := flag.Bool("one-block", false, "run the adaptive and multiscale methods as one block (spinerd run --one-block), not in domains")
 	repeat := flag.Int("repeat", 1, "runs per setting (medians are reported)")
 	check := flag.String("check-workers", "8,16", "more worker counts run once for identical output and overhead (empty: none)")
 	keep := flag.String("keep", "", "write the model files here and keep them")
@@ -245,7 +245,7 @@ func main() {
 			res := map[int][]result{}
 			for rep := 0; rep < *repeat; rep++ {
 				for _, w := range []int{1, 2} { // alternate the worker counts
-					r, err := runOnce(bin, model, *method, *domains, w, filepath.Join(dir, "out.traj"))
+					r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"))
 					if err != nil {
 						die(err)
 					}
@@ -301,7 +301,7 @@ func main() {
 					dom, s, note, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
 			}
 			for _, w := range ints(*check) {
-				r, err := runOnce(bin, model, *method, *domains, w, filepath.Join(dir, "out.traj"))
+				r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"))
 				if err != nil {
 					die(err)
 				}

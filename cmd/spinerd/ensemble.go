@@ -30,6 +30,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("jobs", 0, "seeds run at once (default: one per CPU core)")
 	shardFlag := fs.String("shard", "", "run only slice i of n of the seeds (1-based, e.g. 2/3); default: from SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX, else all")
 	shards := fs.Int("shards", 0, "number of shards of a Kubernetes Indexed Job (else SPINERD_SHARDS)")
+	oneBlock := fs.Bool("one-block", false, "adaptive and multiscale methods: run each seed of a mesh of ≥ 128 voxels as one block, not in\ndomains (other output for a seed, as spinerd run --one-block gives)")
 	quant := fs.String("quantiles", "0.05,0.25,0.5,0.75,0.95", "quantiles of the summary")
 	out := fs.StringP("output", "o", "", "output directory (default: MODEL-ensemble)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress and no summary")
@@ -97,7 +98,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	}
 	backHeap(sys, min(parallel, len(seeds)))
 	start := time.Now()
-	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format})
+	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format, OneBlock: *oneBlock})
 	pr.finish()
 	if res != nil {
 		for _, d := range res.Redone {

@@ -36,7 +36,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	maxSteps := fs.Int("max-steps", 0, "ode method: stop with an error after this many steps (0: no limit)")
 	initial := fs.String("initial-state", "", "start from the state of a run file at a time: FILE[@TIME_MS] (default: its last frame); the\nstimuli, output times and end stay those of the uninterrupted run")
 	workers := fs.Int("workers", 1, "goroutines for blocks of voxels (multi-voxel models; results do not depend on it)")
-	domains := fs.Bool("domains", false, "multiscale method: cut a mesh of ≥ 128 voxels into domains that --workers runs in parallel\n(another decomposition: other output for a seed than one block, the same for any --workers;\nslower than one block on one core)")
+	oneBlock := fs.Bool("one-block", false, "adaptive and multiscale methods: run a mesh of ≥ 128 voxels as one block on one core, not in\ndomains (another decomposition: other output for a seed, which is the same for any --workers)")
+	fs.Bool("domains", true, "")
+	_ = fs.MarkDeprecated("domains", "domains are the default (--one-block runs one block)")
 	format := fs.String("format", "traj", output.FormatNames(output.RunFormat)+": "+formatSummaries(output.RunFormat))
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
@@ -118,8 +120,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return report(stderr, "run", nil, err)
 	}
-	if stochastic && *workers > 1 && !gillespie.Parallel(sys.Method, *domains) && !*quiet {
-		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises the adaptive method and, with --domains, the multiscale method on meshes of ≥ 128 voxels, and --method fixed)\n", sys.Method, *workers)
+	if stochastic && *workers > 1 && !gillespie.Parallel(sys.Method, *oneBlock) && !*quiet {
+		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises the adaptive and multiscale methods on meshes of ≥ 128 voxels, without --one-block, and --method fixed)\n", sys.Method, *workers)
 	}
 	ctx, stop := interruptible()
 	defer stop()
@@ -135,7 +137,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	var runErr error
 	if stochastic {
 		backHeap(sys, 1)
-		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Domains: *domains, Progress: update}, s, tw)
+		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, OneBlock: *oneBlock, Progress: update}, s, tw)
 	} else {
 		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: update}, tw)
 	}
@@ -170,7 +172,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 				last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
 			if st.Domains > 0 {
 				fmt.Fprintf(stderr, "domains: %d, boundary exchange every %.3g ms on average (at most %d workers run at once)\n", st.Domains, st.WindowMs, st.Domains)
-			} else if *workers > 1 && gillespie.Parallel(sys.Method, *domains) && sys.Method != model.MethodFixed {
+			} else if *workers > 1 && gillespie.Parallel(sys.Method, *oneBlock) && sys.Method != model.MethodFixed {
 				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: domains need ≥ 128 voxels\n", sys.NumVoxels())
 			}
 			st.WriteSubsystems(stderr, last-sys.StartMs, elapsed.Seconds())
