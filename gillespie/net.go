@@ -73,6 +73,15 @@ func newNet(sys *model.System) *net {
 		}
 	}
 	n.injStart = make([]int32, len(sys.Stimuli)+1)
+	present := possible(sys, hopsOf)
+	live := func(base int, ch *model.Channel) bool {
+		for _, r := range ch.Reactants {
+			if (r.N > 0 || r.Power > 0) && !present[base+r.Species] {
+				return false
+			}
+		}
+		return true
+	}
 	injInst := make([][]int32, len(sys.Stimuli))
 	injShare := make([][]float64, len(sys.Stimuli))
 	add := func(kind uint8, v, src int, c float64) int32 {
@@ -90,6 +99,10 @@ func newNet(sys *model.System) *net {
 		base := int32(v * ns)
 		for ci := range sys.Channels {
 			ch := &sys.Channels[ci]
+			rxnInst[ci][v] = -1
+			if !live(v*ns, ch) {
+				continue // a reactant never has a molecule here
+			}
 			i := add(kindReaction, v, ci, ch.Const(v))
 			rxnInst[ci][v] = i
 			for _, r := range ch.Reactants {
@@ -103,6 +116,10 @@ func newNet(sys *model.System) *net {
 		}
 		for _, h := range hopsOf[v] {
 			hp := &sys.Hops[h]
+			hopInst[h] = -1
+			if !present[v*ns+hp.Species] {
+				continue
+			}
 			i := add(kindHop, v, h, hp.RatePerMs)
 			hopInst[h] = i
 			n.addReactant(base+int32(hp.Species), 1, 1)
@@ -132,13 +149,15 @@ func newNet(sys *model.System) *net {
 	for ci, ch := range sys.Channels {
 		if ch.Partner >= 0 {
 			for v := 0; v < n.nv; v++ {
-				n.partner[rxnInst[ci][v]] = rxnInst[ch.Partner][v]
+				if i := rxnInst[ci][v]; i >= 0 {
+					n.partner[i] = rxnInst[ch.Partner][v]
+				}
 			}
 		}
 	}
 	for h, hp := range sys.Hops {
-		if hp.Reverse >= 0 {
-			n.partner[hopInst[h]] = hopInst[hp.Reverse]
+		if i := hopInst[h]; hp.Reverse >= 0 && i >= 0 {
+			n.partner[i] = hopInst[hp.Reverse]
 		}
 	}
 	// Dependency graph.
@@ -168,6 +187,89 @@ func newNet(sys *model.System) *net {
 	}
 	n.depStart = append(n.depStart, int32(len(n.dep)))
 	return n
+}
+
+// possible marks, per x index, whether the species can ever have a
+// molecule in the voxel: it has some at the start (expected counts > 0),
+// a stimulus injects it there, a reaction whose reactants can all be
+// there makes it, or it diffuses in from a voxel where it can be. A
+// channel with a reactant that never can be there has propensity 0
+// throughout and gets no instance (a dendrite voxel has none of the
+// PSD's membrane reactions): the tables hold what a voxel has, and a
+// firing's dependents are only channels that can fire. The output is
+// unchanged, those channels never being picked and their zero
+// propensities adding nothing to any sum.
+func possible(sys *model.System, hopsOf [][]int) []bool {
+	ns, nv := len(sys.Species), sys.NumVoxels()
+	present := make([]bool, ns*nv)
+	var queue []int
+	mark := func(xi int) {
+		if !present[xi] {
+			present[xi] = true
+			queue = append(queue, xi)
+		}
+	}
+	// readers[s]: the channels with s as a reactant they need
+	readers := make([][]int, ns)
+	var unconditional []int
+	for ci := range sys.Channels {
+		need := false
+		for _, r := range sys.Channels[ci].Reactants {
+			if r.N > 0 || r.Power > 0 {
+				readers[r.Species] = append(readers[r.Species], ci)
+				need = true
+			}
+		}
+		if !need {
+			unconditional = append(unconditional, ci)
+		}
+	}
+	produce := func(v int, ch *model.Channel) {
+		for _, d := range ch.Changes {
+			if d.Delta > 0 {
+				mark(v*ns + d.Species)
+			}
+		}
+	}
+	for i, x := range sys.Initial {
+		if x > 0 {
+			mark(i)
+		}
+	}
+	for k := range sys.Stimuli {
+		for _, v := range sys.Stimuli[k].Targets {
+			mark(v*ns + sys.Stimuli[k].Species)
+		}
+	}
+	for v := 0; v < nv; v++ {
+		for _, ci := range unconditional {
+			produce(v, &sys.Channels[ci])
+		}
+	}
+	for len(queue) > 0 {
+		xi := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		v, sp := xi/ns, xi%ns
+		for _, ci := range readers[sp] {
+			ch := &sys.Channels[ci]
+			all := true
+			for _, r := range ch.Reactants {
+				if (r.N > 0 || r.Power > 0) && !present[v*ns+r.Species] {
+					all = false
+					break
+				}
+			}
+			if all {
+				produce(v, ch)
+			}
+		}
+		for _, h := range hopsOf[v] {
+			if hp := &sys.Hops[h]; hp.Species == sp {
+				mark(hp.To*ns + sp)
+			}
+		}
+	}
+	return present
 }
 
 // target returns the voxel a hop instance moves molecules to.
