@@ -185,6 +185,11 @@ func TestReproducibleEnsembles(t *testing.T) {
 	if _, err := Run(context.Background(), sys2, Options{Seeds: seeds, Dir: one}); err == nil || !strings.Contains(err.Error(), "another ensemble") {
 		t.Errorf("reused directory: %v", err)
 	}
+	// ... and so is resuming it with the other decomposition (OneBlock
+	// gives other output for a seed on a mesh with domains).
+	if _, err := Run(context.Background(), sys, Options{Seeds: seeds, Dir: one, OneBlock: true}); err == nil || !strings.Contains(err.Error(), "one block differs") {
+		t.Errorf("resumed with OneBlock: %v", err)
+	}
 }
 
 // TestResume: an ensemble cancelled after three seeds, then rerun, ends
