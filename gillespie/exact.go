@@ -221,15 +221,21 @@ func (e *exact) setNow(t float64) { e.t = t }
 func (e *exact) touch(i int32) {
 	n := e.n
 	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
-		h := &e.h[d]
-		if h.excl {
-			continue
-		}
-		nw := e.prop(d)
-		e.av[h.vox] += nw - h.a
-		h.a = nw
-		e.markDirty(h.vox)
+		e.setA(d)
 	}
+}
+
+// setA sets the propensity of instance i (unless excluded from the
+// event-by-event set) to its current value and marks its voxel dirty.
+func (e *exact) setA(i int32) {
+	h := &e.h[i]
+	if h.excl {
+		return
+	}
+	a := e.prop(i)
+	e.av[h.vox] += a - h.a
+	h.a = a
+	e.markDirty(h.vox)
 }
 
 // markDirty records that voxel v's total changed; flush redraws its clock.

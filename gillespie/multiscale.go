@@ -643,18 +643,6 @@ func (m *multiscale) sample(s *fastSub) {
 // subRng is the stream a subsystem samples from: its first voxel's.
 func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]]] }
 
-// setA sets the propensity of instance i to its current value.
-func (m *multiscale) setA(i int32) {
-	h := &m.h[i]
-	if h.excl {
-		return
-	}
-	a := m.prop(i)
-	m.av[h.vox] += a - h.a
-	h.a = a
-	m.markDirty(h.vox)
-}
-
 // fire fires instance i k times and updates the subsystems and
 // propensities that depend on it.
 func (m *multiscale) fire(i int32, k int64) {
@@ -967,7 +955,7 @@ func (m *multiscale) exactEvent(v int) {
 			return
 		}
 	}
-	if m.h[i].shape == shapeView && m.refA[i].sub >= 0 {
+	if m.thinned(i) {
 		if p := m.accept(i); p < 1 && !(e.rng[v].Float64() < p) {
 			e.schedule(v) // a thinned firing: nothing happens
 			return
@@ -1149,10 +1137,17 @@ func (m *multiscale) exchanged(xi int32, in, out int64) {
 // partial equilibrium over and over.)
 func (m *multiscale) firingRate(i int32) float64 {
 	a := m.prop(i)
-	if a > 0 && m.h[i].shape == shapeView && m.refA[i].sub >= 0 {
+	if a > 0 && m.thinned(i) {
 		a *= m.accept(i)
 	}
 	return a
+}
+
+// thinned reports whether instance i reads a subsystem's moments
+// (its propensity may be a cluster's bound, its firings thinned by
+// accept).
+func (m *multiscale) thinned(i int32) bool {
+	return m.h[i].shape == shapeView && m.refA[i].sub >= 0
 }
 
 // windowRate is the rate of instance j as the domains' window bound

@@ -74,14 +74,6 @@ func newNet(sys *model.System) *net {
 	}
 	n.injStart = make([]int32, len(sys.Stimuli)+1)
 	present := possible(sys, hopsOf)
-	live := func(base int, ch *model.Channel) bool {
-		for _, r := range ch.Reactants {
-			if (r.N > 0 || r.Power > 0) && !present[base+r.Species] {
-				return false
-			}
-		}
-		return true
-	}
 	injInst := make([][]int32, len(sys.Stimuli))
 	injShare := make([][]float64, len(sys.Stimuli))
 	add := func(kind uint8, v, src int, c float64) int32 {
@@ -100,7 +92,7 @@ func newNet(sys *model.System) *net {
 		for ci := range sys.Channels {
 			ch := &sys.Channels[ci]
 			rxnInst[ci][v] = -1
-			if !live(v*ns, ch) {
+			if !canFire(present, v*ns, ch) {
 				continue // a reactant never has a molecule here
 			}
 			i := add(kindReaction, v, ci, ch.Const(v))
@@ -196,9 +188,11 @@ func newNet(sys *model.System) *net {
 // channel with a reactant that never can be there has propensity 0
 // throughout and gets no instance (a dendrite voxel has none of the
 // PSD's membrane reactions): the tables hold what a voxel has, and a
-// firing's dependents are only channels that can fire. The output is
-// unchanged, those channels never being picked and their zero
-// propensities adding nothing to any sum.
+// firing's dependents are only channels that can fire. The law of a run
+// is unchanged (those channels were never picked, their zero propensities
+// added nothing to any sum); a seed's draws change where the multiscale
+// method held an empty pair of such channels in partial equilibrium (it
+// drew a uniform at every sample though its law has one state).
 func possible(sys *model.System, hopsOf [][]int) []bool {
 	ns, nv := len(sys.Species), sys.NumVoxels()
 	present := make([]bool, ns*nv)
@@ -215,7 +209,7 @@ func possible(sys *model.System, hopsOf [][]int) []bool {
 	for ci := range sys.Channels {
 		need := false
 		for _, r := range sys.Channels[ci].Reactants {
-			if r.N > 0 || r.Power > 0 {
+			if needed(r) {
 				readers[r.Species] = append(readers[r.Species], ci)
 				need = true
 			}
@@ -251,15 +245,7 @@ func possible(sys *model.System, hopsOf [][]int) []bool {
 		queue = queue[:len(queue)-1]
 		v, sp := xi/ns, xi%ns
 		for _, ci := range readers[sp] {
-			ch := &sys.Channels[ci]
-			all := true
-			for _, r := range ch.Reactants {
-				if (r.N > 0 || r.Power > 0) && !present[v*ns+r.Species] {
-					all = false
-					break
-				}
-			}
-			if all {
+			if ch := &sys.Channels[ci]; canFire(present, v*ns, ch) {
 				produce(v, ch)
 			}
 		}
@@ -270,6 +256,20 @@ func possible(sys *model.System, hopsOf [][]int) []bool {
 		}
 	}
 	return present
+}
+
+// needed reports whether a channel cannot fire without reactant r.
+func needed(r model.Reactant) bool { return r.N > 0 || r.Power > 0 }
+
+// canFire reports whether channel ch can fire in the voxel whose x
+// indices start at base: every reactant it needs can be there.
+func canFire(present []bool, base int, ch *model.Channel) bool {
+	for _, r := range ch.Reactants {
+		if needed(r) && !present[base+r.Species] {
+			return false
+		}
+	}
+	return true
 }
 
 // target returns the voxel a hop instance moves molecules to.
