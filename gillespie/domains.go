@@ -17,7 +17,8 @@ import (
 //
 // A mesh with at least 2·minDomain voxels is cut into domains (contiguous
 // runs of the dendrite numbering, each spine with its parent voxel, cut so
-// that the domains hold equal numbers of voxels). Each domain runs its own
+// that no domain holds much more than an equal share of the voxels or of
+// the molecules the stimuli inject: see cuts). Each domain runs its own
 // engine on its voxels; multiscale engines find their clusters in a
 // hierarchy of their own voxels. Diffusion between voxels of different
 // domains is applied at the end of each window as an exact two-way
@@ -85,25 +86,9 @@ func partition(n *net, eps float64) *domainPlan {
 	if count < 2 {
 		return nil
 	}
-	// Cuts in the dendrite numbering that give every domain the same
-	// number of voxels, its spines' included (a domain's work per window
-	// is about proportional to its voxels: measured on the 12-spine
-	// dendrite, 9.7-10.3 k events per voxel in each of four domains of
-	// equal dendrite length, which held 86 to 163 voxels as the spines
-	// fell).
-	weight := make([]int, nv)
-	for _, v := range dend {
-		weight[v] = 1
-	}
-	for _, sp := range sys.Mesh.Spines {
-		weight[sp.ParentVoxel] += sp.NumVoxels
-	}
 	p := &domainPlan{of: make([]int32, nv), count: count}
-	sum := 0
-	for _, v := range dend {
-		// the domain of the voxel's middle weight
-		p.of[v] = int32(min((2*sum+weight[v])*count/(2*nv), count-1))
-		sum += weight[v]
+	for i, d := range cuts(domainWork(sys, nv, dend), count) {
+		p.of[dend[i]] = int32(d)
 	}
 	for _, sp := range sys.Mesh.Spines {
 		for k := 0; k < sp.NumVoxels; k++ {
@@ -131,6 +116,100 @@ func partition(n *net, eps float64) *domainPlan {
 		return nil
 	}
 	return p
+}
+
+// atomWork is what one dendrite voxel with its spines costs a domain:
+// its voxels (the work between stimuli: measured on the 12-spine
+// dendrite at rest, 9.7-10.3 k events per voxel in each of four domains
+// that held 86 to 163 voxels) and the molecules the stimuli inject into
+// them before the run's end (the work of a burst: with every spine
+// stimulated, domains of equal voxel counts holding 1 to 5 of the 12
+// spines were busy 46.5 to 91.6 s in the same 200 ms burst).
+type atomWork struct{ voxels, injected float64 }
+
+// domainWork returns the work of each dendrite voxel of dend (in
+// numbering order) with its spines.
+func domainWork(sys *model.System, nv int, dend []int) []atomWork {
+	atom := make([]int, nv)
+	for i, v := range dend {
+		atom[v] = i
+	}
+	w := make([]atomWork, len(dend))
+	for i := range w {
+		w[i].voxels = 1
+	}
+	for _, sp := range sys.Mesh.Spines {
+		a := atom[sp.ParentVoxel]
+		w[a].voxels += float64(sp.NumVoxels)
+		for k := 0; k < sp.NumVoxels; k++ {
+			atom[sp.FirstVoxel+k] = a
+		}
+	}
+	for _, st := range sys.Stimuli {
+		molecules := 0.0
+		for _, p := range st.Pulses {
+			molecules += p.RatePerMs * max(0, min(p.EndMs, sys.EndMs)-max(p.StartMs, sys.StartMs))
+		}
+		for k, v := range st.Targets {
+			w[atom[v]].injected += molecules * st.Shares[k]
+		}
+	}
+	return w
+}
+
+// cuts splits the atoms, in order, into count contiguous non-empty
+// domains (the domain of each atom) so that the largest share of either
+// work any domain gets, relative to an equal share, is as small as it
+// can be (an atom holding more than an equal share sets that work's cap
+// by itself: one stimulated spine among many is one domain's burst
+// whatever the cuts). The cap is found by bisection; for a cap, filling
+// each domain as far as the cap allows is feasible whenever any cut is.
+func cuts(w []atomWork, count int) []int {
+	var total, most atomWork
+	for _, a := range w {
+		total.voxels += a.voxels
+		total.injected += a.injected
+		most.voxels = max(most.voxels, a.voxels)
+		most.injected = max(most.injected, a.injected)
+	}
+	caps := func(b float64) atomWork {
+		return atomWork{
+			voxels:   max(b*total.voxels/float64(count), most.voxels),
+			injected: max(b*total.injected/float64(count), most.injected),
+		}
+	}
+	// fill assigns the domains for the caps c; false if more than count
+	// domains are needed. A domain also ends when the atoms left are
+	// just enough for one per domain left.
+	of := make([]int, len(w))
+	fill := func(c atomWork) bool {
+		d := 0
+		var sum atomWork
+		for i, a := range w {
+			over := sum.voxels+a.voxels > c.voxels || sum.injected+a.injected > c.injected
+			if i > 0 && (over || len(w)-i <= count-1-d) && d < count-1 {
+				d++
+				sum = atomWork{}
+			} else if i > 0 && over {
+				return false
+			}
+			sum.voxels += a.voxels
+			sum.injected += a.injected
+			of[i] = d
+		}
+		return true
+	}
+	lo, hi := 1.0, float64(count)
+	for range 60 {
+		mid := (lo + hi) / 2
+		if fill(caps(mid)) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	fill(caps(hi))
+	return of
 }
 
 // domainEngine is the engine of one domain: an adaptive or multiscale

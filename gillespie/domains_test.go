@@ -273,3 +273,104 @@ func TestOneBlock(t *testing.T) {
 		}
 	}
 }
+
+// TestCuts: the cuts give each domain at most the smallest largest share
+// of either work that any contiguous cut into the same number of
+// non-empty domains gives (checked against every cut of small random
+// dendrites), and balance the voxels alone when one atom takes all the
+// stimulus, or none is given.
+func TestCuts(t *testing.T) {
+	// bottleneck is the largest share of either work a domain of of has,
+	// relative to an equal share, each work's cap no lower than its
+	// largest atom's.
+	bottleneck := func(w []atomWork, of []int, count int) float64 {
+		var total, most atomWork
+		sums := make([]atomWork, count)
+		for i, a := range w {
+			total.voxels += a.voxels
+			total.injected += a.injected
+			most.voxels = max(most.voxels, a.voxels)
+			most.injected = max(most.injected, a.injected)
+			sums[of[i]].voxels += a.voxels
+			sums[of[i]].injected += a.injected
+		}
+		b := 0.0
+		for _, s := range sums {
+			if s.voxels > most.voxels {
+				b = max(b, s.voxels*float64(count)/total.voxels)
+			}
+			if s.injected > most.injected {
+				b = max(b, s.injected*float64(count)/total.injected)
+			}
+		}
+		return b
+	}
+	valid := func(of []int, count int) bool {
+		if of[0] != 0 || of[len(of)-1] != count-1 {
+			return false
+		}
+		for i := 1; i < len(of); i++ {
+			if d := of[i] - of[i-1]; d != 0 && d != 1 {
+				return false
+			}
+		}
+		return true
+	}
+	rng := NewStream(7, 0)
+	for trial := range 200 {
+		n := 6 + int(rng.Uint64()%9)
+		count := 2 + int(rng.Uint64()%3)
+		w := make([]atomWork, n)
+		for i := range w {
+			w[i].voxels = 1
+			if rng.Float64() < 0.3 {
+				w[i].voxels += 11
+				if rng.Float64() < 0.7 {
+					w[i].injected = 100 + 50*rng.Float64()
+				}
+			}
+		}
+		of := cuts(w, count)
+		if !valid(of, count) {
+			t.Fatalf("trial %d: cuts %v are not %d contiguous non-empty domains", trial, of, count)
+		}
+		// every cut: count−1 boundaries among n−1 gaps
+		best := math.Inf(1)
+		try := make([]int, n)
+		var walk func(i, d int)
+		walk = func(i, d int) {
+			if i == n {
+				if d == count-1 {
+					best = min(best, bottleneck(w, try, count))
+				}
+				return
+			}
+			try[i] = d
+			walk(i+1, d)
+			if i > 0 && d+1 < count {
+				try[i] = d + 1
+				walk(i+1, d+1)
+			}
+		}
+		walk(0, 0)
+		if got := bottleneck(w, of, count); got > best*(1+1e-9) {
+			t.Fatalf("trial %d: atoms %v, %d domains: cuts %v give %.4f, best cut %.4f", trial, w, count, of, got, best)
+		}
+	}
+	// 40 atoms of one voxel, the stimulus in one of them or nowhere: ten each
+	for _, hot := range []float64{0, 500} {
+		w := make([]atomWork, 40)
+		for i := range w {
+			w[i].voxels = 1
+		}
+		w[3].injected = hot
+		of := cuts(w, 4)
+		sizes := make([]int, 4)
+		for _, d := range of {
+			sizes[d]++
+		}
+		if !slices.Equal(sizes, []int{10, 10, 10, 10}) {
+			t.Errorf("stimulus %g in one atom: domain sizes %v, want 10 each", hot, sizes)
+		}
+	}
+}
