@@ -275,7 +275,8 @@
 // allocate. A run is a function of the seed only. With Options.Workers > 1
 // the fixed method runs its phases on blocks of voxels in parallel, and the
 // adaptive and multiscale methods (unless Options.OneBlock) cut meshes
-// of ≥ 128 voxels into domains of equal voxel counts, run in parallel
+// of ≥ 128 voxels into domains (balanced in voxels and in the molecules
+// the stimuli inject), run in parallel
 // between exact boundary exchanges
 // (see domains.go): each window is as long as the adaptive method's leap
 // bound allows for the counts at the boundaries, a domain's leaps run past

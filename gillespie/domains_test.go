@@ -357,6 +357,25 @@ func TestCuts(t *testing.T) {
 			t.Fatalf("trial %d: atoms %v, %d domains: cuts %v give %.4f, best cut %.4f", trial, w, count, of, got, best)
 		}
 	}
+	// The 12-spine dendrite's numbering (300 dendrite voxels, spines of
+	// 11 voxels at these, every spine stimulated) in 9 domains: within
+	// the caps, no domain is left with less than half an equal share of
+	// the voxels (filling each domain to the caps left the last two with
+	// 20 and 1).
+	w := make([]atomWork, 300)
+	for i := range w {
+		w[i].voxels = 1
+	}
+	for _, v := range []int{54, 70, 135, 180, 225, 229, 234, 245, 259, 269, 289, 290} {
+		w[v] = atomWork{voxels: 12, injected: 250}
+	}
+	sizes := make([]float64, 9)
+	for i, d := range cuts(w, 9) {
+		sizes[d] += w[i].voxels
+	}
+	if slices.Min(sizes) < 0.5*432/9 {
+		t.Errorf("12-spine dendrite in 9 domains: voxels %v", sizes)
+	}
 	// 40 atoms of one voxel, the stimulus in one of them or nowhere: ten each
 	for _, hot := range []float64{0, 500} {
 		w := make([]atomWork, 40)
