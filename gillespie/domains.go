@@ -86,14 +86,21 @@ func partition(n *net, eps float64) *domainPlan {
 	if count < 2 {
 		return nil
 	}
-	p := &domainPlan{of: make([]int32, nv), count: count}
-	for i, d := range cuts(domainWork(sys, nv, dend), count) {
-		p.of[dend[i]] = int32(d)
+	// atom[v]: the dendrite voxel (its index in dend) that voxel v is or
+	// whose spine it is in
+	atom := make([]int, nv)
+	for i, v := range dend {
+		atom[v] = i
 	}
 	for _, sp := range sys.Mesh.Spines {
 		for k := 0; k < sp.NumVoxels; k++ {
-			p.of[sp.FirstVoxel+k] = p.of[sp.ParentVoxel]
+			atom[sp.FirstVoxel+k] = atom[sp.ParentVoxel]
 		}
+	}
+	of := cuts(domainWork(sys, atom, len(dend)), count)
+	p := &domainPlan{of: make([]int32, nv), count: count}
+	for v := range p.of {
+		p.of[v] = int32(of[atom[v]])
 	}
 	maxRate := 0.0
 	for i := int32(0); i < int32(len(n.kind)); i++ {
@@ -127,23 +134,12 @@ func partition(n *net, eps float64) *domainPlan {
 // spines were busy 46.5 to 91.6 s in the same 200 ms burst).
 type atomWork struct{ voxels, injected float64 }
 
-// domainWork returns the work of each dendrite voxel of dend (in
-// numbering order) with its spines.
-func domainWork(sys *model.System, nv int, dend []int) []atomWork {
-	atom := make([]int, nv)
-	for i, v := range dend {
-		atom[v] = i
-	}
-	w := make([]atomWork, len(dend))
-	for i := range w {
-		w[i].voxels = 1
-	}
-	for _, sp := range sys.Mesh.Spines {
-		a := atom[sp.ParentVoxel]
-		w[a].voxels += float64(sp.NumVoxels)
-		for k := 0; k < sp.NumVoxels; k++ {
-			atom[sp.FirstVoxel+k] = a
-		}
+// domainWork returns the work of each of the atoms, atom[v] being the
+// atom of voxel v.
+func domainWork(sys *model.System, atom []int, atoms int) []atomWork {
+	w := make([]atomWork, atoms)
+	for _, a := range atom {
+		w[a].voxels++
 	}
 	for _, st := range sys.Stimuli {
 		molecules := 0.0
