@@ -22,14 +22,13 @@ type adaptive struct {
 	eps  float64 // accuracy ε
 	jump float64 // a leap must carry at least this many expected firings
 
-	// units: instances uA[u] and uB[u] (−1 for single units)
-	unitOf  []int32
+	// units: instances uA[u] and uB[u] (−1 for single units); an
+	// instance's unit is exact.h[i].unit
 	uA, uB  []int32
 	uKind   []uint8
 	uSlot0  int32 // clock slot of unit 0
 	leaping []bool
-	skip    []uint16 // exact firings to skip before the next leap check
-	backoff []uint8
+	uh      []unitHot
 	aLeap   []float64 // propensity of each leaping instance at its leap's start
 
 	// ext lists, per unit, the reactant x indices of its instances and,
@@ -73,15 +72,33 @@ type adaptive struct {
 	frozen     []float64
 }
 
+// unitHot is what an event of a unit's channel reads of the unit (one
+// record, so that an event misses the cache once for it, not once per
+// field): the adaptive engine's back-off of leap checks and, for the
+// multiscale engine, of partial-equilibrium checks, and the unit's
+// subsystem links.
+type unitHot struct {
+	skip      uint16 // exact firings to skip before the next leap check
+	backoff   uint8
+	peBackoff uint8
+	peSkip    uint16 // multiscale: firings to skip before the next try of partial equilibrium
+	// multiscale: active subsystems whose species the unit reads or
+	// changes; the unit's pair subsystem (−1: none); the species of a hop
+	// pair (−1: not a hop pair)
+	block int32
+	sub   int32
+	hop   int32
+}
+
 // newAdaptive builds the engine for all voxels, or (own not nil) for the
 // voxels of one domain.
 func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own []bool) *adaptive {
 	d := &adaptive{eps: eps, jump: math.Max(2*minJump, 2)}
 	// Units.
 	ni := len(n.kind)
-	d.unitOf = make([]int32, ni)
-	for i := range d.unitOf {
-		d.unitOf[i] = -1
+	unitOf := make([]int32, ni)
+	for i := range unitOf {
+		unitOf[i] = -1
 	}
 	timed := make([]bool, ni)
 	for k, st := range n.sys.Stimuli {
@@ -92,11 +109,11 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 		}
 	}
 	for i := int32(0); i < int32(ni); i++ {
-		if d.unitOf[i] >= 0 || timed[i] || !n.local(i, own) {
+		if unitOf[i] >= 0 || timed[i] || !n.local(i, own) {
 			continue
 		}
 		u := int32(len(d.uA))
-		d.unitOf[i] = u
+		unitOf[i] = u
 		d.uA = append(d.uA, i)
 		p := n.partner[i]
 		switch {
@@ -104,7 +121,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 			d.uB = append(d.uB, -1)
 			d.uKind = append(d.uKind, unitInject)
 		case p >= 0:
-			d.unitOf[p] = u
+			unitOf[p] = u
 			d.uB = append(d.uB, p)
 			d.uKind = append(d.uKind, unitPair)
 		default:
@@ -115,9 +132,14 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	nu := len(d.uA)
 	d.exact = newExact(n, x, seed, t0, nu, own)
 	d.uSlot0 = int32(len(d.timerInst))
+	for i, u := range unitOf {
+		d.h[i].unit = u
+	}
 	d.leaping = make([]bool, nu)
-	d.skip = make([]uint16, nu)
-	d.backoff = make([]uint8, nu)
+	d.uh = make([]unitHot, nu)
+	for u := range d.uh {
+		d.uh[u].sub, d.uh[u].hop = -1, -1
+	}
 	d.aLeap = make([]float64, ni)
 	// Changers of every x index, then the per-unit lists.
 	nx := n.nv * n.ns
@@ -346,22 +368,22 @@ func (d *adaptive) exactEvent(v int) {
 		return
 	}
 	d.st.ExactEvents++
-	u := d.unitOf[i]
+	u := d.h[i].unit
 	if u < 0 {
 		return
 	}
-	if d.skip[u] > 0 {
-		d.skip[u]--
+	if d.uh[u].skip > 0 {
+		d.uh[u].skip--
 		return
 	}
 	if d.tryLeap(u) {
-		d.backoff[u] = 0
+		d.uh[u].backoff = 0
 		return
 	}
-	if d.backoff[u] < 6 {
-		d.backoff[u]++
+	if d.uh[u].backoff < 6 {
+		d.uh[u].backoff++
 	}
-	d.skip[u] = 1<<d.backoff[u] - 1
+	d.uh[u].skip = 1<<d.uh[u].backoff - 1
 }
 
 // leapEnd reconsiders a unit whose leap is over: leap again or go back to
@@ -383,7 +405,7 @@ func (d *adaptive) leapEnd(u int32) {
 		h.a = a
 		d.schedule(int(h.vox))
 	}
-	d.skip[u], d.backoff[u] = 0, 0
+	d.uh[u].skip, d.uh[u].backoff = 0, 0
 }
 
 // limiting returns the number of firings the reactants of instance i

@@ -89,18 +89,23 @@ type exact struct {
 const shapeView = 5
 
 // inst is the hot record of one instance.
-// It holds only what the event loop reads for every dependent (32 bytes,
-// two to a cache line); the rarely read fields are in exact.gen and
-// exact.timer.
+// It holds what the event loop reads for every dependent and for the
+// instance that fires (48 bytes; an event that reads these fields from
+// separate per-instance slices misses the cache once per slice on a
+// large mesh); the rarely read fields are in exact.gen and exact.timer.
 type inst struct {
 	c, a   float64 // propensity constant; current propensity (0 when excluded)
 	r0, r1 int32   // reactant x indices (shapes 1, 2 and 4)
 	vox    int32
+	unit   int32 // the adaptive engine's unit (−1: none, and in the exact engine)
+	rv     int32 // the multiscale engine's reader view (multiscale.rv; 0: none)
+	ev     int32 // start of its changes and dependents in net.ev (net.changesAt)
 	// shape 0: c; 1: c·X; 2: c·X·Y; 4: up to two reactants with any n and
 	// power (exact.gen); 3: more reactants (net.prop)
 	shape uint8
 	// excl: not simulated event by event (timers; leaping instances)
 	excl bool
+	kind uint8 // net.kind
 }
 
 // genShape is the cold part of an instance of shape 4.
@@ -125,7 +130,7 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	for i := range e.h {
 		e.ord[i] = int32(i)
 		e.timer[i] = -1
-		h := inst{c: n.c[i], vox: n.vox[i], shape: 3}
+		h := inst{c: n.c[i], vox: n.vox[i], unit: -1, ev: n.evStart[i], kind: n.kind[i], shape: 3}
 		lo, hi := n.rStart[i], n.rStart[i+1]
 		simple := true
 		for k := lo; k < hi; k++ {
@@ -219,8 +224,8 @@ func (e *exact) setNow(t float64) { e.t = t }
 // this engine after the counts i changes changed without a firing (a
 // boundary exchange); flush then redraws the clocks of their voxels.
 func (e *exact) touch(i int32) {
-	n := e.n
-	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
+	_, dep := e.n.changesAt(e.h[i].ev)
+	for _, d := range dep {
 		e.setA(d)
 	}
 }
@@ -396,11 +401,12 @@ func (e *exact) apply(i int32) { e.applyK(i, 1) }
 // depends on it.
 func (e *exact) applyK(i int32, k int64) {
 	n := e.n
-	n.fire(i, k, e.x)
+	chg, dep := n.changesAt(e.h[i].ev)
+	applyChanges(chg, k, e.x)
 	v := e.h[i].vox
 	other := int32(-1)
 	delta := 0.0 // change of voxel v's total, written once
-	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
+	for _, d := range dep {
 		h := &e.h[d]
 		if h.excl {
 			continue

@@ -42,7 +42,7 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 			}
 			s.own = append(s.own, i)
 			out += n.c[i]
-			if u := m.unitOf[i]; u >= 0 && !units[u] {
+			if u := m.h[i].unit; u >= 0 && !units[u] {
 				units[u] = true
 				s.ownUnits = append(s.ownUnits, u)
 			}
@@ -140,7 +140,7 @@ func (m *multiscale) bound(s *fastSub, force bool) bool {
 // accept is the thinning probability of a firing of reader i: the ratio
 // of its moments at the clusters' totals and at their bounds.
 func (m *multiscale) accept(i int32) float64 {
-	if v := &m.rv[m.rvOf[i]]; !v.thinGeneral {
+	if v := &m.rv[m.h[i].rv]; !v.thinGeneral {
 		// the loop below for one-molecule references, through the
 		// pointers relink keeps (same operations, same order)
 		p := 1.0
@@ -439,7 +439,7 @@ func (m *multiscale) tryCluster(u int32) bool {
 		return false
 	}
 	n := m.n
-	sp := m.unitHop[u]
+	sp := m.uh[u].hop
 	a, b := n.vox[m.uA[u]], n.vox[m.uB[u]]
 	pb := m.tree.path[b]
 	for _, nd := range m.tree.path[a] {
@@ -466,12 +466,12 @@ func (m *multiscale) tryCluster(u int32) bool {
 			for _, k := range inner {
 				m.deactivate(k)
 			}
-			m.peBackoff[u] = 0
+			m.uh[u].peBackoff = 0
 			m.activate(s)
 			return true
 		}
 		if wait {
-			m.peSkip[u] = 7
+			m.uh[u].peSkip = 7
 			return false
 		}
 	}
@@ -656,7 +656,7 @@ func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 		if i == skip || i == skip2 {
 			continue
 		}
-		if u := m.unitOf[i]; u >= 0 && m.activeSub(m.unitSub[u]) {
+		if u := m.h[i].unit; u >= 0 && m.activeSub(m.uh[u].sub) {
 			continue
 		}
 		a, d := m.rateOf(i), float64(m.cgDelta[k])
@@ -840,10 +840,10 @@ func (m *multiscale) hopIn(i int32, k int64) {
 	if k == 0 {
 		return
 	}
-	n := m.n
-	dst := n.chgIdx[n.chgStart[i]+1]
+	chg, _ := m.n.changesAt(m.h[i].ev)
+	dst := chg[2]
 	id := m.xsub[dst]
-	if id < 0 || m.xsub[n.chgIdx[n.chgStart[i]]] == id {
+	if id < 0 || m.xsub[chg[0]] == id {
 		return
 	}
 	if s := m.subs[id]; s.kind == subCluster {

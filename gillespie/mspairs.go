@@ -72,7 +72,7 @@ func (m *multiscale) pairEligible(u int32) bool {
 // pairSub returns the subsystem of pair unit u (unitSub[u] ≥ 0),
 // building it on first use.
 func (m *multiscale) pairSub(u int32) *fastSub {
-	id := m.unitSub[u]
+	id := m.uh[u].sub
 	if m.subs[id] == nil {
 		m.newPairSub(u, id)
 	}
@@ -333,20 +333,20 @@ func (m *multiscale) abundant(s *fastSub, j int, f float64) bool {
 // backOff doubles, up to 2^8, the number of occasions on which unit u
 // skips its partial-equilibrium check after a failed one.
 func (m *multiscale) backOff(u int32) {
-	if m.peBackoff[u] < 8 {
-		m.peBackoff[u]++
+	if m.uh[u].peBackoff < 8 {
+		m.uh[u].peBackoff++
 	}
-	m.peSkip[u] = 1<<m.peBackoff[u] - 1
+	m.uh[u].peSkip = 1<<m.uh[u].peBackoff - 1
 }
 
 // tryPE checks whether pair unit u may enter partial equilibrium now and
 // puts it there if so.
 func (m *multiscale) tryPE(u int32) bool {
-	if m.peSkip[u] > 0 {
-		m.peSkip[u]--
+	if m.uh[u].peSkip > 0 {
+		m.uh[u].peSkip--
 		return false
 	}
-	if m.unitHop[u] >= 0 {
+	if m.uh[u].hop >= 0 {
 		return m.tryCluster(u)
 	}
 	s := m.pairSub(u)
@@ -354,12 +354,12 @@ func (m *multiscale) tryPE(u int32) bool {
 	m.mark(s)
 	ok, wait := m.judge(s, false)
 	if ok && m.unshared(s) {
-		m.peBackoff[u] = 0
+		m.uh[u].peBackoff = 0
 		m.activate(s)
 		return true
 	}
 	if wait {
-		m.peSkip[u] = 7
+		m.uh[u].peSkip = 7
 		return false
 	}
 	m.backOff(u)

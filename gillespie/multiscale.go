@@ -29,8 +29,6 @@ type multiscale struct {
 	segFrom, segTo float64
 
 	subs    []*fastSub
-	unitSub []int32 // per unit: its pair subsystem, or −1
-	unitHop []int32 // per unit: the species of a hop pair, or −1
 	tree    *meshTree
 	cluster map[[2]int32]int32 // (species, node) → cluster subsystem
 	t0      float64
@@ -40,15 +38,13 @@ type multiscale struct {
 	rdStart, rdInst []int32
 	cgStart, cgInst []int32
 	cgDelta         []int64
-	block           []int32 // per unit: active subsystems whose species it reads or changes
 	abund           []int32 // per x index: active subsystems in which it is abundant
 	refA, refB      []momRef
-	rv              []readerView // what view reads, of the instances that have been readers
-	rvOf            []int32      // per instance: its entry in rv (0: none yet; rv[0] is unused)
-	nref            []int8       // per instance: active subsystems it reads
-	origShape       []uint8      // shape of each instance before it became a reader
-	peSkip          []uint16
-	peBackoff       []uint8
+	// rv: what view reads, of the instances that have been readers
+	// (exact.h[i].rv is instance i's entry; 0: none yet, rv[0] unused)
+	rv        []readerView
+	nref      []int8  // per instance: active subsystems it reads
+	origShape []uint8 // shape of each instance before it became a reader
 
 	touched []int32    // scratch: subsystems touched by a firing
 	rebound []int32    // scratch: clusters whose bound moved
@@ -119,12 +115,12 @@ func (m *multiscale) relink(i int32) {
 		v.plain[v.np] = factor{j: xi, n: int64(n.rN[k]), p: n.rP[k]}
 		v.np++
 	}
-	if m.rvOf[i] == 0 {
-		m.rvOf[i] = int32(len(m.rv))
+	if m.h[i].rv == 0 {
+		m.h[i].rv = int32(len(m.rv))
 		m.rv = append(m.rv, v)
 		return
 	}
-	m.rv[m.rvOf[i]] = v
+	m.rv[m.h[i].rv] = v
 }
 
 // momRef points a reader at the moment of an active subsystem that
@@ -289,13 +285,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	for i := range m.xsub {
 		m.xsub[i] = -1
 	}
-	nu := len(d.uA)
-	m.unitSub = make([]int32, nu)
-	m.block = make([]int32, nu)
-	m.peSkip = make([]uint16, nu)
-	m.peBackoff = make([]uint8, nu)
 	m.rv = make([]readerView, 1, 64)
-	m.rvOf = make([]int32, ni)
 	m.refA = make([]momRef, ni)
 	m.refB = make([]momRef, ni)
 	for i := range m.refA {
@@ -303,16 +293,14 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	}
 	m.nref = make([]int8, ni)
 	m.origShape = make([]uint8, ni)
-	m.unitHop = make([]int32, nu)
 	m.cluster = map[[2]int32]int32{}
 	m.t0 = t0
-	for u := range m.unitSub {
-		m.unitSub[u], m.unitHop[u] = -1, -1
+	for u := range m.uh {
 		if d.uKind[u] != unitPair {
 			continue
 		}
 		if n.kind[d.uA[u]] == kindHop {
-			m.unitHop[u] = int32(n.sys.Hops[n.src[d.uA[u]]].Species)
+			m.uh[u].hop = int32(n.sys.Hops[n.src[d.uA[u]]].Species)
 			continue
 		}
 		// A pair's subsystem is built when its unit first tries partial
@@ -321,7 +309,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 		// that ids, and the order of the barrier's checks and draws, do
 		// not depend on which pairs were built.
 		if m.pairEligible(int32(u)) {
-			m.unitSub[u] = int32(len(m.subs))
+			m.uh[u].sub = int32(len(m.subs))
 			m.subs = append(m.subs, nil)
 		}
 	}
@@ -473,7 +461,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 	}
 	us := map[int32]bool{}
 	touch := func(i int32) {
-		if u := m.unitOf[i]; u >= 0 && !ownUnit(u) && !us[u] {
+		if u := m.h[i].unit; u >= 0 && !ownUnit(u) && !us[u] {
 			us[u] = true
 			s.units = append(s.units, u)
 		}
@@ -497,7 +485,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 // expectations of its factors in active subsystems times its other
 // factors.
 func (m *multiscale) view(i int32) float64 {
-	v := &m.rv[m.rvOf[i]]
+	v := &m.rv[m.h[i].rv]
 	a := m.h[i].c * *v.a * *v.b
 	if v.np >= 0 {
 		for _, f := range v.plain[:v.np] {
@@ -647,10 +635,11 @@ func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]
 // propensities that depend on it.
 func (m *multiscale) fire(i int32, k int64) {
 	n := m.n
-	n.fire(i, k, m.x)
+	chg, dep := n.changesAt(m.h[i].ev)
+	applyChanges(chg, k, m.x)
 	m.touched = m.touched[:0]
-	for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
-		if s := m.xsub[n.chgIdx[c]]; s >= 0 && !slices.Contains(m.touched, s) {
+	for c := 0; c < len(chg); c += 2 {
+		if s := m.xsub[chg[c]]; s >= 0 && !slices.Contains(m.touched, s) {
 			m.touched = append(m.touched, s)
 		}
 	}
@@ -659,11 +648,11 @@ func (m *multiscale) fire(i int32, k int64) {
 		s := m.subs[id]
 		m.count(s)
 		if s.kind == subCluster {
-			for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
-				if xi := n.chgIdx[c]; m.xsub[xi] == id {
-					s.T += k * int64(n.chgDelta[c])
-					if n.kind[i] != kindHop { // hops in: exactEvent, boundaryLeap
-						m.realized(s, s.pos(xi), float64(k*int64(n.chgDelta[c])))
+			for c := 0; c < len(chg); c += 2 {
+				if xi := chg[c]; m.xsub[xi] == id {
+					s.T += k * int64(chg[c+1])
+					if m.h[i].kind != kindHop { // hops in: exactEvent, boundaryLeap
+						m.realized(s, s.pos(xi), float64(k*int64(chg[c+1])))
 					}
 				}
 			}
@@ -677,7 +666,7 @@ func (m *multiscale) fire(i int32, k int64) {
 	// the dependents, as in exact.applyK
 	v := m.h[i].vox
 	delta := 0.0
-	for _, d := range n.dep[n.depStart[i]:n.depStart[i+1]] {
+	for _, d := range dep {
 		h := &m.h[d]
 		if h.excl {
 			continue
@@ -714,7 +703,7 @@ func (m *multiscale) fire(i int32, k int64) {
 			// Readers of the species i did not change are not among its
 			// dependents.
 			for j, xi := range s.xs {
-				if !s.mask[j] || changes(n, i, xi) {
+				if !s.mask[j] || changes(chg, xi) {
 					continue
 				}
 				for _, r := range s.rdByPos[s.rdPos[j]:s.rdPos[j+1]] {
@@ -746,10 +735,11 @@ func (m *multiscale) fire(i int32, k int64) {
 // check it too).
 const checkEvery = 32
 
-// changes reports whether instance i changes x index xi.
-func changes(n *net, i, xi int32) bool {
-	for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
-		if n.chgIdx[c] == xi {
+// changes reports whether the changes chg (net.changesOf) change x
+// index xi.
+func changes(chg []int32, xi int32) bool {
+	for c := 0; c < len(chg); c += 2 {
+		if chg[c] == xi {
 			return true
 		}
 	}
@@ -769,7 +759,7 @@ func (m *multiscale) activate(s *fastSub) {
 	for _, u := range s.ownUnits {
 		m.leaping[u] = false
 		m.oclk.set(m.uSlot0+u, math.Inf(1))
-		m.skip[u], m.backoff[u] = 0, 0
+		m.uh[u].skip, m.uh[u].backoff = 0, 0
 	}
 	for _, i := range s.own {
 		m.exclude(i)
@@ -798,7 +788,7 @@ func (m *multiscale) activate(s *fastSub) {
 		m.relink(r)
 	}
 	for _, v := range s.units {
-		m.block[v]++
+		m.uh[v].block++
 	}
 	s.active = true
 	s.tOn, s.tLast = m.t, m.t
@@ -854,7 +844,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 		m.relink(r)
 	}
 	for _, v := range s.units {
-		m.block[v]--
+		m.uh[v].block--
 	}
 	for _, i := range s.own {
 		h := &m.h[i]
@@ -866,7 +856,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 		m.setA(r)
 	}
 	for _, u := range s.ownUnits {
-		m.skip[u], m.backoff[u] = 0, 0
+		m.uh[u].skip, m.uh[u].backoff = 0, 0
 	}
 	m.flush()
 }
@@ -963,39 +953,39 @@ func (m *multiscale) exactEvent(v int) {
 	}
 	m.fire(i, 1)
 	m.st.ExactEvents++
-	if m.n.kind[i] == kindHop {
+	if m.h[i].kind == kindHop {
 		m.hopIn(i, 1)
 	}
-	u := m.unitOf[i]
+	u := m.h[i].unit
 	if u < 0 {
 		return
 	}
-	if m.block[u] > 0 {
-		if m.skip[u] > 0 {
-			m.skip[u]--
+	if m.uh[u].block > 0 {
+		if m.uh[u].skip > 0 {
+			m.uh[u].skip--
 		} else if m.blockedLeap(u) {
-			m.backoff[u] = 0
+			m.uh[u].backoff = 0
 		} else {
-			m.backoff[u] = min(m.backoff[u]+1, 6)
-			m.skip[u] = 1<<m.backoff[u] - 1
+			m.uh[u].backoff = min(m.uh[u].backoff+1, 6)
+			m.uh[u].skip = 1<<m.uh[u].backoff - 1
 		}
 		return
 	}
-	if (m.unitSub[u] >= 0 || m.unitHop[u] >= 0) && m.tryPE(u) {
+	if (m.uh[u].sub >= 0 || m.uh[u].hop >= 0) && m.tryPE(u) {
 		return
 	}
-	if m.skip[u] > 0 {
-		m.skip[u]--
+	if m.uh[u].skip > 0 {
+		m.uh[u].skip--
 		return
 	}
 	if m.tryLeap(u) {
-		m.backoff[u] = 0
+		m.uh[u].backoff = 0
 		return
 	}
-	if m.backoff[u] < 6 {
-		m.backoff[u]++
+	if m.uh[u].backoff < 6 {
+		m.uh[u].backoff++
 	}
-	m.skip[u] = 1<<m.backoff[u] - 1
+	m.uh[u].skip = 1<<m.uh[u].backoff - 1
 }
 
 // blockedLeap leaps a unit that touches species in partial equilibrium
@@ -1004,7 +994,7 @@ func (m *multiscale) exactEvent(v int) {
 // pair only through its total.
 func (m *multiscale) blockedLeap(u int32) bool {
 	switch {
-	case m.unitHop[u] >= 0:
+	case m.uh[u].hop >= 0:
 		return m.boundaryLeap(u)
 	case m.uKind[u] == unitInject:
 		return m.injectLeap(u)
@@ -1147,14 +1137,15 @@ func (m *multiscale) firingRate(i int32) float64 {
 // (its propensity may be a cluster's bound, its firings thinned by
 // accept).
 func (m *multiscale) thinned(i int32) bool {
-	return m.h[i].shape == shapeView && m.refA[i].sub >= 0
+	// (relink points a at a moment exactly when refA is a subsystem's)
+	return m.h[i].shape == shapeView && m.rv[m.h[i].rv].a != &one
 }
 
 // windowRate is the rate of instance j as the domains' window bound
 // counts it: none for the channels of an active subsystem (they fire
 // nothing; its law moves with its total), else as the drift sums read it.
 func (m *multiscale) windowRate(j int32) float64 {
-	if u := m.unitOf[j]; u >= 0 && m.activeSub(m.unitSub[u]) {
+	if u := m.h[j].unit; u >= 0 && m.activeSub(m.uh[u].sub) {
 		return 0
 	}
 	n := m.n
@@ -1199,8 +1190,8 @@ func (m *multiscale) arrival(k int) {
 // leapEnd reconsiders a unit whose leap is over.
 func (m *multiscale) leapEnd(u int32) {
 	m.leaping[u] = false
-	if m.block[u] == 0 {
-		if (m.unitSub[u] >= 0 || m.unitHop[u] >= 0) && m.tryPE(u) {
+	if m.uh[u].block == 0 {
+		if (m.uh[u].sub >= 0 || m.uh[u].hop >= 0) && m.tryPE(u) {
 			return
 		}
 		if m.tryLeap(u) {
@@ -1218,7 +1209,7 @@ func (m *multiscale) leapEnd(u int32) {
 		m.setA(i)
 	}
 	m.flush()
-	m.skip[u], m.backoff[u] = 0, 0
+	m.uh[u].skip, m.uh[u].backoff = 0, 0
 }
 
 func (m *multiscale) setRate(k int, rate float64) {

@@ -2,7 +2,7 @@ package gillespie
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/spinerd/spinerd/model"
 )
@@ -36,10 +36,16 @@ type net struct {
 	chgStart []int32
 	chgIdx   []int32
 	chgDelta []int32
-	// dependents: instances whose propensity reads an x index this one
-	// changes (itself included when it does).
-	depStart []int32
-	dep      []int32
+	// ev[evStart[i]:evStart[i+1]] is what a firing of instance i needs,
+	// packed together so that an event reads one or two cache lines of
+	// it: the number of changes and of dependents, the changes as (x
+	// index, delta) pairs (chgIdx and chgDelta again), then the
+	// dependents, the instances whose propensity reads an x index it
+	// changes (itself included when it does), ascending. The record
+	// delimits itself, so an engine may keep its start with the
+	// instance's other hot fields (changesAt).
+	evStart []int32
+	ev      []int32
 	// instances of voxel v: vStart[v]:vStart[v+1]
 	vStart []int32
 	// reverse partner instance (−1 if none): the opposite direction of
@@ -152,7 +158,7 @@ func newNet(sys *model.System) *net {
 			n.partner[i] = hopInst[hp.Reverse]
 		}
 	}
-	// Dependency graph.
+	// Dependency graph, packed with the changes.
 	consumers := make([][]int32, n.nv*ns)
 	for i := range n.kind {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
@@ -163,21 +169,26 @@ func newNet(sys *model.System) *net {
 	for i := range seen {
 		seen[i] = -1
 	}
+	n.evStart = make([]int32, 0, len(n.kind)+1)
 	for i := range n.kind {
-		n.depStart = append(n.depStart, int32(len(n.dep)))
-		start := len(n.dep)
+		n.evStart = append(n.evStart, int32(len(n.ev)))
+		n.ev = append(n.ev, n.chgStart[i+1]-n.chgStart[i], 0)
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			n.ev = append(n.ev, n.chgIdx[k], n.chgDelta[k])
+		}
+		start := len(n.ev)
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			for _, j := range consumers[n.chgIdx[k]] {
 				if seen[j] != int32(i) {
 					seen[j] = int32(i)
-					n.dep = append(n.dep, j)
+					n.ev = append(n.ev, j)
 				}
 			}
 		}
-		d := n.dep[start:]
-		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
+		slices.Sort(n.ev[start:])
+		n.ev[n.evStart[i]+1] = int32(len(n.ev) - start)
 	}
-	n.depStart = append(n.depStart, int32(len(n.dep)))
+	n.evStart = append(n.evStart, int32(len(n.ev)))
 	return n
 }
 
@@ -323,10 +334,29 @@ func (n *net) addReactant(x, stoich, power int32) {
 	n.rP = append(n.rP, power)
 }
 
+// changesOf returns instance i's changes per firing, (x index, delta)
+// pairs, and its dependents (see net.ev).
+func (n *net) changesOf(i int32) (chg, dep []int32) {
+	return n.changesAt(n.evStart[i])
+}
+
+// changesAt is changesOf for the instance whose record starts at ev[off].
+func (n *net) changesAt(off int32) (chg, dep []int32) {
+	c := off + 2
+	d := c + 2*n.ev[off]
+	return n.ev[c:d], n.ev[d : d+n.ev[off+1]]
+}
+
 // fire applies k firings of instance i to x.
 func (n *net) fire(i int32, k int64, x []int64) {
-	for j := n.chgStart[i]; j < n.chgStart[i+1]; j++ {
-		x[n.chgIdx[j]] += k * int64(n.chgDelta[j])
+	chg, _ := n.changesOf(i)
+	applyChanges(chg, k, x)
+}
+
+// applyChanges applies k firings of the changes chg (changesOf) to x.
+func applyChanges(chg []int32, k int64, x []int64) {
+	for j := 0; j+1 < len(chg); j += 2 {
+		x[chg[j]] += k * int64(chg[j+1])
 	}
 }
 

@@ -55,19 +55,19 @@ func momentsOf(pi []float64, f func(k int) float64) (mean, sd float64) {
 	return mean, math.Sqrt(sd)
 }
 
-// samplerFor builds the multiscale engine of sys at seed and returns it
-// with the subsystem of the first pair whose forward channel is reaction
 // pairSubs builds and returns the subsystems of every pair unit of m.
 func pairSubs(m *multiscale) []*fastSub {
 	var out []*fastSub
-	for u, id := range m.unitSub {
-		if id >= 0 {
+	for u, uh := range m.uh {
+		if uh.sub >= 0 {
 			out = append(out, m.pairSub(int32(u)))
 		}
 	}
 	return out
 }
 
+// samplerFor builds the multiscale engine of sys at seed and returns it
+// with the subsystem of the first pair whose forward channel is reaction
 // id (or, with id empty, the root cluster of species sp).
 func samplerFor(t *testing.T, sys *model.System, id string, sp int) (*multiscale, *fastSub) {
 	t.Helper()
