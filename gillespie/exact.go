@@ -78,8 +78,9 @@ type exact struct {
 	// maxRate is the largest voxel total (per ms) whose waiting times
 	// double precision resolves up to the run's end; stalled is the first
 	// voxel found above it (−1: none), which stops the run with an error.
-	maxRate float64
-	stalled int32
+	maxRate        float64
+	stalled        int32
+	chgBuf, depBuf []int32 // scratch of record
 	// view gives the propensity of an instance of shape shapeView (the
 	// multiscale engine's readers of species in partial equilibrium).
 	view func(i int32) float64
@@ -99,7 +100,8 @@ type inst struct {
 	vox    int32
 	unit   int32 // the adaptive engine's unit (−1: none, and in the exact engine)
 	rv     int32 // the multiscale engine's reader view (multiscale.rv; 0: none)
-	ev     int32 // start of its changes and dependents in net.ev (net.changesAt)
+	ev     int32 // start of its changes and dependents in net.ev (record)
+	to     int32 // a hop's target voxel (net.hopTo)
 	// shape 0: c; 1: c·X; 2: c·X·Y; 4: up to two reactants with any n and
 	// power (exact.gen); 3: more reactants (net.prop)
 	shape uint8
@@ -130,7 +132,7 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	for i := range e.h {
 		e.ord[i] = int32(i)
 		e.timer[i] = -1
-		h := inst{c: n.c[i], vox: n.vox[i], unit: -1, ev: n.evStart[i], kind: n.kind[i], shape: 3}
+		h := inst{c: n.c[i], vox: n.vox[i], unit: -1, ev: n.evStart[i], to: n.hopTo[i], kind: n.kind[i], shape: 3}
 		lo, hi := n.rStart[i], n.rStart[i+1]
 		simple := true
 		for k := lo; k < hi; k++ {
@@ -183,6 +185,14 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	return e
 }
 
+// record returns instance i's changes and dependents (net.decode), in
+// scratch that the next call of record overwrites.
+func (e *exact) record(i int32) (chg, dep []int32) {
+	h := &e.h[i]
+	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, h.to, e.chgBuf, e.depBuf)
+	return e.chgBuf, e.depBuf
+}
+
 // prop returns the propensity of instance i now.
 func (e *exact) prop(i int32) float64 {
 	h := &e.h[i]
@@ -224,7 +234,7 @@ func (e *exact) setNow(t float64) { e.t = t }
 // this engine after the counts i changes changed without a firing (a
 // boundary exchange); flush then redraws the clocks of their voxels.
 func (e *exact) touch(i int32) {
-	_, dep := e.n.changesAt(e.h[i].ev)
+	_, dep := e.record(i)
 	for _, d := range dep {
 		e.setA(d)
 	}
@@ -401,7 +411,7 @@ func (e *exact) apply(i int32) { e.applyK(i, 1) }
 // depends on it.
 func (e *exact) applyK(i int32, k int64) {
 	n := e.n
-	chg, dep := n.changesAt(e.h[i].ev)
+	chg, dep := e.record(i)
 	applyChanges(chg, k, e.x)
 	v := e.h[i].vox
 	other := int32(-1)

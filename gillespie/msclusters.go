@@ -840,7 +840,7 @@ func (m *multiscale) hopIn(i int32, k int64) {
 	if k == 0 {
 		return
 	}
-	chg, _ := m.n.changesAt(m.h[i].ev)
+	chg, _ := m.record(i)
 	dst := chg[2]
 	id := m.xsub[dst]
 	if id < 0 || m.xsub[chg[0]] == id {

@@ -635,7 +635,7 @@ func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]
 // propensities that depend on it.
 func (m *multiscale) fire(i int32, k int64) {
 	n := m.n
-	chg, dep := n.changesAt(m.h[i].ev)
+	chg, dep := m.record(i)
 	applyChanges(chg, k, m.x)
 	m.touched = m.touched[:0]
 	for c := 0; c < len(chg); c += 2 {
@@ -735,7 +735,7 @@ func (m *multiscale) fire(i int32, k int64) {
 // check it too).
 const checkEvery = 32
 
-// changes reports whether the changes chg (net.changesOf) change x
+// changes reports whether the changes chg (exact.record) change x
 // index xi.
 func changes(chg []int32, xi int32) bool {
 	for c := 0; c < len(chg); c += 2 {
