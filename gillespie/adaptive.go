@@ -402,7 +402,7 @@ func (d *adaptive) leapEnd(u int32) {
 		h.excl = false
 		a := d.prop(i)
 		d.av[h.vox] += a - h.a
-		h.a = a
+		d.putA(h, a)
 		d.schedule(int(h.vox))
 	}
 	d.uh[u].skip, d.uh[u].backoff = 0, 0
@@ -501,7 +501,7 @@ func (d *adaptive) tryLeap(u int32) bool {
 			h.excl = true
 			v := int(h.vox)
 			d.av[v] -= h.a
-			h.a = 0
+			d.putA(h, 0)
 			if d.av[v] < 0 {
 				d.resum(v)
 			}

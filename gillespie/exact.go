@@ -29,7 +29,7 @@ import (
 //   - excl marks an instance that the event loop must not fire (a timer,
 //     a leaping unit, an instance of another domain). An engine that sets
 //     it takes the instance's propensity out of its voxel's total
-//     (av[v] −= h.a; h.a = 0) and reschedules the voxel; clearing it, the
+//     (av[v] −= h.a; putA(h, 0)) and reschedules the voxel; clearing it, the
 //     engine puts prop(i) back in the same way. applyK skips excluded
 //     dependents, resum gives them 0.
 //   - applyK(i, k) fires instance i k times (k < 0: the reverse of a
@@ -59,8 +59,12 @@ type exact struct {
 	gen   []genShape
 	timer []int32
 	av    []float64 // total propensity of each voxel
-	// ord lists the instances of each voxel (vStart ranges) in search order.
+	// ord lists the instances of each voxel (vStart ranges) in search
+	// order; aOrd holds their propensities in that order (aOrd[h.pos] =
+	// h.a, kept by putA), so that the search reads them in sequence and
+	// not each from its instance's record.
 	ord  []int32
+	aOrd []float64
 	vclk *clockHeap // voxel clocks
 	// oclk holds the other clocks: timers of evenly timed injections
 	// (slots 0..len(timerInst)−1), then the adaptive engine's units.
@@ -102,6 +106,7 @@ type inst struct {
 	rv     int32 // the multiscale engine's reader view (multiscale.rv; 0: none)
 	ev     int32 // start of its changes and dependents in net.ev (record)
 	to     int32 // a hop's target voxel (net.hopTo)
+	pos    int32 // its place in the search order (exact.ord, exact.aOrd)
 	// shape 0: c; 1: c·X; 2: c·X·Y; 4: up to two reactants with any n and
 	// power (exact.gen); 3: more reactants (net.prop)
 	shape uint8
@@ -127,12 +132,13 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	e.dirty = make([]bool, n.nv)
 	e.h = make([]inst, ni)
 	e.ord = make([]int32, ni)
+	e.aOrd = make([]float64, ni)
 	e.gen = make([]genShape, ni)
 	e.timer = make([]int32, ni)
 	for i := range e.h {
 		e.ord[i] = int32(i)
 		e.timer[i] = -1
-		h := inst{c: n.c[i], vox: n.vox[i], unit: -1, ev: n.evStart[i], to: n.hopTo[i], kind: n.kind[i], shape: 3}
+		h := inst{c: n.c[i], vox: n.vox[i], unit: -1, ev: n.evStart[i], to: n.hopTo[i], pos: int32(i), kind: n.kind[i], shape: 3}
 		lo, hi := n.rStart[i], n.rStart[i+1]
 		simple := true
 		for k := lo; k < hi; k++ {
@@ -240,6 +246,12 @@ func (e *exact) touch(i int32) {
 	}
 }
 
+// putA sets the propensity of instance h, in its record and in aOrd.
+func (e *exact) putA(h *inst, a float64) {
+	h.a = a
+	e.aOrd[h.pos] = a
+}
+
 // setA sets the propensity of instance i (unless excluded from the
 // event-by-event set) to its current value and marks its voxel dirty.
 func (e *exact) setA(i int32) {
@@ -249,7 +261,7 @@ func (e *exact) setA(i int32) {
 	}
 	a := e.prop(i)
 	e.av[h.vox] += a - h.a
-	h.a = a
+	e.putA(h, a)
 	e.markDirty(h.vox)
 }
 
@@ -281,7 +293,7 @@ func (e *exact) resum(v int) {
 		if !e.h[i].excl {
 			a = e.prop(i)
 		}
-		e.h[i].a = a
+		e.putA(&e.h[i], a)
 		sum += a
 	}
 	e.av[v] = sum
@@ -374,12 +386,17 @@ func (e *exact) advance(ctx context.Context, tEnd float64) error {
 func (e *exact) pick(v int) int32 {
 	lo, hi := e.n.vStart[v], e.n.vStart[v+1]
 	u := e.rng[v].Float64() * e.av[v]
-	for p := lo; p < hi; p++ {
-		j := e.ord[p]
-		u -= e.h[j].a
+	a := e.aOrd[lo:hi]
+	for p := range a {
+		u -= a[p]
 		if u < 0 {
-			if p > lo { // move one place forward
-				e.ord[p-1], e.ord[p] = j, e.ord[p-1]
+			q := lo + int32(p)
+			j := e.ord[q]
+			if p > 0 { // move one place forward
+				k := e.ord[q-1]
+				e.ord[q-1], e.ord[q] = j, k
+				a[p-1], a[p] = a[p], a[p-1]
+				e.h[j].pos, e.h[k].pos = q-1, q
 			}
 			return j
 		}
@@ -442,7 +459,7 @@ func (e *exact) applyK(i int32, k int64) {
 			e.av[h.vox] += nw - h.a
 			other = h.vox
 		}
-		h.a = nw
+		e.putA(h, nw)
 	}
 	e.av[v] += delta
 	if e.av[v] < 0 {
@@ -482,7 +499,7 @@ func (e *exact) setRate(k int, rate float64) {
 		}
 		v := int(h.vox)
 		e.av[v] += r - h.a
-		h.a = r
+		e.putA(h, r)
 		if e.av[v] < 0 {
 			e.resum(v)
 		}

@@ -59,7 +59,7 @@ func (m *multiscale) exclude(i int32) {
 	if h := &m.h[i]; !h.excl {
 		h.excl = true
 		m.av[h.vox] -= h.a
-		h.a = 0
+		m.putA(h, 0)
 		m.markDirty(h.vox)
 	}
 }
@@ -692,7 +692,7 @@ func (m *multiscale) fire(i int32, k int64) {
 			m.av[h.vox] += nw - h.a
 			m.markDirty(h.vox)
 		}
-		h.a = nw
+		m.putA(h, nw)
 	}
 	m.av[v] += delta
 	m.markDirty(v)
@@ -849,7 +849,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 	for _, i := range s.own {
 		h := &m.h[i]
 		h.excl = false
-		h.a = 0
+		m.putA(h, 0)
 		m.setA(i)
 	}
 	for _, r := range s.rdInst {
