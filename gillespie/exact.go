@@ -95,15 +95,17 @@ const shapeView = 5
 
 // inst is the hot record of one instance.
 // It holds what the event loop reads for every dependent and for the
-// instance that fires (48 bytes; an event that reads these fields from
-// separate per-instance slices misses the cache once per slice on a
-// large mesh); the rarely read fields are in exact.gen and exact.timer.
+// instance that fires (48 bytes, TestInstSize; an event that read these
+// fields from separate per-instance slices missed the cache once per
+// slice on a large mesh); the rarely read fields are in exact.gen and
+// exact.timer.
 type inst struct {
-	c, a   float64 // propensity constant; current propensity (0 when excluded)
-	r0, r1 int32   // reactant x indices (shapes 1, 2 and 4)
+	c, a float64 // propensity constant; current propensity (0 when excluded)
+	// r0, r1: reactant x indices (shapes 1, 2 and 4); shapeView: r0 is
+	// the multiscale engine's reader view (multiscale.rv)
+	r0, r1 int32
 	vox    int32
 	unit   int32 // the adaptive engine's unit (−1: none, and in the exact engine)
-	rv     int32 // the multiscale engine's reader view (multiscale.rv; 0: none)
 	ev     int32 // start of its changes and dependents in net.ev (record)
 	to     int32 // a hop's target voxel (net.hopTo)
 	pos    int32 // its place in the search order (exact.ord, exact.aOrd)

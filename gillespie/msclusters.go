@@ -140,7 +140,7 @@ func (m *multiscale) bound(s *fastSub, force bool) bool {
 // accept is the thinning probability of a firing of reader i: the ratio
 // of its moments at the clusters' totals and at their bounds.
 func (m *multiscale) accept(i int32) float64 {
-	if v := &m.rv[m.h[i].rv]; !v.thinGeneral {
+	if v := &m.rv[m.h[i].r0]; !v.thinGeneral { // i is a reader: r0 is its view
 		// the loop below for one-molecule references, through the
 		// pointers relink keeps (same operations, same order)
 		p := 1.0

@@ -40,11 +40,14 @@ type multiscale struct {
 	cgDelta         []int64
 	abund           []int32 // per x index: active subsystems in which it is abundant
 	refA, refB      []momRef
-	// rv: what view reads, of the instances that have been readers
-	// (exact.h[i].rv is instance i's entry; 0: none yet, rv[0] unused)
+	// rv: what view reads, of the instances that have been readers;
+	// rvOf[i] is instance i's entry (0: none yet, rv[0] unused), which a
+	// reader's record holds in r0 while its shape is shapeView
 	rv        []readerView
+	rvOf      []int32
 	nref      []int8  // per instance: active subsystems it reads
 	origShape []uint8 // shape of each instance before it became a reader
+	origR0    []int32 // and its r0
 
 	touched []int32    // scratch: subsystems touched by a firing
 	rebound []int32    // scratch: clusters whose bound moved
@@ -115,12 +118,15 @@ func (m *multiscale) relink(i int32) {
 		v.plain[v.np] = factor{j: xi, n: int64(n.rN[k]), p: n.rP[k]}
 		v.np++
 	}
-	if m.h[i].rv == 0 {
-		m.h[i].rv = int32(len(m.rv))
+	if m.rvOf[i] == 0 {
+		m.rvOf[i] = int32(len(m.rv))
 		m.rv = append(m.rv, v)
-		return
+	} else {
+		m.rv[m.rvOf[i]] = v
 	}
-	m.rv[m.h[i].rv] = v
+	if h := &m.h[i]; h.shape == shapeView {
+		h.r0 = m.rvOf[i]
+	}
 }
 
 // momRef points a reader at the moment of an active subsystem that
@@ -293,6 +299,8 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	}
 	m.nref = make([]int8, ni)
 	m.origShape = make([]uint8, ni)
+	m.origR0 = make([]int32, ni)
+	m.rvOf = make([]int32, ni)
 	m.cluster = map[[2]int32]int32{}
 	m.t0 = t0
 	for u := range m.uh {
@@ -485,7 +493,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 // expectations of its factors in active subsystems times its other
 // factors.
 func (m *multiscale) view(i int32) float64 {
-	v := &m.rv[m.h[i].rv]
+	v := &m.rv[m.h[i].r0]
 	a := m.h[i].c * *v.a * *v.b
 	if v.np >= 0 {
 		for _, f := range v.plain[:v.np] {
@@ -779,7 +787,7 @@ func (m *multiscale) activate(s *fastSub) {
 			m.refB[r] = ref
 		}
 		if m.nref[r] == 0 {
-			m.origShape[r] = m.h[r].shape
+			m.origShape[r], m.origR0[r] = m.h[r].shape, m.h[r].r0
 			m.h[r].shape = shapeView
 		}
 		m.nref[r]++
@@ -837,7 +845,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 		}
 		m.refB[r] = noRef
 		if m.nref[r]--; m.nref[r] == 0 {
-			m.h[r].shape = m.origShape[r]
+			m.h[r].shape, m.h[r].r0 = m.origShape[r], m.origR0[r]
 		}
 	}
 	for _, r := range s.rdInst {
@@ -1138,7 +1146,7 @@ func (m *multiscale) firingRate(i int32) float64 {
 // accept).
 func (m *multiscale) thinned(i int32) bool {
 	// (relink points a at a moment exactly when refA is a subsystem's)
-	return m.h[i].shape == shapeView && m.rv[m.h[i].rv].a != &one
+	return m.h[i].shape == shapeView && m.rv[m.h[i].r0].a != &one
 }
 
 // windowRate is the rate of instance j as the domains' window bound
