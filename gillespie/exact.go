@@ -134,6 +134,11 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	e.dirty = make([]bool, n.nv)
 	e.h = make([]inst, ni)
 	e.ord = make([]int32, ni)
+	// The scratch of record is written at every event: big enough not to
+	// grow, and in its own cache lines, apart from the other domains'
+	// engines that run on other cores (small slices of two engines would
+	// share a line).
+	e.chgBuf, e.depBuf = make([]int32, 0, 64), make([]int32, 0, 1024)
 	e.aOrd = make([]float64, ni)
 	e.gen = make([]genShape, ni)
 	e.timer = make([]int32, ni)
