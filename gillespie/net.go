@@ -402,11 +402,12 @@ func (n *net) decode(off, v, w int32, chg, dep []int32) ([]int32, []int32) {
 	return chg, dep
 }
 
-// fire applies k firings of instance i to x.
+// fire applies k firings of instance i to x (the fixed-step method; the
+// event loops resolve the record, exact.record, for the dependents too).
 func (n *net) fire(i int32, k int64, x []int64) {
-	var buf [8]int32
-	chg, _ := n.decode(n.evStart[i], n.vox[i], n.hopTo[i], buf[:0], nil)
-	applyChanges(chg, k, x)
+	for j := n.chgStart[i]; j < n.chgStart[i+1]; j++ {
+		x[n.chgIdx[j]] += k * int64(n.chgDelta[j])
+	}
 }
 
 // applyChanges applies k firings of the changes chg (decode) to x.

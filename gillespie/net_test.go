@@ -1,6 +1,7 @@
 package gillespie
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -107,5 +108,47 @@ func TestNetPrunesImpossibleChannels(t *testing.T) {
 func TestInstSize(t *testing.T) {
 	if got := unsafe.Sizeof(inst{}); got != 48 {
 		t.Errorf("inst is %d bytes, want 48", got)
+	}
+}
+
+// TestRecords checks the shared change records against the instances'
+// own changes and a dependents list built from scratch (every instance
+// with a reactant a firing changes), on the regional mesh, whose
+// voxels repeat: the records must also be shared.
+func TestRecords(t *testing.T) {
+	sys := compileXML(t, regional, model.Options{Method: "exact"})
+	n := newNet(sys)
+	readers := map[int32][]int32{}
+	for j := range n.kind {
+		for k := n.rStart[j]; k < n.rStart[j+1]; k++ {
+			readers[n.rIdx[k]] = append(readers[n.rIdx[k]], int32(j))
+		}
+	}
+	starts := map[int32]bool{}
+	for i := int32(0); i < int32(len(n.kind)); i++ {
+		starts[n.evStart[i]] = true
+		chg, dep := n.decode(n.evStart[i], n.vox[i], n.hopTo[i], nil, nil)
+		var want []int32
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			want = append(want, n.chgIdx[k], n.chgDelta[k])
+		}
+		if !slices.Equal(chg, want) {
+			t.Fatalf("%s: changes %v, want %v", n.describe(i), chg, want)
+		}
+		want = want[:0]
+		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
+			for _, j := range readers[n.chgIdx[k]] {
+				if !slices.Contains(want, j) {
+					want = append(want, j)
+				}
+			}
+		}
+		slices.Sort(want)
+		if !slices.Equal(dep, want) {
+			t.Fatalf("%s: dependents %v, want %v", n.describe(i), dep, want)
+		}
+	}
+	if len(starts)*2 > len(n.kind) {
+		t.Errorf("%d distinct records for %d instances of %d voxels: not shared", len(starts), len(n.kind), n.nv)
 	}
 }
