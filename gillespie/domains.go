@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/spinerd/spinerd/model"
 )
@@ -311,6 +312,14 @@ type domains struct {
 	err        error
 	grab       atomic.Int32 // next domain of the phase
 	bar        barrier
+
+	// wall time (ns) of each domain's phases: ph1, ph2 in the window
+	// being run (each written by the worker running the domain, read in
+	// the serial part of the barrier), busy in all; crit sums each
+	// window's busiest domain per phase (what a core per domain would
+	// take, synchronisation not counted)
+	ph1, ph2, busy []int64
+	crit           int64
 }
 
 // newDomains builds the engine of every domain with build, from the
@@ -336,6 +345,7 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 	}
 	d.ab, d.ba = make([]int64, np), make([]int64, np)
 	d.errs = make([]error, plan.count)
+	d.ph1, d.ph2, d.busy = make([]int64, plan.count), make([]int64, plan.count), make([]int64, plan.count)
 	d.sideA, d.sideB = make([][]int32, plan.count), make([][]int32, plan.count)
 	for i, p := range plan.pairs {
 		ka, kb := plan.of[n.vox[p.ab]], plan.of[n.vox[p.ba]]
@@ -444,6 +454,11 @@ func (d *domains) stats() Stats {
 	if d.win > 0 {
 		st.WindowMs = (d.t - d.t0) / float64(d.win)
 	}
+	st.DomainBusySeconds = make([]float64, len(d.busy))
+	for k, ns := range d.busy {
+		st.DomainBusySeconds[k] = float64(ns) / 1e9
+	}
+	st.CriticalSeconds = float64(d.crit) / 1e9
 	return st
 }
 
@@ -529,6 +544,13 @@ func (d *domains) startWindow() {
 // endWindow closes a window (serial): the time moves on, and the run
 // stops at tEnd or on an error.
 func (d *domains) endWindow() {
+	var m1, m2 int64
+	for k := range d.busy {
+		m1, m2 = max(m1, d.ph1[k]), max(m2, d.ph2[k])
+		d.busy[k] += d.ph1[k] + d.ph2[k]
+		d.ph1[k], d.ph2[k] = 0, 0
+	}
+	d.crit += m1 + m2
 	d.t = d.next
 	for k, err := range d.errs {
 		if err != nil && d.err == nil {
@@ -562,6 +584,8 @@ func (d *domains) work() {
 
 // runDomain is phase 1 for domain k.
 func (d *domains) runDomain(k int) {
+	start := time.Now()
+	defer func() { d.ph1[k] = int64(time.Since(start)) }()
 	e := d.eng[k]
 	e.freeze(d.rate)
 	if err := e.advanceWithin(d.ctx, d.next, d.tEnd); err != nil {
@@ -586,6 +610,8 @@ func (d *domains) runDomain(k int) {
 // e^{−(r_ab+r_ba)·Δ})/(r_ab+r_ba), both drawn from the counts at the
 // window's end before any is applied.
 func (d *domains) applyDomain(k int) {
+	start := time.Now()
+	defer func() { d.ph2[k] = int64(time.Since(start)) }()
 	e := d.eng[k]
 	e.setNow(d.next)
 	side := func(xi, hop int32, in, out int64) {

@@ -162,6 +162,7 @@ func TestDomainLeapsSpanWindows(t *testing.T) {
 		if st.Domains != plan.count || !(st.WindowMs >= 0.9*plan.window) {
 			t.Errorf("stats report %d domains, mean window %g ms; the plan has %d, windows of at least %g ms", st.Domains, st.WindowMs, plan.count, plan.window)
 		}
+		checkBalance(t, st)
 		if k == 0 {
 			ref = s.h
 			t.Logf("window %.3g ms; %d single events, %d leaps carrying %d firings", plan.window, st.ExactEvents, st.Leaps, st.LeapFirings)
@@ -203,6 +204,7 @@ func TestMultiscaleDomains(t *testing.T) {
 		if st.Domains != plan.count {
 			t.Errorf("stats report %d domains; the plan has %d", st.Domains, plan.count)
 		}
+		checkBalance(t, st)
 		if k == 0 {
 			ref = s.h
 			t.Logf("%d single events, %d leaps carrying %d firings, %.3g absorbed", st.ExactEvents, st.Leaps, st.LeapFirings, st.Absorbed)
@@ -391,5 +393,23 @@ func TestCuts(t *testing.T) {
 		if !slices.Equal(sizes, []int{10, 10, 10, 10}) {
 			t.Errorf("stimulus %g in one atom: domain sizes %v, want 10 each", hot, sizes)
 		}
+	}
+}
+
+// checkBalance: every domain's work is timed, and the critical path (each
+// window's busiest domain, per phase) lies between the busiest domain's
+// total and the sum of all.
+func checkBalance(t *testing.T, st Stats) {
+	t.Helper()
+	b := st.DomainBalance()
+	if len(st.DomainBusySeconds) != st.Domains || !(b.Least > 0) {
+		t.Errorf("domain work timed for %d of %d domains, least %g s", len(st.DomainBusySeconds), st.Domains, b.Least)
+	}
+	const rel = 1e-9 // the seconds are sums of the same nanoseconds
+	if !(st.CriticalSeconds >= b.Most*(1-rel) && st.CriticalSeconds <= b.Sum*(1+rel)) {
+		t.Errorf("critical path %g s outside [%g, %g] s, the busiest domain's total and the sum", st.CriticalSeconds, b.Most, b.Sum)
+	}
+	if !(b.Bound >= 1-rel && b.Bound <= float64(st.Domains)*(1+rel)) {
+		t.Errorf("balance bound %g outside [1, %d]", b.Bound, st.Domains)
 	}
 }

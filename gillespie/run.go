@@ -40,12 +40,42 @@ type Stats struct {
 	// at once.
 	Domains  int
 	WindowMs float64
+	// DomainBusySeconds is the wall time (s) each domain's engine spent
+	// running, exchanging at its boundaries and bounding the next window;
+	// CriticalSeconds sums, over the windows and their two phases, the
+	// busiest domain's time: the wall time of the domains' work with a
+	// core per domain, synchronisation not counted. Timings, not results:
+	// they vary from run to run and with the machine's load.
+	DomainBusySeconds []float64
+	CriticalSeconds   float64
 	// Absorbed is the expected number of firings of the channels the
 	// multiscale method held in partial equilibrium (they fired none).
 	Absorbed float64
 	// Subsystems lists the fast subsystems the multiscale method put in
 	// partial equilibrium, grouped by reaction or diffusing species.
 	Subsystems []Subsystem
+}
+
+// Balance is how the domains' work shares out: its sum, its least and
+// most per domain (s), and Bound, the sum over the critical path: the
+// speed-up over one core that a core per domain cannot exceed.
+type Balance struct{ Sum, Least, Most, Bound float64 }
+
+// DomainBalance returns the balance of the domains' work (zero when the
+// run had no domains or no measured work).
+func (st Stats) DomainBalance() Balance {
+	var b Balance
+	for k, s := range st.DomainBusySeconds {
+		b.Sum += s
+		if k == 0 || s < b.Least {
+			b.Least = s
+		}
+		b.Most = max(b.Most, s)
+	}
+	if st.CriticalSeconds > 0 {
+		b.Bound = b.Sum / st.CriticalSeconds
+	}
+	return b
 }
 
 // Subsystem summarises the fast subsystems of one reaction (a reversible

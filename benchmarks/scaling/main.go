@@ -109,13 +109,15 @@ type result struct {
 	wall, cpu     float64 // s
 	maxRSSMB      float64
 	events, leaps float64
-	domains       int // blocks that can run at once (1: one block)
+	domains       int     // blocks that can run at once (1: one block)
+	bound         float64 // the domains' work over its critical path (0: not printed)
 	out           [32]byte
 }
 
 var (
 	summaryRE = regexp.MustCompile(`simulated [0-9.e+]+ ms in [0-9.]+ s: ([0-9]+) single events, ([0-9]+) leaps`)
 	domainsRE = regexp.MustCompile(`domains: ([0-9]+),`)
+	boundRE   = regexp.MustCompile(`a core per domain runs it at most ([0-9.]+)×`)
 )
 
 func runOnce(bin, model, method string, oneBlock bool, workers int, out string) (result, error) {
@@ -145,6 +147,9 @@ func runOnce(bin, model, method string, oneBlock bool, workers int, out string) 
 	r.domains = 1
 	if m := domainsRE.FindStringSubmatch(stderr.String()); m != nil {
 		r.domains, _ = strconv.Atoi(m[1])
+	}
+	if m := boundRE.FindStringSubmatch(stderr.String()); m != nil {
+		r.bound, _ = strconv.ParseFloat(m[1], 64)
 	}
 	// The header records the creation time: compare the frames (the
 	// exported CSV) instead of the file's bytes.
@@ -280,8 +285,11 @@ func main() {
 			k := fmt.Sprintf("%s/%d", pattern, L)
 			t1s[k], vox1[k] = w1/(*runtimeMs/1000), nv
 			// Amdahl from the measured speed-up on 2 workers, with no more
-			// cores busy than the run has domains (a fixed model); Gustafson
-			// for a model grown with the cores (its domains grow with it).
+			// cores busy than the run has domains (a fixed model), nor more
+			// speed-up from its parallel part than the domains' balance
+			// allows (their work over its critical path, timed on one
+			// worker); Gustafson for a model grown with the cores (its
+			// domains grow with it).
 			if dom := float64(res[1][0].domains); dom <= 1 {
 				fmt.Printf("  one block: more workers cannot run it faster, on any number of cores\n")
 			} else if w2 := med(2, func(r result) float64 { return r.wall }); w2 > 0 {
@@ -295,10 +303,18 @@ func main() {
 					note = " (2 workers were slower: run-to-run spread, taken as 1)"
 					s = 1
 				}
-				amdahl := func(p float64) float64 { p = min(p, dom); return 1 / (s + (1-s)/p) }
+				bound := dom
+				if b := res[1][0].bound; b > 0 {
+					bound = min(bound, b)
+				}
+				amdahl := func(p float64) float64 { p = min(p, bound); return 1 / (s + (1-s)/p) }
 				gustafson := func(p float64) float64 { return p - s*(p-1) }
-				fmt.Printf("  %g domain(s); serial fraction %.3f%s: Amdahl speed-up %.1f on 16 cores, %.1f on 64; Gustafson (model grown with the cores) %.1f, %.1f\n",
-					dom, s, note, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
+				balance := ""
+				if bound < dom {
+					balance = fmt.Sprintf(", their work %.2f× its critical path on one worker", bound)
+				}
+				fmt.Printf("  %g domain(s)%s; serial fraction %.3f%s: Amdahl speed-up %.1f on 16 cores, %.1f on 64; Gustafson (model grown with the cores) %.1f, %.1f\n",
+					dom, balance, s, note, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
 			}
 			for _, w := range ints(*check) {
 				r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"))

@@ -172,6 +172,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 				last-sys.StartMs, elapsed.Seconds(), st.ExactEvents, st.Leaps, st.LeapFirings, st.Steps)
 			if st.Domains > 0 {
 				fmt.Fprintf(stderr, "domains: %d, boundary exchange every %.3g ms on average (at most %d workers run at once)\n", st.Domains, st.WindowMs, st.Domains)
+				if b := st.DomainBalance(); b.Sum > 0 {
+					fmt.Fprintf(stderr, "domain work: %.3g s in all, %.3g-%.3g s per domain; critical path %.3g s (each window's busiest domain): a core per domain runs it at most %.2f× as fast as one core\n",
+						b.Sum, b.Least, b.Most, st.CriticalSeconds, b.Bound)
+				}
 			} else if *workers > 1 && gillespie.Parallel(sys.Method, *oneBlock) && sys.Method != model.MethodFixed {
 				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: domains need ≥ 128 voxels\n", sys.NumVoxels())
 			}
