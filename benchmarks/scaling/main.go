@@ -13,7 +13,9 @@
 // resident set over voxels × species, in bytes), parallel efficiency (from
 // wall and from CPU time), and what the measured serial fraction predicts
 // for 16 and 64 cores (Amdahl for a fixed model, with no more cores busy
-// than the run has domains; Gustafson for a model grown with the cores).
+// than the run has domains and no more speed-up of their work than its
+// ratio to its critical path, both from the one-worker run's summary;
+// Gustafson for a model grown with the cores).
 //
 //	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-runtime 1000] [-method M] [-one-block] [-repeat 1] [-check-workers 8,16] [-keep DIR]
 package main
