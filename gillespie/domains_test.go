@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/spinerd/spinerd/model"
@@ -411,5 +413,65 @@ func checkBalance(t *testing.T, st Stats) {
 	}
 	if !(b.Bound >= 1-rel && b.Bound <= float64(st.Domains)*(1+rel)) {
 		t.Errorf("balance bound %g outside [1, %d]", b.Bound, st.Domains)
+	}
+}
+
+// TestTake: whatever the workers and the domains' loads, every phase runs
+// every domain exactly once (each worker taking its own run first, then
+// what the others have not claimed: in every other phase one worker
+// comes alone and must take every domain), and balance cuts the domains into
+// runs whose loads differ from an equal share by at most the largest
+// load. Worker counts above the cores are run here, as the cap in
+// newDomains never lets them run on this machine.
+func TestTake(t *testing.T) {
+	rng := NewStream(7, 0)
+	for workers := 1; workers <= 5; workers++ {
+		for count := 1; count <= 12; count++ {
+			d := &domains{workers: workers, eng: make([]domainEngine, count),
+				claim: make([]atomic.Uint64, count), load: make([]float64, count), cut: make([]int, workers+1)}
+			for w := range d.cut {
+				d.cut[w] = w * count / workers
+			}
+			ran := make([]atomic.Int32, count)
+			for p := 1; p <= 20; p++ {
+				total, most := 0.0, 0.0
+				for k := range d.load {
+					d.load[k] = rng.Float64() * float64(1+k%3) // uneven loads
+					total += d.load[k]
+					most = math.Max(most, d.load[k])
+				}
+				d.balance()
+				if d.cut[0] != 0 || d.cut[workers] != count {
+					t.Fatalf("%d workers, %d domains: runs %v do not cover the domains", workers, count, d.cut)
+				}
+				for w := range workers {
+					if d.cut[w] > d.cut[w+1] {
+						t.Fatalf("%d workers, %d domains: runs %v out of order", workers, count, d.cut)
+					}
+					sum := 0.0
+					for k := d.cut[w]; k < d.cut[w+1]; k++ {
+						sum += d.load[k]
+					}
+					if math.Abs(sum-total/float64(workers)) > most+1e-9 {
+						t.Errorf("%d workers, %d domains: run %d has load %.3f, an equal share is %.3f (largest load %.3f)",
+							workers, count, w, sum, total/float64(workers), most)
+					}
+				}
+				d.phase = uint64(p)
+				var wg sync.WaitGroup
+				for w := range workers {
+					if p%2 == 0 && w != p%workers {
+						continue // the others are late
+					}
+					wg.Go(func() { d.take(w, func(k int) { ran[k].Add(1) }) })
+				}
+				wg.Wait()
+				for k := range ran {
+					if got := ran[k].Load(); got != int32(p) {
+						t.Fatalf("%d workers, %d domains, phase %d: domain %d ran %d times, want %d", workers, count, p, k, got, p)
+					}
+				}
+			}
+		}
 	}
 }
