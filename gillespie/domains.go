@@ -263,10 +263,13 @@ type domainEngine interface {
 	setNow(t float64)
 	setRate(k int, rate float64)
 	stats() Stats
-	// windowRate is instance j's rate of firing as the window bound
-	// counts it (0 for the channels of an active subsystem); expected is
-	// the count of x index xi as the engine's channels see it.
-	windowRate(j int32) float64
+	// setWindowSet fixes the instances the window bound reads;
+	// windowRates sets out[c], for c in [from, to), to the rate of
+	// firing of the c-th of them as the bound counts it (0 for the
+	// channels of an active subsystem); expected is the count of x index
+	// xi as the engine's channels see it.
+	setWindowSet(js []int32)
+	windowRates(from, to int, out []float64)
 	expected(xi int32) float64
 }
 
@@ -295,13 +298,22 @@ type domains struct {
 	bx, bStart, bInst, bDelta [][]int32
 	bRate                     [][]float64 // per bx: its pairs' largest r_ab + r_ba (1/ms)
 	bound                     []float64
-	pub                       []float64 // per instance: a boundary hop's rate, published by its source's domain
-	pubBy                     [][]int32 // per domain: the instances it publishes
-	rate                      func(int32) float64
-	workers                   int
-	eps                       float64
-	t0, t                     float64 // start, and the time reached (ms)
-	errs                      []error
+	// the distinct changers, in order of first use, form domain k's
+	// window set (setWindowSet): bRef[k][c] is entry c's place in it,
+	// bNeed[k][b] how many of it bx[k][0…b] read, bA[k] their rates
+	bRef, bNeed [][]int32
+	bA          [][]float64
+	// per boundary pair its r_ab + r_ba as sumOf[i] in sums (1/ms), and
+	// relaxed[s] = relax(sums[s], Δ) for the window being run
+	sumOf         []int32
+	sums, relaxed []float64
+	pub           []float64 // per instance: a boundary hop's rate, published by its source's domain
+	pubBy         [][]int32 // per domain: the instances it publishes
+	rate          func(int32) float64
+	workers       int
+	eps           float64
+	t0, t         float64 // start, and the time reached (ms)
+	errs          []error
 
 	// the window being run (set in the serial part of a barrier)
 	ctx        context.Context
@@ -408,6 +420,39 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 		}
 		d.bStart[k] = append(d.bStart[k], int32(len(d.bInst[k])))
 	}
+	d.bRef, d.bNeed, d.bA = make([][]int32, plan.count), make([][]int32, plan.count), make([][]float64, plan.count)
+	for k := range d.bx {
+		var set []int32
+		at := map[int32]int32{}
+		for b := range d.bx[k] {
+			for c := d.bStart[k][b]; c < d.bStart[k][b+1]; c++ {
+				j := d.bInst[k][c]
+				r, ok := at[j]
+				if !ok {
+					r = int32(len(set))
+					at[j] = r
+					set = append(set, j)
+				}
+				d.bRef[k] = append(d.bRef[k], r)
+			}
+			d.bNeed[k] = append(d.bNeed[k], int32(len(set)))
+		}
+		d.eng[k].setWindowSet(set)
+		d.bA[k] = make([]float64, len(set))
+	}
+	d.sumOf = make([]int32, np)
+	sumAt := map[float64]int32{}
+	for i, p := range plan.pairs {
+		r := n.c[p.ab] + n.c[p.ba]
+		s, ok := sumAt[r]
+		if !ok {
+			s = int32(len(d.sums))
+			sumAt[r] = s
+			d.sums = append(d.sums, r)
+		}
+		d.sumOf[i] = s
+	}
+	d.relaxed = make([]float64, len(d.sums))
 	d.pub = make([]float64, len(n.kind))
 	d.pubBy = make([][]int32, plan.count)
 	seen := make([]bool, len(n.kind))
@@ -501,13 +546,19 @@ func (d *domains) setRate(k int, rate float64) {
 func (d *domains) windowBound(k int) {
 	e := d.eng[k]
 	w := math.Inf(1)
+	rates, ref := d.bA[k], d.bRef[k]
+	read := 0 // rates[:read] are this window's
 	for b, xi := range d.bx[k] {
 		if d.eps/d.bRate[k][b] >= w {
 			break
 		}
+		if need := int(d.bNeed[k][b]); need > read {
+			e.windowRates(read, need, rates)
+			read = need
+		}
 		mu, v := 0.0, 0.0
 		for c := d.bStart[k][b]; c < d.bStart[k][b+1]; c++ {
-			a := e.windowRate(d.bInst[k][c])
+			a := rates[ref[c]]
 			dl := float64(d.bDelta[k][c])
 			mu += a * dl
 			v += a * dl * dl
@@ -551,6 +602,9 @@ func (d *domains) startWindow() {
 	}
 	d.next = math.Min(d.t+math.Max(w, d.plan.window), d.tEnd)
 	d.final = d.next == d.tEnd
+	for s, r := range d.sums {
+		d.relaxed[s] = relax(r, d.next-d.t)
+	}
 	d.win++
 	d.phase++
 }
@@ -666,13 +720,11 @@ func (d *domains) runDomain(k int) {
 	n := d.n
 	for _, i := range d.sideA[k] {
 		p := d.plan.pairs[i]
-		r1, r2 := n.c[p.ab], n.c[p.ba]
-		d.ab[i] = e.crossing(p.ab, math.Min(1, r1*relax(r1+r2, d.next-d.t)), &d.rngA[i])
+		d.ab[i] = e.crossing(p.ab, math.Min(1, n.c[p.ab]*d.relaxed[d.sumOf[i]]), &d.rngA[i])
 	}
 	for _, i := range d.sideB[k] {
 		p := d.plan.pairs[i]
-		r1, r2 := n.c[p.ab], n.c[p.ba]
-		d.ba[i] = e.crossing(p.ba, math.Min(1, r2*relax(r1+r2, d.next-d.t)), &d.rngB[i])
+		d.ba[i] = e.crossing(p.ba, math.Min(1, n.c[p.ba]*d.relaxed[d.sumOf[i]]), &d.rngB[i])
 	}
 }
 

@@ -475,3 +475,108 @@ func TestTake(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowBound: the bound each domain sets on the next window, from the
+// rates its engine reads in a batch over the distinct changers of its
+// boundary counts, equals the bound summed over every changer of each
+// count the net lists, each rate read alone (another domain's as frozen; none for the
+// channels of an active pair or a hop inside an active cluster), at every
+// 2 ms of multiscale runs in which A's clusters (crowdedDendrite) or A's
+// binding to B (fast) are in partial equilibrium at the cuts, and of an
+// adaptive run.
+func TestWindowBound(t *testing.T) {
+	fast := strings.Replace(crowdedDendrite, "<forwardRate>2e-5</forwardRate><reverseRate>0.01</reverseRate>", "<forwardRate>1e-2</forwardRate><reverseRate>5</reverseRate>", 1)
+	inPair, inCluster, frozen := 0, 0, 0
+	for _, c := range []struct{ method, xml string }{{"multiscale", crowdedDendrite}, {"multiscale", fast}, {"adaptive", crowdedDendrite}} {
+		method := c.method
+		sys := compileXML(t, c.xml, model.Options{Method: method, Tolerance: 0.01})
+		n := newNet(sys)
+		plan := partition(n, sys.Tolerance)
+		if plan == nil {
+			t.Fatal("no domain decomposition")
+		}
+		x := sys.InitialCounts(7)
+		var ms []*multiscale
+		var ad []*adaptive
+		d := newDomains(n, x, 7, sys, plan, 2, func(own []bool) domainEngine {
+			if method == "adaptive" {
+				a := newAdaptive(n, x, 7, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+				ad = append(ad, a)
+				return a
+			}
+			m := newMultiscale(n, x, 7, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+			ms = append(ms, m)
+			return m
+		})
+		// rate is changer j's rate in domain k, read alone
+		rate := func(k int, j int32) float64 {
+			if method == "adaptive" {
+				return ad[k].rate(j)
+			}
+			m := ms[k]
+			if u := m.h[j].unit; u >= 0 && m.activeSub(m.uh[u].sub) {
+				inPair++
+				return 0
+			}
+			if n.kind[j] == kindHop {
+				from, to := n.chgIdx[n.chgStart[j]], n.chgIdx[n.chgStart[j]+1]
+				if id := m.xsub[from]; id >= 0 && m.xsub[to] == id {
+					inCluster++
+					return 0
+				}
+			}
+			if m.frozenSlot[j] >= 0 {
+				frozen++
+			}
+			return m.rateOf(j)
+		}
+		// changers of each x index, from the net: (instance, change)
+		changers := map[int32][][2]int32{}
+		for j := int32(0); j < int32(len(n.kind)); j++ {
+			for c := n.chgStart[j]; c < n.chgStart[j+1]; c++ {
+				changers[n.chgIdx[c]] = append(changers[n.chgIdx[c]], [2]int32{j, n.chgDelta[c]})
+			}
+		}
+		checked := 0
+		for tEnd := 2.0; tEnd <= 20; tEnd += 2 {
+			if err := d.advance(context.Background(), tEnd); err != nil {
+				t.Fatal(err)
+			}
+			for k, e := range d.eng {
+				// fastest pair first, until ε/r reaches the bound
+				want := math.Inf(1)
+				for b, xi := range d.bx[k] {
+					if d.eps/d.bRate[k][b] >= want {
+						break
+					}
+					var mean, variance float64
+					for _, ch := range changers[xi] {
+						r := rate(k, ch[0])
+						mean += r * float64(ch[1])
+						variance += r * float64(ch[1]*ch[1])
+						checked++
+					}
+					slack := math.Max(1, d.eps*e.expected(xi))
+					if mean != 0 && slack/math.Abs(mean) < want {
+						want = slack / math.Abs(mean)
+					}
+					if variance > 0 && slack*slack/variance < want {
+						want = slack * slack / variance
+					}
+				}
+				// (the sums run in another order than the domain's)
+				if got := d.bound[k]; math.Abs(got-want) > 1e-12*want {
+					t.Errorf("%s, t = %g ms, domain %d: bound %g ms, entry by entry %g ms", method, tEnd, k, got, want)
+				}
+			}
+		}
+		t.Logf("%s: %d windows, %d changer rates checked", method, d.win, checked)
+		if checked == 0 {
+			t.Errorf("%s: no rate checked", method)
+		}
+	}
+	t.Logf("multiscale: %d rates of an active pair, %d of hops inside an active cluster, %d frozen", inPair, inCluster, frozen)
+	if inPair == 0 || inCluster == 0 || frozen == 0 {
+		t.Error("the check does not exercise every case of the bound")
+	}
+}

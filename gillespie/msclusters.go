@@ -672,6 +672,11 @@ func (m *multiscale) rateOf(i int32) float64 {
 	if a, ok := m.foreignRate(i); ok {
 		return a
 	}
+	return m.localRateOf(i)
+}
+
+// localRateOf is rateOf for an instance of this engine's own voxels.
+func (m *multiscale) localRateOf(i int32) float64 {
 	h := &m.h[i]
 	switch {
 	case !h.excl:

@@ -1149,20 +1149,24 @@ func (m *multiscale) thinned(i int32) bool {
 	return m.h[i].shape == shapeView && m.rv[m.h[i].r0].a != &one
 }
 
-// windowRate is the rate of instance j as the domains' window bound
-// counts it: none for the channels of an active subsystem (they fire
-// nothing; its law moves with its total), else as the drift sums read it.
-func (m *multiscale) windowRate(j int32) float64 {
-	if u := m.h[j].unit; u >= 0 && m.activeSub(m.uh[u].sub) {
-		return 0
-	}
-	n := m.n
-	if n.kind[j] == kindHop {
-		if id := m.xsub[n.chgIdx[n.chgStart[j]]]; id >= 0 && m.xsub[n.chgIdx[n.chgStart[j]+1]] == id {
-			return 0 // inside an active cluster
+// windowRates sets out[c], for the instances c in [from, to) of the
+// window set, to each one's rate as the domains' window bound counts it:
+// none for the channels of an active subsystem (they fire nothing; its
+// law moves with its total), else as the drift sums read it (rateOf).
+func (m *multiscale) windowRates(from, to int, out []float64) {
+	for c := from; c < to; c++ {
+		w := &m.wset[c]
+		switch {
+		case w.slot >= 0:
+			out[c] = m.frozen[w.slot]
+		case w.unit >= 0 && m.activeSub(m.uh[w.unit].sub):
+			out[c] = 0
+		case w.from >= 0 && m.xsub[w.from] >= 0 && m.xsub[w.to] == m.xsub[w.from]:
+			out[c] = 0 // a hop inside an active cluster
+		default:
+			out[c] = m.localRateOf(w.j)
 		}
 	}
-	return m.rateOf(j)
 }
 
 // expected is the count of x index xi as the readers see it: the
