@@ -254,11 +254,11 @@ type domainEngine interface {
 	crossing(i int32, q float64, rng *Stream) int64
 	// exchanged updates what depends on x index xi of this domain after
 	// the exchange brought in and took out molecules of it (x changed
-	// already); touch recomputes the propensities that depend on the
-	// counts boundary hop i changes; flush then redraws the clocks of
-	// the voxels touched, at the time setNow gave.
+	// already); setAll recomputes the propensities of instances is of
+	// this domain; flush then redraws the clocks of the voxels touched,
+	// at the time setNow gave.
 	exchanged(xi int32, in, out int64)
-	touch(i int32)
+	setAll(is []int32)
 	flush()
 	setNow(t float64)
 	setRate(k int, rate float64)
@@ -307,13 +307,18 @@ type domains struct {
 	// relaxed[s] = relax(sums[s], Δ) for the window being run
 	sumOf         []int32
 	sums, relaxed []float64
-	pub           []float64 // per instance: a boundary hop's rate, published by its source's domain
-	pubBy         [][]int32 // per domain: the instances it publishes
-	rate          func(int32) float64
-	workers       int
-	eps           float64
-	t0, t         float64 // start, and the time reached (ms)
-	errs          []error
+	// readA[readAt[i]:readAt[i+1]]: the instances of pair i's a side
+	// (its a voxel's domain) that read the counts the pair changes, as
+	// the pair's record lists them; readB for its b side
+	readAt, readAtB []int32
+	readA, readB    []int32
+	pub             []float64 // per instance: a boundary hop's rate, published by its source's domain
+	pubBy           [][]int32 // per domain: the instances it publishes
+	rate            func(int32) float64
+	workers         int
+	eps             float64
+	t0, t           float64 // start, and the time reached (ms)
+	errs            []error
 
 	// the window being run (set in the serial part of a barrier)
 	ctx        context.Context
@@ -453,6 +458,25 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 		d.sumOf[i] = s
 	}
 	d.relaxed = make([]float64, len(d.sums))
+	// (each side's engine excludes the other side's instances: reading
+	// their records at every exchange only to skip them cost as much as
+	// the rest of the exchange)
+	d.readAt, d.readAtB = make([]int32, 1, np+1), make([]int32, 1, np+1)
+	var chg, dep []int32
+	for _, p := range plan.pairs {
+		chg, dep = n.decode(n.evStart[p.ab], n.vox[p.ab], n.hopTo[p.ab], chg, dep)
+		ka, kb := plan.of[n.vox[p.ab]], plan.of[n.vox[p.ba]]
+		for _, j := range dep {
+			switch plan.of[n.vox[j]] {
+			case ka:
+				d.readA = append(d.readA, j)
+			case kb:
+				d.readB = append(d.readB, j)
+			}
+		}
+		d.readAt = append(d.readAt, int32(len(d.readA)))
+		d.readAtB = append(d.readAtB, int32(len(d.readB)))
+	}
 	d.pub = make([]float64, len(n.kind))
 	d.pubBy = make([][]int32, plan.count)
 	seen := make([]bool, len(n.kind))
@@ -737,21 +761,21 @@ func (d *domains) applyDomain(k int) {
 	defer func() { d.ph2[k] = int64(time.Since(start)) }()
 	e := d.eng[k]
 	e.setNow(d.next)
-	side := func(xi, hop int32, in, out int64) {
+	side := func(xi int32, in, out int64, readers []int32) {
 		if in == 0 && out == 0 {
 			return
 		}
 		d.x[xi] += in - out
 		e.exchanged(xi, in, out)
 		if in != out {
-			e.touch(hop)
+			e.setAll(readers)
 		}
 	}
 	for _, i := range d.sideA[k] {
-		side(d.plan.pairs[i].xa, d.plan.pairs[i].ab, d.ba[i], d.ab[i])
+		side(d.plan.pairs[i].xa, d.ba[i], d.ab[i], d.readA[d.readAt[i]:d.readAt[i+1]])
 	}
 	for _, i := range d.sideB[k] {
-		side(d.plan.pairs[i].xb, d.plan.pairs[i].ab, d.ab[i], d.ba[i])
+		side(d.plan.pairs[i].xb, d.ab[i], d.ba[i], d.readB[d.readAtB[i]:d.readAtB[i+1]])
 	}
 	e.flush()
 	if d.final {

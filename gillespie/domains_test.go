@@ -580,3 +580,47 @@ func TestWindowBound(t *testing.T) {
 		t.Error("the check does not exercise every case of the bound")
 	}
 }
+
+// TestExchangeUpdates: after every window's boundary exchange, each
+// instance a domain simulates event by event has the propensity its
+// counts give (the exchange recomputed every one that reads a count it
+// changed, on both sides of each cut), in multiscale and adaptive runs.
+func TestExchangeUpdates(t *testing.T) {
+	for _, method := range []string{"multiscale", "adaptive"} {
+		sys := compileXML(t, crowdedDendrite, model.Options{Method: method, Tolerance: 0.01})
+		n := newNet(sys)
+		plan := partition(n, sys.Tolerance)
+		x := sys.InitialCounts(3)
+		var ex []*exact
+		d := newDomains(n, x, 3, sys, plan, 1, func(own []bool) domainEngine {
+			if method == "adaptive" {
+				a := newAdaptive(n, x, 3, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+				ex = append(ex, a.exact)
+				return a
+			}
+			m := newMultiscale(n, x, 3, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+			ex = append(ex, m.exact)
+			return m
+		})
+		checked := 0
+		// one window per call: advance to the window's end
+		for w := 0; w < 400 && d.t < 4; w++ {
+			if err := d.advance(context.Background(), d.t+d.plan.window); err != nil {
+				t.Fatal(err)
+			}
+			for k, e := range ex {
+				for i := range e.h {
+					h := &e.h[i]
+					if h.excl || plan.of[h.vox] != int32(k) {
+						continue
+					}
+					if a := e.prop(int32(i)); a != h.a {
+						t.Fatalf("%s, t = %g ms, domain %d: instance %d has propensity %g, its counts give %g", method, d.t, k, i, h.a, a)
+					}
+					checked++
+				}
+			}
+		}
+		t.Logf("%s: %d windows, %d propensities checked", method, d.win, checked)
+	}
+}

@@ -243,13 +243,12 @@ func (e *exact) setConst(i int32, c float64) {
 // setNow sets the current time (the domain engine, after an exchange).
 func (e *exact) setNow(t float64) { e.t = t }
 
-// touch recomputes the propensities of the dependents of instance i in
-// this engine after the counts i changes changed without a firing (a
-// boundary exchange); flush then redraws the clocks of their voxels.
-func (e *exact) touch(i int32) {
-	_, dep := e.record(i)
-	for _, d := range dep {
-		e.setA(d)
+// setAll recomputes the propensities of instances is after counts they
+// read changed without a firing (a boundary exchange); flush then redraws
+// the clocks of their voxels.
+func (e *exact) setAll(is []int32) {
+	for _, i := range is {
+		e.setA(i)
 	}
 }
 
