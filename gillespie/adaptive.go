@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"slices"
+
+	"github.com/spinerd/spinerd/internal/lazytable"
 )
 
 // Unit kinds of the adaptive engine.
@@ -97,8 +99,10 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	d := &adaptive{eps: eps, jump: math.Max(2*minJump, 2)}
 	// Units.
 	ni := len(n.kind)
-	unitOf := make([]int32, ni)
-	for i := range unitOf {
+	near := n.near(own)
+	unitOf, freeUnits := lazytable.Make[int32](ni)
+	defer freeUnits()
+	for i := range n.instances(near) {
 		unitOf[i] = -1
 	}
 	timed := make([]bool, ni)
@@ -109,7 +113,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 			}
 		}
 	}
-	for i := int32(0); i < int32(ni); i++ {
+	for i := range n.instances(near) {
 		if unitOf[i] >= 0 || timed[i] || !n.local(i, own) {
 			continue
 		}
@@ -133,21 +137,21 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	nu := len(d.uA)
 	d.exact = newExact(n, x, seed, t0, nu, own)
 	d.uSlot0 = int32(len(d.timerInst))
-	for i, u := range unitOf {
-		d.h[i].unit = u
+	for i := range n.instances(near) {
+		d.h[i].unit = unitOf[i]
 	}
 	d.leaping = make([]bool, nu)
 	d.uh = make([]unitHot, nu)
 	for u := range d.uh {
 		d.uh[u].sub, d.uh[u].hop = -1, -1
 	}
-	d.aLeap = make([]float64, ni)
+	d.aLeap = instTable[float64](d.exact, ni)
 	// Changers of every x index, then the per-unit lists.
 	nx := n.nv * n.ns
 	changers := make([][]int32, nx)
 	changeBy := make([][]float64, nx)
 	mine := func(xi int32) bool { return own == nil || own[xi/int32(n.ns)] } // a count of this domain's voxels
-	for i := 0; i < ni; i++ {
+	for i := range n.instances(near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			xi := n.chgIdx[k]
 			if !mine(xi) {
@@ -190,8 +194,8 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	d.extStart = append(d.extStart, int32(len(d.extIdx)))
 	d.chStart = append(d.chStart, int32(len(d.chInst)))
 	if own != nil {
-		d.frozenSlot = make([]int32, ni)
-		for i := range d.frozenSlot {
+		d.frozenSlot = instTable[int32](d.exact, ni)
+		for i := range n.instances(near) {
 			d.frozenSlot[i] = -1
 		}
 		mark := func(j int32) {
@@ -206,7 +210,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 		}
 		// and every other instance of another domain that changes a
 		// count here (the multiscale method's drift sums read them all)
-		for i := int32(0); i < int32(ni); i++ {
+		for i := range n.instances(near) {
 			for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 				if own[n.chgIdx[k]/int32(n.ns)] {
 					mark(i)
@@ -217,8 +221,8 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 		d.frozen = make([]float64, len(d.foreign))
 		d.freeze(d.prop)
 	}
-	d.nu = make([]float64, len(n.rIdx))
-	for i := 0; i < ni; i++ {
+	d.nu = instTable[float64](d.exact, len(n.rIdx))
+	for i := range n.instances(near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 			for c := n.chgStart[i]; c < n.chgStart[i+1]; c++ {
 				if n.chgIdx[c] == n.rIdx[k] {
@@ -229,7 +233,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	}
 	// Readers of each x index, then the per-unit dependent limits.
 	readers := make([][]int32, nx)
-	for i := 0; i < ni; i++ {
+	for i := range n.instances(near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 			if !mine(n.rIdx[k]) {
 				continue // a unit changes only its own voxels' counts

@@ -271,6 +271,8 @@ type domainEngine interface {
 	setWindowSet(js []int32)
 	windowRates(from, to int, out []float64)
 	expected(xi int32) float64
+	// release returns the memory of the engine's lazy tables.
+	release()
 }
 
 // domains runs one engine per domain between boundary exchanges. A
@@ -498,6 +500,14 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 	}
 	d.rate = func(j int32) float64 { return d.pub[j] }
 	return d
+}
+
+// release returns the memory of the domains' engines' lazy tables; the
+// engines must not be used after.
+func (d *domains) release() {
+	for _, e := range d.eng {
+		e.release()
+	}
 }
 
 // publish records the rates of domain k's hops into other domains.

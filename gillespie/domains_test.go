@@ -476,6 +476,19 @@ func TestTake(t *testing.T) {
 	}
 }
 
+// advanceEdges advances d to tEnd as Run does, turning the stimuli on and
+// off at their edges (edges applied up to d's time already).
+func advanceEdges(t *testing.T, d *domains, edges *model.Edges, tEnd float64) {
+	t.Helper()
+	for d.t < tEnd {
+		next := math.Min(tEnd, edges.Next())
+		if err := d.advance(context.Background(), next); err != nil {
+			t.Fatal(err)
+		}
+		edges.Apply(next, d.setRate)
+	}
+}
+
 // TestWindowBound: the bound each domain sets on the next window, from the
 // rates its engine reads in a batch over the distinct changers of its
 // boundary counts, equals the bound summed over every changer of each
@@ -538,10 +551,10 @@ func TestWindowBound(t *testing.T) {
 			}
 		}
 		checked := 0
+		edges := sys.NewEdges()
+		edges.Apply(sys.StartMs, d.setRate)
 		for tEnd := 2.0; tEnd <= 20; tEnd += 2 {
-			if err := d.advance(context.Background(), tEnd); err != nil {
-				t.Fatal(err)
-			}
+			advanceEdges(t, d, edges, tEnd)
 			for k, e := range d.eng {
 				// fastest pair first, until ε/r reaches the bound
 				want := math.Inf(1)
@@ -603,18 +616,19 @@ func TestExchangeUpdates(t *testing.T) {
 			return m
 		})
 		checked := 0
-		// one window per call: advance to the window's end
+		edges := sys.NewEdges()
+		edges.Apply(sys.StartMs, d.setRate)
+		// one window per call: advance to the window's end (the
+		// injection starts at 1 ms)
 		for w := 0; w < 400 && d.t < 4; w++ {
-			if err := d.advance(context.Background(), d.t+d.plan.window); err != nil {
-				t.Fatal(err)
-			}
+			advanceEdges(t, d, edges, d.t+d.plan.window)
 			for k, e := range ex {
-				for i := range e.h {
+				for i := range n.instances(e.near) {
 					h := &e.h[i]
 					if h.excl || plan.of[h.vox] != int32(k) {
 						continue
 					}
-					if a := e.prop(int32(i)); a != h.a {
+					if a := e.prop(i); a != h.a {
 						t.Fatalf("%s, t = %g ms, domain %d: instance %d has propensity %g, its counts give %g", method, d.t, k, i, h.a, a)
 					}
 					checked++
@@ -622,5 +636,78 @@ func TestExchangeUpdates(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d windows, %d propensities checked", method, d.win, checked)
+	}
+}
+
+// TestDomainReadsNear: a domain's engine reads no entry of its
+// per-instance tables outside its voxels and their neighbours (where they
+// are lazy tables, never written): with every such entry set to nonsense
+// (NaN rates, out-of-range indices, instances not excluded), multiscale
+// and adaptive runs in domains reach the same counts at every 2 ms.
+func TestDomainReadsNear(t *testing.T) {
+	fast := strings.Replace(crowdedDendrite, "<forwardRate>2e-5</forwardRate><reverseRate>0.01</reverseRate>", "<forwardRate>1e-2</forwardRate><reverseRate>5</reverseRate>", 1)
+	for _, c := range []struct{ method, xml string }{{"multiscale", crowdedDendrite}, {"multiscale", fast}, {"adaptive", crowdedDendrite}} {
+		sys := compileXML(t, c.xml, model.Options{Method: c.method, Tolerance: 0.01})
+		n := newNet(sys)
+		plan := partition(n, sys.Tolerance)
+		var counts [2][][]int64
+		poisoned := 0
+		for pass := range 2 {
+			x := sys.InitialCounts(5)
+			d := newDomains(n, x, 5, sys, plan, 2, func(own []bool) domainEngine {
+				var e domainEngine
+				var ad *adaptive
+				var ms *multiscale
+				if c.method == "adaptive" {
+					ad = newAdaptive(n, x, 5, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+					e = ad
+				} else {
+					ms = newMultiscale(n, x, 5, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
+					ad, e = ms.adaptive, ms
+				}
+				if pass == 0 {
+					return e
+				}
+				near := make([]bool, n.nv)
+				for _, v := range n.near(own) {
+					near[v] = true
+				}
+				const bad = 1 << 30
+				for i := range int32(len(n.kind)) {
+					if near[n.vox[i]] {
+						continue
+					}
+					poisoned++
+					ad.h[i] = inst{c: math.NaN(), a: math.NaN(), r0: bad, r1: bad, vox: bad, unit: bad, ev: bad, to: bad, pos: bad, shape: 1}
+					ad.ord[i], ad.aOrd[i], ad.timer[i] = bad, math.NaN(), bad
+					ad.gen[i] = genShape{bad, bad, bad, bad}
+					ad.aLeap[i], ad.frozenSlot[i] = math.NaN(), bad
+					for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+						ad.nu[k] = math.NaN()
+					}
+					if ms != nil {
+						ms.refA[i], ms.refB[i] = momRef{bad, bad}, momRef{bad, bad}
+						ms.nref[i], ms.origShape[i], ms.origR0[i], ms.rvOf[i] = 100, 100, bad, bad
+					}
+				}
+				return e
+			})
+			edges := sys.NewEdges()
+			edges.Apply(sys.StartMs, d.setRate)
+			for tEnd := 2.0; tEnd <= 20; tEnd += 2 {
+				advanceEdges(t, d, edges, tEnd)
+				counts[pass] = append(counts[pass], slices.Clone(x))
+			}
+			d.release()
+		}
+		if poisoned == 0 {
+			t.Fatalf("%s: no domain has instances beyond its neighbours", c.method)
+		}
+		for k := range counts[0] {
+			if !slices.Equal(counts[0][k], counts[1][k]) {
+				t.Fatalf("%s: counts at %d ms differ with the far entries set to nonsense", c.method, 2*(k+1))
+			}
+		}
+		t.Logf("%s: %d far entries set to nonsense, same counts", c.method, poisoned)
 	}
 }

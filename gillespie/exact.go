@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/spinerd/spinerd/internal/lazytable"
 	"github.com/spinerd/spinerd/model"
 )
 
@@ -85,6 +86,13 @@ type exact struct {
 	maxRate        float64
 	stalled        int32
 	chgBuf, depBuf []int32 // scratch of record
+	// In a domain (own not nil) the tables indexed by instance are lazy
+	// tables (package lazytable) whose entries are written only for near,
+	// the domain's voxels and their neighbours (ascending): no other
+	// instance is ever read. free returns their memory (release).
+	near  []int32
+	nearV []bool // per voxel: in near (nil: every voxel)
+	free  []func()
 	// view gives the propensity of an instance of shape shapeView (the
 	// multiscale engine's readers of species in partial equilibrium).
 	view func(i int32) float64
@@ -132,17 +140,24 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 		maxRate: model.MaxRatePerMs(math.Max(math.Abs(n.sys.EndMs), math.Abs(n.sys.StartMs)))}
 	ni := len(n.kind)
 	e.dirty = make([]bool, n.nv)
-	e.h = make([]inst, ni)
-	e.ord = make([]int32, ni)
+	e.near = n.near(own)
+	if e.near != nil {
+		e.nearV = make([]bool, n.nv)
+		for _, v := range e.near {
+			e.nearV[v] = true
+		}
+	}
+	e.h = instTable[inst](e, ni)
+	e.ord = instTable[int32](e, ni)
 	// The scratch of record is written at every event: big enough not to
 	// grow, and in its own cache lines, apart from the other domains'
 	// engines that run on other cores (small slices of two engines would
 	// share a line).
 	e.chgBuf, e.depBuf = make([]int32, 0, 64), make([]int32, 0, 1024)
-	e.aOrd = make([]float64, ni)
-	e.gen = make([]genShape, ni)
-	e.timer = make([]int32, ni)
-	for i := range e.h {
+	e.aOrd = instTable[float64](e, ni)
+	e.gen = instTable[genShape](e, ni)
+	e.timer = instTable[int32](e, ni)
+	for i := range n.instances(e.near) {
 		e.ord[i] = int32(i)
 		e.timer[i] = -1
 		h := inst{c: n.c[i], vox: n.vox[i], unit: -1, ev: n.evStart[i], to: n.hopTo[i], pos: int32(i), kind: n.kind[i], shape: 3}
@@ -191,11 +206,32 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	for v := range e.rng {
 		e.rng[v].Seed(seed, uint64(v))
 	}
-	for v := 0; v < n.nv; v++ {
-		e.resum(v)
-		e.schedule(v)
+	for v := range n.voxels(e.near) {
+		e.resum(int(v))
+		e.schedule(int(v))
 	}
 	return e
+}
+
+// instTable makes a table of n entries (of instances, of reactant
+// entries) for engine e: a lazy table in a domain, whose memory e.release
+// returns, else a slice of the heap.
+func instTable[T any](e *exact, n int) []T {
+	if e.near == nil {
+		return make([]T, n)
+	}
+	t, free := lazytable.Make[T](n)
+	e.free = append(e.free, free)
+	return t
+}
+
+// release returns the memory of the engine's lazy tables; the engine
+// must not be used after.
+func (e *exact) release() {
+	for _, f := range e.free {
+		f()
+	}
+	e.free = nil
 }
 
 // record returns instance i's changes and dependents (net.decode), in
@@ -493,6 +529,9 @@ func (e *exact) setRate(k int, rate float64) {
 	n := e.n
 	for j := n.injStart[k]; j < n.injStart[k+1]; j++ {
 		i := n.inj[j]
+		if e.nearV != nil && !e.nearV[n.vox[i]] {
+			continue // a domain's engine keeps no state of it
+		}
 		r := rate * n.share[j]
 		e.setConst(i, r)
 		h := &e.h[i]

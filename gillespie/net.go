@@ -3,6 +3,7 @@ package gillespie
 import (
 	"encoding/binary"
 	"fmt"
+	"iter"
 	"slices"
 
 	"github.com/spinerd/spinerd/model"
@@ -325,6 +326,62 @@ func canFire(present []bool, base int, ch *model.Channel) bool {
 
 // target returns the voxel a hop instance moves molecules to.
 func (n *net) target(i int32) int32 { return n.chgIdx[n.chgStart[i]+1] / int32(n.ns) }
+
+// near returns the voxels marked in own and those a hop joins to them,
+// ascending (nil for own nil: every voxel). An engine on own's voxels
+// reads the instances of these voxels only: its own, the hops into its
+// voxels, and the dependents of its boundary hops.
+func (n *net) near(own []bool) []int32 {
+	if own == nil {
+		return nil
+	}
+	in := slices.Clone(own)
+	for _, hp := range n.sys.Hops {
+		if own[hp.From] || own[hp.To] {
+			in[hp.From], in[hp.To] = true, true
+		}
+	}
+	var vs []int32
+	for v, ok := range in {
+		if ok {
+			vs = append(vs, int32(v))
+		}
+	}
+	return vs
+}
+
+// voxels yields voxels vs, or every voxel for vs nil.
+func (n *net) voxels(vs []int32) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		if vs == nil {
+			for v := range int32(n.nv) {
+				if !yield(v) {
+					return
+				}
+			}
+			return
+		}
+		for _, v := range vs {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// instances yields the instances of voxels vs (ascending voxels), or of
+// every voxel for vs nil.
+func (n *net) instances(vs []int32) iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		for v := range n.voxels(vs) {
+			for i := n.vStart[v]; i < n.vStart[v+1]; i++ {
+				if !yield(i) {
+					return
+				}
+			}
+		}
+	}
+}
 
 // local reports whether instance i belongs to the voxels marked in own
 // (nil: all): its voxel is owned and, for a hop, so is its target.

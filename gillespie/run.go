@@ -166,6 +166,9 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 	}
 	x := sys.InitialCounts(seed)
 	eng := ctor(newNet(sys), x, seed, sys, opt)
+	if r, ok := eng.(interface{ release() }); ok {
+		defer r.release() // lazy tables of domains (exact.release)
+	}
 	out := sys.NewSchedule()
 	var buf []int64
 	emit := func(set int, t float64) error {
