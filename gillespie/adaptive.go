@@ -147,18 +147,30 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	}
 	d.aLeap = instTable[float64](d.exact, ni)
 	// Changers of every x index, then the per-unit lists.
-	nx := n.nv * n.ns
-	changers := make([][]int32, nx)
-	changeBy := make([][]float64, nx)
-	mine := func(xi int32) bool { return own == nil || own[xi/int32(n.ns)] } // a count of this domain's voxels
+	// (lists of this engine's counts only, indexed by lx: a domain's
+	// lists for the whole mesh were 72 bytes a count each)
+	ns := int32(n.ns)
+	rank := make([]int32, n.nv) // a voxel's place among this engine's, −1 if not one
+	nOwn := int32(0)
+	for v := range rank {
+		rank[v] = -1
+		if own == nil || own[v] {
+			rank[v] = nOwn
+			nOwn++
+		}
+	}
+	lx := func(xi int32) int32 { return rank[xi/ns]*ns + xi%ns }
+	changers := make([][]int32, nOwn*ns)
+	changeBy := make([][]float64, nOwn*ns)
+	mine := func(xi int32) bool { return rank[xi/ns] >= 0 } // a count of this domain's voxels
 	for i := range n.instances(near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			xi := n.chgIdx[k]
 			if !mine(xi) {
 				continue // a unit reads only its own voxels' counts
 			}
-			changers[xi] = append(changers[xi], int32(i))
-			changeBy[xi] = append(changeBy[xi], math.Abs(float64(n.chgDelta[k])))
+			changers[lx(xi)] = append(changers[lx(xi)], int32(i))
+			changeBy[lx(xi)] = append(changeBy[lx(xi)], math.Abs(float64(n.chgDelta[k])))
 		}
 	}
 	for u := range d.uA {
@@ -172,21 +184,25 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 				xi := n.rIdx[k]
 				d.extIdx = append(d.extIdx, xi)
 				d.chStart = append(d.chStart, int32(len(d.chInst)))
-				for c, j := range changers[xi] {
+				if !mine(xi) {
+					continue
+				}
+				ch, by := changers[lx(xi)], changeBy[lx(xi)]
+				for c, j := range ch {
 					if j == A || j == B {
 						continue
 					}
 					// A reversible pair is one entry: its two directions' rates add.
 					p := n.partner[j]
-					if p >= 0 && p < j && slices.Contains(changers[xi], p) {
+					if p >= 0 && p < j && slices.Contains(ch, p) {
 						continue
 					}
-					if p >= 0 && !slices.Contains(changers[xi], p) {
+					if p >= 0 && !slices.Contains(ch, p) {
 						p = -1
 					}
 					d.chInst = append(d.chInst, j)
 					d.chPair = append(d.chPair, p)
-					d.chNu = append(d.chNu, changeBy[xi][c])
+					d.chNu = append(d.chNu, by[c])
 				}
 			}
 		}
@@ -232,13 +248,13 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 		}
 	}
 	// Readers of each x index, then the per-unit dependent limits.
-	readers := make([][]int32, nx)
+	readers := make([][]int32, nOwn*ns)
 	for i := range n.instances(near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 			if !mine(n.rIdx[k]) {
 				continue // a unit changes only its own voxels' counts
 			}
-			readers[n.rIdx[k]] = append(readers[n.rIdx[k]], int32(i))
+			readers[lx(n.rIdx[k])] = append(readers[lx(n.rIdx[k])], int32(i))
 		}
 	}
 	for u := range d.uA {
@@ -247,7 +263,10 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 		for c := n.chgStart[A]; c < n.chgStart[A+1]; c++ {
 			xi := n.chgIdx[c]
 			maxN := int32(0)
-			for _, j := range readers[xi] {
+			if !mine(xi) {
+				continue // (a unit changes only its own voxels' counts)
+			}
+			for _, j := range readers[lx(xi)] {
 				if j == A || j == B {
 					continue
 				}

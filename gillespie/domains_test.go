@@ -639,11 +639,12 @@ func TestExchangeUpdates(t *testing.T) {
 	}
 }
 
-// TestDomainReadsNear: a domain's engine reads no entry of its
-// per-instance tables outside its voxels and their neighbours (where they
-// are lazy tables, never written): with every such entry set to nonsense
-// (NaN rates, out-of-range indices, instances not excluded), multiscale
-// and adaptive runs in domains reach the same counts at every 2 ms.
+// TestDomainReadsNear: a domain's engine reads no entry of its tables
+// indexed by instance or count outside its voxels and their neighbours
+// (where they are lazy tables, never written): with every such entry set
+// to nonsense (NaN rates, out-of-range indices, instances not excluded),
+// multiscale and adaptive runs in domains reach the same counts at every
+// 2 ms.
 func TestDomainReadsNear(t *testing.T) {
 	fast := strings.Replace(crowdedDendrite, "<forwardRate>2e-5</forwardRate><reverseRate>0.01</reverseRate>", "<forwardRate>1e-2</forwardRate><reverseRate>5</reverseRate>", 1)
 	for _, c := range []struct{ method, xml string }{{"multiscale", crowdedDendrite}, {"multiscale", fast}, {"adaptive", crowdedDendrite}} {
@@ -688,6 +689,21 @@ func TestDomainReadsNear(t *testing.T) {
 					if ms != nil {
 						ms.refA[i], ms.refB[i] = momRef{bad, bad}, momRef{bad, bad}
 						ms.nref[i], ms.origShape[i], ms.origR0[i], ms.rvOf[i] = 100, 100, bad, bad
+					}
+				}
+				if ms != nil {
+					ns := int32(n.ns)
+					for v := range int32(n.nv) {
+						if near[v] {
+							continue
+						}
+						for xi := v * ns; xi < (v+1)*ns; xi++ {
+							ms.xsub[xi], ms.abund[xi] = bad, bad
+							// (a list's end is the next start: kept after a near voxel)
+							if xi > v*ns || v == 0 || !near[v-1] {
+								ms.rdStart[xi], ms.cgStart[xi] = bad, bad
+							}
+						}
 					}
 				}
 				return e

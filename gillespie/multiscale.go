@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"slices"
+
+	"github.com/spinerd/spinerd/internal/lazytable"
 )
 
 // multiscale is the adaptive engine with fast subsystems advanced in
@@ -253,7 +255,10 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	// domain's engine reads no other's: listed for the whole mesh in each
 	// of the 24 µm dendrite's 9 domains, they took 20 MB each)
 	mine := func(xi int32) bool { return own == nil || own[xi/int32(n.ns)] }
-	cnt := make([]int32, nx+1)
+	cnt, freeCnt := lazytable.Make[int32](nx + 1)
+	defer freeCnt()
+	fill, freeFill := lazytable.Make[int32](nx + 1)
+	defer freeFill()
 	for i := range n.instances(d.near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 			if mine(n.rIdx[k]) {
@@ -261,9 +266,9 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 			}
 		}
 	}
-	m.rdStart = prefix(cnt)
-	m.rdInst = make([]int32, m.rdStart[nx])
-	fill := slices.Clone(m.rdStart)
+	var total int32
+	m.rdStart, total = d.nearPrefix(cnt, fill)
+	m.rdInst = make([]int32, total)
 	for i := range n.instances(d.near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 			xi := n.rIdx[k]
@@ -276,7 +281,11 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 			}
 		}
 	}
-	clear(cnt)
+	for i := range n.instances(d.near) {
+		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
+			cnt[n.rIdx[k]+1] = 0
+		}
+	}
 	for i := range n.instances(d.near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			if mine(n.chgIdx[k]) {
@@ -284,10 +293,9 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 			}
 		}
 	}
-	m.cgStart = prefix(cnt)
-	m.cgInst = make([]int32, m.cgStart[nx])
-	m.cgDelta = make([]int64, m.cgStart[nx])
-	fill = slices.Clone(m.cgStart)
+	m.cgStart, total = d.nearPrefix(cnt, fill)
+	m.cgInst = make([]int32, total)
+	m.cgDelta = make([]int64, total)
 	for i := range n.instances(d.near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			xi := n.chgIdx[k]
@@ -299,10 +307,12 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 			fill[xi]++
 		}
 	}
-	m.xsub = make([]int32, nx)
-	m.abund = make([]int32, nx)
-	for i := range m.xsub {
-		m.xsub[i] = -1
+	m.xsub = instTable[int32](d.exact, nx)
+	m.abund = instTable[int32](d.exact, nx)
+	for v := range n.voxels(d.near) {
+		for xi := v * int32(n.ns); xi < (v+1)*int32(n.ns); xi++ {
+			m.xsub[xi] = -1
+		}
 	}
 	m.rv = make([]readerView, 1, 64)
 	m.refA = instTable[momRef](d.exact, ni)
@@ -355,12 +365,23 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	return m
 }
 
-func prefix(cnt []int32) []int32 {
-	out := make([]int32, len(cnt))
-	for i := 1; i < len(cnt); i++ {
-		out[i] = out[i-1] + cnt[i]
+// nearPrefix returns start, the starts of lists of cnt[xi+1] entries per
+// x index xi, and their total, written (in a table of the engine's) for
+// the x indices of the engine's voxels and their neighbours (near) and
+// the one after each such voxel's last; fill gets a copy of the same
+// entries (where each list's filling starts).
+func (e *exact) nearPrefix(cnt, fill []int32) (start []int32, total int32) {
+	n := e.n
+	ns := int32(n.ns)
+	start = instTable[int32](e, len(cnt))
+	for v := range n.voxels(e.near) {
+		for xi := v * ns; xi < (v+1)*ns; xi++ {
+			start[xi], fill[xi] = total, total
+			total += cnt[xi+1]
+		}
+		start[(v+1)*ns], fill[(v+1)*ns] = total, total
 	}
-	return out
+	return start, total
 }
 
 // pos returns the position of x index xi among the species of s, or −1.
@@ -1242,6 +1263,9 @@ func (m *multiscale) setRate(k int, rate float64) {
 	n := m.n
 	st := &n.sys.Stimuli[k]
 	for _, v := range st.Targets {
+		if m.nearV != nil && !m.nearV[v] {
+			continue // another domain's (and no subsystem of this one)
+		}
 		xi := int32(v*n.ns + st.Species)
 		if id := m.xsub[xi]; id >= 0 {
 			s := m.subs[id]
