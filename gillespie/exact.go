@@ -86,10 +86,10 @@ type exact struct {
 	maxRate        float64
 	stalled        int32
 	chgBuf, depBuf []int32 // scratch of record
-	// In a domain (own not nil) the tables indexed by instance are lazy
-	// tables (package lazytable) whose entries are written only for near,
-	// the domain's voxels and their neighbours (ascending): no other
-	// instance is ever read. free returns their memory (release).
+	// In a domain (own not nil) the tables indexed by instance or count
+	// are lazy tables (package lazytable) whose entries are written only
+	// for near, the domain's voxels and their neighbours (ascending): no
+	// other entry is ever read. free returns their memory (release).
 	near  []int32
 	nearV []bool // per voxel: in near (nil: every voxel)
 	free  []func()
@@ -213,9 +213,9 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	return e
 }
 
-// instTable makes a table of n entries (of instances, of reactant
-// entries) for engine e: a lazy table in a domain, whose memory e.release
-// returns, else a slice of the heap.
+// instTable makes a table of n entries (indexed by instance, reactant
+// entry or count) for engine e: a lazy table in a domain, whose memory
+// e.release returns, else a slice of the heap.
 func instTable[T any](e *exact, n int) []T {
 	if e.near == nil {
 		return make([]T, n)
