@@ -135,7 +135,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 		}
 	}
 	nu := len(d.uA)
-	d.exact = newExact(n, x, seed, t0, nu, own)
+	d.exact = newExact(n, x, seed, t0, nu, own, near)
 	d.uSlot0 = int32(len(d.timerInst))
 	for i := range n.instances(near) {
 		d.h[i].unit = unitOf[i]
@@ -162,7 +162,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	lx := func(xi int32) int32 { return rank[xi/ns]*ns + xi%ns }
 	changers := make([][]int32, nOwn*ns)
 	changeBy := make([][]float64, nOwn*ns)
-	mine := func(xi int32) bool { return rank[xi/ns] >= 0 } // a count of this domain's voxels
+	mine := func(xi int32) bool { return n.owns(own, xi) } // a count of this domain's voxels
 	for i := range n.instances(near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			xi := n.chgIdx[k]

@@ -309,18 +309,18 @@ type domains struct {
 	// relaxed[s] = relax(sums[s], Δ) for the window being run
 	sumOf         []int32
 	sums, relaxed []float64
-	// readA[readAt[i]:readAt[i+1]]: the instances of pair i's a side
+	// readA[readAtA[i]:readAtA[i+1]]: the instances of pair i's a side
 	// (its a voxel's domain) that read the counts the pair changes, as
 	// the pair's record lists them; readB for its b side
-	readAt, readAtB []int32
-	readA, readB    []int32
-	pub             []float64 // per instance: a boundary hop's rate, published by its source's domain
-	pubBy           [][]int32 // per domain: the instances it publishes
-	rate            func(int32) float64
-	workers         int
-	eps             float64
-	t0, t           float64 // start, and the time reached (ms)
-	errs            []error
+	readAtA, readAtB []int32
+	readA, readB     []int32
+	pub              []float64 // per instance: a boundary hop's rate, published by its source's domain
+	pubBy            [][]int32 // per domain: the instances it publishes
+	rate             func(int32) float64
+	workers          int
+	eps              float64
+	t0, t            float64 // start, and the time reached (ms)
+	errs             []error
 
 	// the window being run (set in the serial part of a barrier)
 	ctx        context.Context
@@ -463,7 +463,7 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 	// (each side's engine excludes the other side's instances: reading
 	// their records at every exchange only to skip them cost as much as
 	// the rest of the exchange)
-	d.readAt, d.readAtB = make([]int32, 1, np+1), make([]int32, 1, np+1)
+	d.readAtA, d.readAtB = make([]int32, 1, np+1), make([]int32, 1, np+1)
 	var chg, dep []int32
 	for _, p := range plan.pairs {
 		chg, dep = n.decode(n.evStart[p.ab], n.vox[p.ab], n.hopTo[p.ab], chg, dep)
@@ -476,7 +476,7 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 				d.readB = append(d.readB, j)
 			}
 		}
-		d.readAt = append(d.readAt, int32(len(d.readA)))
+		d.readAtA = append(d.readAtA, int32(len(d.readA)))
 		d.readAtB = append(d.readAtB, int32(len(d.readB)))
 	}
 	d.pub = make([]float64, len(n.kind))
@@ -782,7 +782,7 @@ func (d *domains) applyDomain(k int) {
 		}
 	}
 	for _, i := range d.sideA[k] {
-		side(d.plan.pairs[i].xa, d.ba[i], d.ab[i], d.readA[d.readAt[i]:d.readAt[i+1]])
+		side(d.plan.pairs[i].xa, d.ba[i], d.ab[i], d.readA[d.readAtA[i]:d.readAtA[i+1]])
 	}
 	for _, i := range d.sideB[k] {
 		side(d.plan.pairs[i].xb, d.ab[i], d.ba[i], d.readB[d.readAtB[i]:d.readAtB[i+1]])

@@ -134,13 +134,14 @@ type genShape struct {
 // newExact builds the engine; extraSlots reserves clocks after the timers
 // for the adaptive engine's leaping units. With own not nil the engine
 // simulates only the instances local to the voxels own marks (a domain);
-// the others stay excluded.
-func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []bool) *exact {
+// the others stay excluded, and near (n.near(own)) lists the voxels whose
+// entries it writes.
+func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []bool, near []int32) *exact {
 	e := &exact{n: n, x: x, t: t0, stalled: -1,
 		maxRate: model.MaxRatePerMs(math.Max(math.Abs(n.sys.EndMs), math.Abs(n.sys.StartMs)))}
 	ni := len(n.kind)
 	e.dirty = make([]bool, n.nv)
-	e.near = n.near(own)
+	e.near = near
 	if e.near != nil {
 		e.nearV = make([]bool, n.nv)
 		for _, v := range e.near {

@@ -254,7 +254,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	// readers and changers of every x index of this engine's voxels (a
 	// domain's engine reads no other's: listed for the whole mesh in each
 	// of the 24 µm dendrite's 9 domains, they took 20 MB each)
-	mine := func(xi int32) bool { return own == nil || own[xi/int32(n.ns)] }
+	mine := func(xi int32) bool { return n.owns(own, xi) }
 	cnt, freeCnt := lazytable.Make[int32](nx + 1)
 	defer freeCnt()
 	fill, freeFill := lazytable.Make[int32](nx + 1)

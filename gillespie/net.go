@@ -383,6 +383,10 @@ func (n *net) instances(vs []int32) iter.Seq[int32] {
 	}
 }
 
+// owns reports whether x index xi is a count of the voxels marked in own
+// (nil: all).
+func (n *net) owns(own []bool, xi int32) bool { return own == nil || own[xi/int32(n.ns)] }
+
 // local reports whether instance i belongs to the voxels marked in own
 // (nil: all): its voxel is owned and, for a hop, so is its target.
 func (n *net) local(i int32, own []bool) bool {

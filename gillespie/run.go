@@ -119,7 +119,7 @@ type newEngine func(n *net, x []int64, seed uint64, sys *model.System, opt Optio
 func engines() map[model.Method]newEngine {
 	return map[model.Method]newEngine{
 		model.MethodExact: func(n *net, x []int64, seed uint64, sys *model.System, _ Options) engine {
-			return newExact(n, x, seed, sys.StartMs, 0, nil)
+			return newExact(n, x, seed, sys.StartMs, 0, nil, nil)
 		},
 		model.MethodAdaptive: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
 			if dom := partition(n, sys.Tolerance); dom != nil && !opt.OneBlock {
