@@ -25,8 +25,10 @@ type adaptive struct {
 	jump float64 // a leap must carry at least this many expected firings
 
 	// units: instances uA[u] and uB[u] (−1 for single units); an
-	// instance's unit is exact.h[i].unit
+	// instance's unit is unitOf[i] (−1: none; a lazy table, written for
+	// the near voxels' instances)
 	uA, uB  []int32
+	unitOf  []int32
 	uKind   []uint8
 	uSlot0  int32 // clock slot of unit 0
 	leaping []bool
@@ -101,7 +103,6 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	ni := len(n.kind)
 	near := n.near(own)
 	unitOf, freeUnits := lazytable.Make[int32](ni)
-	defer freeUnits()
 	for i := range n.instances(near) {
 		unitOf[i] = -1
 	}
@@ -137,9 +138,8 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	nu := len(d.uA)
 	d.exact = newExact(n, x, seed, t0, nu, own, near)
 	d.uSlot0 = int32(len(d.timerInst))
-	for i := range n.instances(near) {
-		d.h[i].unit = unitOf[i]
-	}
+	d.unitOf = unitOf
+	d.free = append(d.free, freeUnits)
 	d.leaping = make([]bool, nu)
 	d.uh = make([]unitHot, nu)
 	for u := range d.uh {
@@ -313,7 +313,7 @@ func (d *adaptive) setWindowSet(js []int32) {
 	n := d.n
 	d.wset = make([]windowEntry, len(js))
 	for c, j := range js {
-		w := windowEntry{j: j, slot: -1, unit: d.h[j].unit, from: -1, to: -1}
+		w := windowEntry{j: j, slot: -1, unit: d.unitOf[j], from: -1, to: -1}
 		if d.frozenSlot != nil {
 			w.slot = d.frozenSlot[j]
 		}
@@ -387,7 +387,7 @@ func (d *adaptive) localRate(j int32) float64 {
 		if h.excl {
 			return h.c
 		}
-		return h.a
+		return d.aOf(h)
 	}
 	return d.prop(j)
 }
@@ -434,7 +434,7 @@ func (d *adaptive) exactEvent(v int) {
 		return
 	}
 	d.st.ExactEvents++
-	u := d.h[i].unit
+	u := d.unitOf[i]
 	if u < 0 {
 		return
 	}
@@ -467,7 +467,7 @@ func (d *adaptive) leapEnd(u int32) {
 		h := &d.h[i]
 		h.excl = false
 		a := d.prop(i)
-		d.av[h.vox] += a - h.a
+		d.av[h.vox] += a - d.aOf(h)
 		d.putA(h, a)
 		d.schedule(int(h.vox))
 	}
@@ -566,7 +566,7 @@ func (d *adaptive) tryLeap(u int32) bool {
 		if h := &d.h[i]; !h.excl {
 			h.excl = true
 			v := int(h.vox)
-			d.av[v] -= h.a
+			d.av[v] -= d.aOf(h)
 			d.putA(h, 0)
 			if d.av[v] < 0 {
 				d.resum(v)

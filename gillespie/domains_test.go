@@ -527,7 +527,7 @@ func TestWindowBound(t *testing.T) {
 				return ad[k].rate(j)
 			}
 			m := ms[k]
-			if u := m.h[j].unit; u >= 0 && m.activeSub(m.uh[u].sub) {
+			if u := m.unitOf[j]; u >= 0 && m.activeSub(m.uh[u].sub) {
 				inPair++
 				return 0
 			}
@@ -628,8 +628,8 @@ func TestExchangeUpdates(t *testing.T) {
 					if h.excl || plan.of[h.vox] != int32(k) {
 						continue
 					}
-					if a := e.prop(i); a != h.a {
-						t.Fatalf("%s, t = %g ms, domain %d: instance %d has propensity %g, its counts give %g", method, d.t, k, i, h.a, a)
+					if a := e.prop(i); a != e.aOf(h) {
+						t.Fatalf("%s, t = %g ms, domain %d: instance %d has propensity %g, its counts give %g", method, d.t, k, i, e.aOf(h), a)
 					}
 					checked++
 				}
@@ -679,7 +679,8 @@ func TestDomainReadsNear(t *testing.T) {
 						continue
 					}
 					poisoned++
-					ad.h[i] = inst{c: math.NaN(), a: math.NaN(), r0: bad, r1: bad, vox: bad, unit: bad, ev: bad, to: bad, pos: bad, shape: 1}
+					ad.h[i] = inst{c: math.NaN(), r0: bad, r1: bad, vox: bad, ev: bad, pos: bad, shape: 1}
+					ad.unitOf[i] = bad
 					ad.ord[i], ad.aOrd[i], ad.timer[i] = bad, math.NaN(), bad
 					ad.gen[i] = genShape{bad, bad, bad, bad}
 					ad.aLeap[i], ad.frozenSlot[i] = math.NaN(), bad

@@ -30,7 +30,7 @@ import (
 //   - excl marks an instance that the event loop must not fire (a timer,
 //     a leaping unit, an instance of another domain). An engine that sets
 //     it takes the instance's propensity out of its voxel's total
-//     (av[v] −= h.a; putA(h, 0)) and reschedules the voxel; clearing it, the
+//     (av[v] −= aOf(h); putA(h, 0)) and reschedules the voxel; clearing it, the
 //     engine puts prop(i) back in the same way. applyK skips excluded
 //     dependents, resum gives them 0.
 //   - applyK(i, k) fires instance i k times (k < 0: the reverse of a
@@ -61,9 +61,10 @@ type exact struct {
 	timer []int32
 	av    []float64 // total propensity of each voxel
 	// ord lists the instances of each voxel (vStart ranges) in search
-	// order; aOrd holds their propensities in that order (aOrd[h.pos] =
-	// h.a, kept by putA), so that the search reads them in sequence and
-	// not each from its instance's record.
+	// order; aOrd holds their propensities in that order (aOrd[h.pos] is
+	// instance h's, set by putA, read by aOf: the only copy), so that the
+	// search reads them in sequence and not each from its instance's
+	// record.
 	ord  []int32
 	aOrd []float64
 	vclk *clockHeap // voxel clocks
@@ -103,19 +104,21 @@ const shapeView = 5
 
 // inst is the hot record of one instance.
 // It holds what the event loop reads for every dependent and for the
-// instance that fires (48 bytes, TestInstSize; an event that read these
-// fields from separate per-instance slices missed the cache once per
-// slice on a large mesh); the rarely read fields are in exact.gen and
+// instance that fires (32 bytes, TestInstSize, so that a record never
+// spans two cache lines; an event that read these fields from separate
+// per-instance slices missed the cache once per slice on a large mesh).
+// The current propensity is only in aOrd, which the dependent's update
+// writes anyway; what only the firing instance reads is elsewhere (a
+// hop's target in net.hopTo, the adaptive engine's unit in
+// adaptive.unitOf), and the rarely read fields in exact.gen and
 // exact.timer.
 type inst struct {
-	c, a float64 // propensity constant; current propensity (0 when excluded)
+	c float64 // propensity constant (its current propensity is aOrd[pos])
 	// r0, r1: reactant x indices (shapes 1, 2 and 4); shapeView: r0 is
 	// the multiscale engine's reader view (multiscale.rv)
 	r0, r1 int32
 	vox    int32
-	unit   int32 // the adaptive engine's unit (−1: none, and in the exact engine)
 	ev     int32 // start of its changes and dependents in net.ev (record)
-	to     int32 // a hop's target voxel (net.hopTo)
 	pos    int32 // its place in the search order (exact.ord, exact.aOrd)
 	// shape 0: c; 1: c·X; 2: c·X·Y; 4: up to two reactants with any n and
 	// power (exact.gen); 3: more reactants (net.prop)
@@ -161,7 +164,7 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	for i := range n.instances(e.near) {
 		e.ord[i] = int32(i)
 		e.timer[i] = -1
-		h := inst{c: n.c[i], vox: n.vox[i], unit: -1, ev: n.evStart[i], to: n.hopTo[i], pos: int32(i), kind: n.kind[i], shape: 3}
+		h := inst{c: n.c[i], vox: n.vox[i], ev: n.evStart[i], pos: int32(i), kind: n.kind[i], shape: 3}
 		lo, hi := n.rStart[i], n.rStart[i+1]
 		simple := true
 		for k := lo; k < hi; k++ {
@@ -239,7 +242,7 @@ func (e *exact) release() {
 // scratch that the next call of record overwrites.
 func (e *exact) record(i int32) (chg, dep []int32) {
 	h := &e.h[i]
-	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, h.to, e.chgBuf, e.depBuf)
+	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, e.n.hopTo[i], e.chgBuf, e.depBuf)
 	return e.chgBuf, e.depBuf
 }
 
@@ -289,11 +292,13 @@ func (e *exact) setAll(is []int32) {
 	}
 }
 
-// putA sets the propensity of instance h, in its record and in aOrd.
+// putA sets the propensity of instance h (aOrd[h.pos]).
 func (e *exact) putA(h *inst, a float64) {
-	h.a = a
 	e.aOrd[h.pos] = a
 }
+
+// aOf returns the current propensity of instance h (0 when excluded).
+func (e *exact) aOf(h *inst) float64 { return e.aOrd[h.pos] }
 
 // setA sets the propensity of instance i (unless excluded from the
 // event-by-event set) to its current value and marks its voxel dirty.
@@ -303,7 +308,7 @@ func (e *exact) setA(i int32) {
 		return
 	}
 	a := e.prop(i)
-	e.av[h.vox] += a - h.a
+	e.av[h.vox] += a - e.aOf(h)
 	e.putA(h, a)
 	e.markDirty(h.vox)
 }
@@ -360,7 +365,7 @@ func (e *exact) stallError() error {
 	v := int(e.stalled)
 	best, bi := 0.0, int32(-1)
 	for i := e.n.vStart[v]; i < e.n.vStart[v+1]; i++ {
-		if a := e.h[i].a; a > best {
+		if a := e.aOf(&e.h[i]); a > best {
 			best, bi = a, i
 		}
 	}
@@ -497,9 +502,9 @@ func (e *exact) applyK(i int32, k int64) {
 			nw = n.prop(d, e.x)
 		}
 		if h.vox == v {
-			delta += nw - h.a
+			delta += nw - e.aOf(h)
 		} else {
-			e.av[h.vox] += nw - h.a
+			e.av[h.vox] += nw - e.aOf(h)
 			other = h.vox
 		}
 		e.putA(h, nw)
@@ -544,7 +549,7 @@ func (e *exact) setRate(k int, rate float64) {
 			continue // leaping (it picks up its new rate when reconsidered) or in another domain
 		}
 		v := int(h.vox)
-		e.av[v] += r - h.a
+		e.av[v] += r - e.aOf(h)
 		e.putA(h, r)
 		if e.av[v] < 0 {
 			e.resum(v)

@@ -42,7 +42,7 @@ func (m *multiscale) clusterFor(sp, nd int32) *fastSub {
 			}
 			s.own = append(s.own, i)
 			out += n.c[i]
-			if u := m.h[i].unit; u >= 0 && !units[u] {
+			if u := m.unitOf[i]; u >= 0 && !units[u] {
 				units[u] = true
 				s.ownUnits = append(s.ownUnits, u)
 			}
@@ -656,7 +656,7 @@ func (m *multiscale) driftX(xi, skip, skip2 int32) (mu, v float64) {
 		if i == skip || i == skip2 {
 			continue
 		}
-		if u := m.h[i].unit; u >= 0 && m.activeSub(m.uh[u].sub) {
+		if u := m.unitOf[i]; u >= 0 && m.activeSub(m.uh[u].sub) {
 			continue
 		}
 		a, d := m.rateOf(i), float64(m.cgDelta[k])
@@ -680,7 +680,7 @@ func (m *multiscale) localRateOf(i int32) float64 {
 	h := &m.h[i]
 	switch {
 	case !h.excl:
-		return h.a
+		return m.aOf(h)
 	case m.timer[i] >= 0:
 		return h.c
 	}

@@ -63,7 +63,7 @@ type multiscale struct {
 func (m *multiscale) exclude(i int32) {
 	if h := &m.h[i]; !h.excl {
 		h.excl = true
-		m.av[h.vox] -= h.a
+		m.av[h.vox] -= m.aOf(h)
 		m.putA(h, 0)
 		m.markDirty(h.vox)
 	}
@@ -503,7 +503,7 @@ func (m *multiscale) linkReaders(s *fastSub) {
 	}
 	us := map[int32]bool{}
 	touch := func(i int32) {
-		if u := m.h[i].unit; u >= 0 && !ownUnit(u) && !us[u] {
+		if u := m.unitOf[i]; u >= 0 && !ownUnit(u) && !us[u] {
 			us[u] = true
 			s.units = append(s.units, u)
 		}
@@ -729,9 +729,9 @@ func (m *multiscale) fire(i int32, k int64) {
 			nw = n.prop(d, m.x)
 		}
 		if h.vox == v {
-			delta += nw - h.a
+			delta += nw - m.aOf(h)
 		} else {
-			m.av[h.vox] += nw - h.a
+			m.av[h.vox] += nw - m.aOf(h)
 			m.markDirty(h.vox)
 		}
 		m.putA(h, nw)
@@ -998,7 +998,7 @@ func (m *multiscale) exactEvent(v int) {
 	if m.h[i].kind == kindHop {
 		m.hopIn(i, 1)
 	}
-	u := m.h[i].unit
+	u := m.unitOf[i]
 	if u < 0 {
 		return
 	}
