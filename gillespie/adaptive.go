@@ -162,11 +162,10 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	lx := func(xi int32) int32 { return rank[xi/ns]*ns + xi%ns }
 	changers := make([][]int32, nOwn*ns)
 	changeBy := make([][]float64, nOwn*ns)
-	mine := func(xi int32) bool { return n.owns(own, xi) } // a count of this domain's voxels
 	for i := range n.instances(near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			xi := n.chgIdx[k]
-			if !mine(xi) {
+			if !n.owns(own, xi) {
 				continue // a unit reads only its own voxels' counts
 			}
 			changers[lx(xi)] = append(changers[lx(xi)], int32(i))
@@ -184,7 +183,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 				xi := n.rIdx[k]
 				d.extIdx = append(d.extIdx, xi)
 				d.chStart = append(d.chStart, int32(len(d.chInst)))
-				if !mine(xi) {
+				if !n.owns(own, xi) {
 					continue
 				}
 				ch, by := changers[lx(xi)], changeBy[lx(xi)]
@@ -251,7 +250,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 	readers := make([][]int32, nOwn*ns)
 	for i := range n.instances(near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
-			if !mine(n.rIdx[k]) {
+			if !n.owns(own, n.rIdx[k]) {
 				continue // a unit changes only its own voxels' counts
 			}
 			readers[lx(n.rIdx[k])] = append(readers[lx(n.rIdx[k])], int32(i))
@@ -263,7 +262,7 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 		for c := n.chgStart[A]; c < n.chgStart[A+1]; c++ {
 			xi := n.chgIdx[c]
 			maxN := int32(0)
-			if !mine(xi) {
+			if !n.owns(own, xi) {
 				continue // (a unit changes only its own voxels' counts)
 			}
 			for _, j := range readers[lx(xi)] {

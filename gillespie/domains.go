@@ -466,7 +466,7 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 	d.readAtA, d.readAtB = make([]int32, 1, np+1), make([]int32, 1, np+1)
 	var chg, dep []int32
 	for _, p := range plan.pairs {
-		chg, dep = n.decode(n.evStart[p.ab], n.vox[p.ab], n.hopTo[p.ab], chg, dep)
+		chg, dep = n.decode(n.evStart[p.ab], n.vox[p.ab], n.target(p.ab), chg, dep)
 		ka, kb := plan.of[n.vox[p.ab]], plan.of[n.vox[p.ba]]
 		for _, j := range dep {
 			switch plan.of[n.vox[j]] {

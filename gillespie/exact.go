@@ -109,7 +109,7 @@ const shapeView = 5
 // per-instance slices missed the cache once per slice on a large mesh).
 // The current propensity is only in aOrd, which the dependent's update
 // writes anyway; what only the firing instance reads is elsewhere (a
-// hop's target in net.hopTo, the adaptive engine's unit in
+// hop's target in net.hopTo (net.target), the adaptive engine's unit in
 // adaptive.unitOf), and the rarely read fields in exact.gen and
 // exact.timer.
 type inst struct {
@@ -242,7 +242,11 @@ func (e *exact) release() {
 // scratch that the next call of record overwrites.
 func (e *exact) record(i int32) (chg, dep []int32) {
 	h := &e.h[i]
-	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, e.n.hopTo[i], e.chgBuf, e.depBuf)
+	w := h.vox // a reaction's record refers to its own voxel only
+	if h.kind == kindHop {
+		w = e.n.target(i)
+	}
+	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, w, e.chgBuf, e.depBuf)
 	return e.chgBuf, e.depBuf
 }
 

@@ -254,14 +254,13 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	// readers and changers of every x index of this engine's voxels (a
 	// domain's engine reads no other's: listed for the whole mesh in each
 	// of the 24 µm dendrite's 9 domains, they took 20 MB each)
-	mine := func(xi int32) bool { return n.owns(own, xi) }
 	cnt, freeCnt := lazytable.Make[int32](nx + 1)
 	defer freeCnt()
 	fill, freeFill := lazytable.Make[int32](nx + 1)
 	defer freeFill()
 	for i := range n.instances(d.near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
-			if mine(n.rIdx[k]) {
+			if n.owns(own, n.rIdx[k]) {
 				cnt[n.rIdx[k]+1]++
 			}
 		}
@@ -272,7 +271,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	for i := range n.instances(d.near) {
 		for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 			xi := n.rIdx[k]
-			if !mine(xi) {
+			if !n.owns(own, xi) {
 				continue
 			}
 			if p := fill[xi]; p == m.rdStart[xi] || m.rdInst[p-1] != int32(i) {
@@ -288,7 +287,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	}
 	for i := range n.instances(d.near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
-			if mine(n.chgIdx[k]) {
+			if n.owns(own, n.chgIdx[k]) {
 				cnt[n.chgIdx[k]+1]++
 			}
 		}
@@ -299,7 +298,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	for i := range n.instances(d.near) {
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			xi := n.chgIdx[k]
-			if !mine(xi) {
+			if !n.owns(own, xi) {
 				continue
 			}
 			m.cgInst[fill[xi]] = int32(i)

@@ -325,7 +325,7 @@ func canFire(present []bool, base int, ch *model.Channel) bool {
 }
 
 // target returns the voxel a hop instance moves molecules to.
-func (n *net) target(i int32) int32 { return n.chgIdx[n.chgStart[i]+1] / int32(n.ns) }
+func (n *net) target(i int32) int32 { return n.hopTo[i] }
 
 // near returns the voxels marked in own and those a hop joins to them,
 // ascending (nil for own nil: every voxel). An engine on own's voxels
