@@ -273,6 +273,8 @@ type domainEngine interface {
 	expected(xi int32) float64
 	// release returns the memory of the engine's lazy tables.
 	release()
+	// counts is the engine's counters (engine.counts).
+	counts() Stats
 }
 
 // domains runs one engine per domain between boundary exchanges. A
@@ -521,13 +523,10 @@ func (d *domains) publish(k int) {
 // stats sums the domains' counts; subsystems of the same reaction or
 // species in several domains are one group.
 func (d *domains) stats() Stats {
-	var st Stats
+	st := d.counts()
 	group := map[string]int{}
 	for _, e := range d.eng {
 		s := e.stats()
-		st.ExactEvents += s.ExactEvents
-		st.Leaps += s.Leaps
-		st.LeapFirings += s.LeapFirings
 		st.Absorbed += s.Absorbed
 		for _, ss := range s.Subsystems {
 			g, ok := group[ss.Name]
@@ -543,7 +542,7 @@ func (d *domains) stats() Stats {
 			to.Absorbed += ss.Absorbed
 		}
 	}
-	st.Domains, st.WindowMs = d.plan.count, d.plan.window
+	st.WindowMs = d.plan.window
 	if d.win > 0 {
 		st.WindowMs = (d.t - d.t0) / float64(d.win)
 	}
@@ -552,6 +551,18 @@ func (d *domains) stats() Stats {
 		st.DomainBusySeconds[k] = float64(ns) / 1e9
 	}
 	st.CriticalSeconds = float64(d.crit) / 1e9
+	return st
+}
+
+// counts sums the domains' counters.
+func (d *domains) counts() Stats {
+	st := Stats{Domains: d.plan.count, Windows: d.win}
+	for _, e := range d.eng {
+		c := e.counts()
+		st.ExactEvents += c.ExactEvents
+		st.Leaps += c.Leaps
+		st.LeapFirings += c.LeapFirings
+	}
 	return st
 }
 

@@ -728,3 +728,43 @@ func TestDomainReadsNear(t *testing.T) {
 		t.Logf("%s: %d far entries set to nonsense, same counts", c.method, poisoned)
 	}
 }
+
+// TestTally: Options.Tally sees the time move forward and the counters
+// grow, and its last call gives the counters Run returns (in domains
+// their windows too; the fixed method its steps).
+func TestTally(t *testing.T) {
+	for _, method := range []string{"adaptive", "multiscale", "fixed"} {
+		sys := compileXML(t, crowdedDendrite, model.Options{Method: method, Tolerance: 0.01, FixedStepMs: 0.01})
+		var calls int
+		var lastT float64
+		var last Stats
+		tally := func(tMs float64, c Stats) {
+			if calls++; tMs <= lastT || c.ExactEvents < last.ExactEvents || c.Leaps < last.Leaps ||
+				c.LeapFirings < last.LeapFirings || c.Steps < last.Steps || c.Windows < last.Windows {
+				t.Errorf("%s: tally at %g ms %+v after %g ms %+v", method, tMs, c, lastT, last)
+			}
+			lastT, last = tMs, c
+		}
+		st, err := Run(context.Background(), sys, Options{Workers: 2, Tally: tally}, 5, &hashSink{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls < 2 || lastT != sys.EndMs {
+			t.Errorf("%s: %d tallies, the last at %g ms (run ends at %g)", method, calls, lastT, sys.EndMs)
+		}
+		if last.ExactEvents != st.ExactEvents || last.Leaps != st.Leaps || last.LeapFirings != st.LeapFirings ||
+			last.Steps != st.Steps || last.Windows != st.Windows {
+			t.Errorf("%s: last tally %+v, run's stats %+v", method, last, st)
+		}
+		switch method {
+		case "fixed":
+			if st.Steps == 0 || st.LeapFirings == 0 {
+				t.Errorf("fixed: %d steps, %d firings counted", st.Steps, st.LeapFirings)
+			}
+		default:
+			if st.Domains == 0 || st.Windows == 0 || st.ExactEvents == 0 {
+				t.Errorf("%s: %d domains, %d windows, %d events counted", method, st.Domains, st.Windows, st.ExactEvents)
+			}
+		}
+	}
+}

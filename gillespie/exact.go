@@ -394,6 +394,12 @@ func (r *RateError) Error() string {
 
 func (e *exact) stats() Stats { return e.st }
 
+// counts is stats' counters (the adaptive and multiscale engines count
+// in the exact engine's st too).
+func (e *exact) counts() Stats {
+	return Stats{ExactEvents: e.st.ExactEvents, Leaps: e.st.Leaps, LeapFirings: e.st.LeapFirings, Steps: e.st.Steps}
+}
+
 // next returns the earliest clock: a voxel (other = false) or an other
 // slot (other = true), and its time.
 func (e *exact) next() (slot int32, other bool, t float64) {

@@ -103,6 +103,8 @@ func (f *fixed) stats() Stats {
 	return st
 }
 
+func (f *fixed) counts() Stats { return f.stats() }
+
 func (f *fixed) setRate(k int, rate float64) {
 	n := f.n
 	for j := n.injStart[k]; j < n.injStart[k+1]; j++ {

@@ -24,6 +24,11 @@ type Options struct {
 	// Progress, if not nil, is called with the simulated time (ms) after
 	// each output time, from the goroutine that called Run.
 	Progress func(tMs float64)
+	// Tally, if not nil, is called after each output time and stimulus
+	// edge, from the goroutine that called Run, with the simulated time
+	// (ms) and what the engine did so far: Stats' counters (ExactEvents,
+	// Leaps, LeapFirings, Steps, Windows), not its timings or subsystems.
+	Tally func(tMs float64, counts Stats)
 }
 
 // Stats counts what an engine did.
@@ -40,6 +45,8 @@ type Stats struct {
 	// at once.
 	Domains  int
 	WindowMs float64
+	// Windows is the number of boundary exchange windows run.
+	Windows int64
 	// DomainBusySeconds is the wall time (s) each domain's engine spent
 	// running, exchanging at its boundaries and bounding the next window;
 	// CriticalSeconds sums, over the windows and their two phases, the
@@ -108,6 +115,9 @@ type engine interface {
 	// setRate sets stimulus k's total rate (molecules/ms) from now on.
 	setRate(k int, rate float64)
 	stats() Stats
+	// counts returns stats' counters alone (Options.Tally), cheaply
+	// enough to call at every output time.
+	counts() Stats
 }
 
 // newEngine builds a method's engine over net n from counts x (which the
@@ -193,6 +203,9 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 		}
 		if opt.Progress != nil {
 			opt.Progress(t)
+		}
+		if opt.Tally != nil {
+			opt.Tally(t, eng.counts())
 		}
 		if err := ctx.Err(); err != nil {
 			return eng.stats(), err

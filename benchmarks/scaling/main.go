@@ -15,7 +15,12 @@
 // for 16 and 64 cores (Amdahl for a fixed model, with no more cores busy
 // than the run has domains and no more speed-up of their work than its
 // ratio to its critical path, both from the one-worker run's summary;
-// Gustafson for a model grown with the cores).
+// Gustafson for a model grown with the cores). The first one-worker run of
+// each model also writes spinerd run --timing, from which it reports each
+// phase apart — the rest (100-500 ms, after the start's transient), the
+// burst (500-700 ms) and after it — as wall time per simulated ms, single
+// events per voxel and ms, and wall time per single event, and for the
+// smallest and largest dendrite their ratios phase by phase.
 //
 //	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-runtime 1000] [-method M] [-one-block] [-repeat 1] [-check-workers 8,16] [-keep DIR]
 package main
@@ -23,8 +28,10 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,6 +121,70 @@ type result struct {
 	domains       int     // blocks that can run at once (1: one block)
 	bound         float64 // the domains' work over its critical path (0: not printed)
 	out           [32]byte
+	timing        []tally // spinerd run --timing, when asked for
+}
+
+// tally is a row of spinerd run --timing: simulated ms, wall s, single
+// events so far.
+type tally struct{ tMs, wallS, events float64 }
+
+// phases are the parts of the run whose cost is reported apart: the rest
+// after the start's transient, the burst (its pulses from 500 ms to 693
+// ms, and their wake to 700 ms), and after it.
+var phases = []struct {
+	name         string
+	fromMs, toMs float64
+}{{"rest", 100, 500}, {"burst", 500, 700}, {"after", 700, math.Inf(1)}}
+
+// phase returns, for phase [from, to) cut to the run's end, the wall time
+// (s) and single events between the rows at its ends, and its length
+// (ms); ok is false when the run does not reach into it.
+func phase(rows []tally, from, to float64) (wallS, events, lenMs float64, ok bool) {
+	at := func(t float64) (tally, bool) {
+		for i := len(rows) - 1; i >= 0; i-- {
+			if rows[i].tMs <= t {
+				return rows[i], true
+			}
+		}
+		return tally{}, false
+	}
+	if len(rows) == 0 {
+		return 0, 0, 0, false
+	}
+	to = math.Min(to, rows[len(rows)-1].tMs)
+	a, okA := at(from)
+	b, okB := at(to)
+	if !okA || !okB || !(b.tMs > a.tMs) {
+		return 0, 0, 0, false
+	}
+	return b.wallS - a.wallS, b.events - a.events, b.tMs - a.tMs, true
+}
+
+func readTiming(path string) ([]tally, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rows []tally
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if i == 0 {
+			continue // the header
+		}
+		f := strings.Split(line, ",")
+		if len(f) < 3 {
+			return nil, fmt.Errorf("%s: row %q", path, line)
+		}
+		var r tally
+		var err1, err2, err3 error
+		r.tMs, err1 = strconv.ParseFloat(f[0], 64)
+		r.wallS, err2 = strconv.ParseFloat(f[1], 64)
+		r.events, err3 = strconv.ParseFloat(f[2], 64)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return nil, fmt.Errorf("%s: row %q: %w", path, line, err)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 var (
@@ -122,8 +193,11 @@ var (
 	boundRE   = regexp.MustCompile(`a core per domain runs it at most ([0-9.]+)×`)
 )
 
-func runOnce(bin, model, method string, oneBlock bool, workers int, out string) (result, error) {
+func runOnce(bin, model, method string, oneBlock bool, workers int, out, timing string) (result, error) {
 	args := []string{"run", model, "--workers", strconv.Itoa(workers), "-o", out}
+	if timing != "" {
+		args = append(args, "--timing", timing)
+	}
 	if method != "" {
 		args = append(args, "--method", method)
 	}
@@ -160,6 +234,11 @@ func runOnce(bin, model, method string, oneBlock bool, workers int, out string) 
 		return r, err
 	}
 	r.out = sha256.Sum256(csv)
+	if timing != "" {
+		if r.timing, err = readTiming(timing); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
 }
 
@@ -231,6 +310,7 @@ func main() {
 	fmt.Printf("load average: %s", load)
 	fmt.Printf("%-6s %-4s %7s %3s %10s %11s %12s %11s %8s %9s %7s %7s\n", "length", "stim", "voxels", "w", "wall s", "s per sim s", "events/vox", "leaps/vox", "peak MB", "B/vox-sp", "eff", "effCPU")
 	var t1s, vox1 = map[string]float64{}, map[string]float64{}
+	phaseCost := map[string][2]float64{} // per pattern/size/phase: wall s and single events per simulated ms, one worker
 	for _, pattern := range strings.Split(*patterns, ",") {
 		for _, L := range ints(*sizes) {
 			morph := fmt.Sprintf("Morph_dend%dum.xml", L)
@@ -252,7 +332,11 @@ func main() {
 			res := map[int][]result{}
 			for rep := 0; rep < *repeat; rep++ {
 				for _, w := range []int{1, 2} { // alternate the worker counts
-					r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"))
+					timing := ""
+					if w == 1 && rep == 0 {
+						timing = filepath.Join(dir, "timing.csv")
+					}
+					r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"), timing)
 					if err != nil {
 						die(err)
 					}
@@ -286,6 +370,22 @@ func main() {
 			}
 			k := fmt.Sprintf("%s/%d", pattern, L)
 			t1s[k], vox1[k] = w1/(*runtimeMs/1000), nv
+			// Where one worker's time went, phase by phase (its first run's
+			// --timing): wall time per simulated ms, single events per
+			// voxel and ms, wall time per single event (leaps and window
+			// exchanges included).
+			var parts []string
+			for _, ph := range phases {
+				wall, ev, ms, ok := phase(res[1][0].timing, ph.fromMs, ph.toMs)
+				if !ok {
+					continue
+				}
+				parts = append(parts, fmt.Sprintf("%s %g-%g ms: %.3f s/ms, %.0f events/voxel/ms, %.2f µs/event", ph.name, ph.fromMs, math.Min(ph.toMs, *runtimeMs), wall/ms, ev/nv/ms, 1e6*wall/ev))
+				phaseCost[k+"/"+ph.name] = [2]float64{wall / ms, ev / ms}
+			}
+			if len(parts) > 0 {
+				fmt.Printf("  workers 1 by phase: %s\n", strings.Join(parts, "; "))
+			}
 			// Amdahl from the measured speed-up on 2 workers, with no more
 			// cores busy than the run has domains (a fixed model), nor more
 			// speed-up from its parallel part than the domains' balance
@@ -319,7 +419,7 @@ func main() {
 					dom, balance, s, note, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
 			}
 			for _, w := range ints(*check) {
-				r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"))
+				r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"), "")
 				if err != nil {
 					die(err)
 				}
@@ -337,6 +437,13 @@ func main() {
 		a, b := fmt.Sprintf("%s/%d", pattern, sz[0]), fmt.Sprintf("%s/%d", pattern, sz[len(sz)-1])
 		if t1s[a] > 0 && t1s[b] > 0 {
 			fmt.Printf("%s: T%d/T%d = %.2f for V%d/V%d = %.2f (linear cost: ratio ≤ 1.2 × the voxel ratio)\n", pattern, sz[len(sz)-1], sz[0], t1s[b]/t1s[a], sz[len(sz)-1], sz[0], vox1[b]/vox1[a])
+		}
+		for _, ph := range phases {
+			pa, okA := phaseCost[a+"/"+ph.name]
+			pb, okB := phaseCost[b+"/"+ph.name]
+			if okA && okB && pa[0] > 0 && pa[1] > 0 {
+				fmt.Printf("  %s: wall time %.2f×, single events %.2f×, wall per event %.2f×\n", ph.name, pb[0]/pa[0], pb[1]/pa[1], (pb[0]/pb[1])/(pa[0]/pa[1]))
+			}
 		}
 	}
 	if differ {

@@ -15,6 +15,7 @@ import (
 	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/diag"
 	"github.com/spinerd/spinerd/gillespie"
+	"github.com/spinerd/spinerd/internal/atomicfile"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/models"
 	"github.com/spinerd/spinerd/neurord"
@@ -42,8 +43,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "traj", output.FormatNames(output.RunFormat)+": "+formatSummaries(output.RunFormat))
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
+	timing := fs.String("timing", "", "stochastic methods: write FILE.csv, the wall time and what the engine did up to each output\ntime and stimulus edge (cumulative: time_ms, wall_s, single_events, leaps, leap_firings, fixed_steps, windows)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	if *timing != "" {
+		if err := atomicfile.CheckTarget(*timing); err != nil {
+			return badFlag(stderr, "run", "timing", err)
+		}
 	}
 	f, err := output.FormatByName(*format)
 	if err == nil && !output.RunFormat(f) {
@@ -91,6 +98,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	stochastic := sys.Method.Info().Stochastic
+	if *timing != "" && !stochastic {
+		return badFlag(stderr, "run", "timing", fmt.Errorf("the %v method is deterministic: --timing counts the events of the stochastic methods", sys.Method))
+	}
 	if !*quiet {
 		report(stderr, "run", warns, nil)
 	}
@@ -132,12 +142,19 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		prog.set(t-sys.StartMs, fmt.Sprintf("%.6g / %.6g ms", t, sys.EndMs))
 	}
 	start := time.Now()
+	var tally *timingTable
+	var tallyFn func(float64, gillespie.Stats)
+	if *timing != "" {
+		tally = &timingTable{start: start}
+		tally.add(sys.StartMs, gillespie.Stats{})
+		tallyFn = tally.add
+	}
 	var st gillespie.Stats
 	var dst deterministic.Stats
 	var runErr error
 	if stochastic {
 		backHeap(sys, 1)
-		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, OneBlock: *oneBlock, Progress: update}, s, tw)
+		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, OneBlock: *oneBlock, Progress: update, Tally: tallyFn}, s, tw)
 	} else {
 		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: update}, tw)
 	}
@@ -150,6 +167,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := tw.Close(); err != nil {
 		return report(stderr, "run", nil, err)
+	}
+	if tally != nil {
+		if err := tally.write(*timing); err != nil {
+			return report(stderr, "run", nil, err)
+		}
 	}
 	if interrupted {
 		fmt.Fprintf(stderr, "spinerd run: interrupted at %.6g ms; the outputs hold every output time up to then\n", last)
@@ -181,7 +203,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			}
 			st.WriteSubsystems(stderr, last-sys.StartMs, elapsed.Seconds())
 		}
-		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(tw.Files(), ", "))
+		files := tw.Files()
+		if tally != nil {
+			files = append(files, *timing)
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(files, ", "))
 	}
 	if isDefault && !interrupted && f.Name == "traj" {
 		if err := defaultSummary(stdout, base, sys, onsetMs); err != nil {
@@ -261,4 +287,36 @@ func defaultSummary(w io.Writer, path string, sys *model.System, onsetMs float64
 	fmt.Fprintf(w, "AMPA conductance: %.2f pS before the train (%g ms), %.2f pS at %g ms (g/g0 = %.3f)\n", g0, onsetMs, g1, s.TimesMs[len(s.TimesMs)-1], g1/g0)
 	fmt.Fprintf(w, "trajectory: %s (spinerd conductance %s; spinerd plot %s --species Ca,CKpCaMCa4,PKAc)\n", path, path, path)
 	return nil
+}
+
+// timingTable is what --timing writes: the wall time and the engine's
+// counters at each output time and stimulus edge.
+type timingTable struct {
+	start time.Time
+	rows  []timingRow
+}
+
+type timingRow struct {
+	tMs, wallS float64
+	c          gillespie.Stats
+}
+
+func (tt *timingTable) add(tMs float64, c gillespie.Stats) {
+	tt.rows = append(tt.rows, timingRow{tMs, time.Since(tt.start).Seconds(), c})
+}
+
+// write writes the table as CSV to path (whole or not at all).
+func (tt *timingTable) write(path string) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if _, err := fmt.Fprintln(w, "time_ms,wall_s,single_events,leaps,leap_firings,fixed_steps,windows"); err != nil {
+			return err
+		}
+		for _, r := range tt.rows {
+			c := r.c
+			if _, err := fmt.Fprintf(w, "%.10g,%.6f,%d,%d,%d,%d,%d\n", r.tMs, r.wallS, c.ExactEvents, c.Leaps, c.LeapFirings, c.Steps, c.Windows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

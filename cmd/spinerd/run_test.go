@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,6 +56,59 @@ func TestRunCommand(t *testing.T) {
 	} {
 		if code, _, _ := runCmd(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args[1:], code)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "bad*")); len(m) > 0 {
+		t.Errorf("failed runs left %v", m)
+	}
+}
+
+// TestRunTiming: --timing writes one row per output time (and the start),
+// cumulative and growing, whose last counts are the summary's; a
+// deterministic method or a directory as the target is a bad flag (exit 2)
+// that writes nothing.
+func TestRunTiming(t *testing.T) {
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "timing.csv")
+	code, _, errs := runCmd("run", model, "--runtime", "300", "--seed", "7", "--timing", csvPath, "-o", filepath.Join(dir, "r.traj"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if lines[0] != "time_ms,wall_s,single_events,leaps,leap_firings,fixed_steps,windows" || len(lines) < 3 {
+		t.Fatalf("timing file:\n%s", data)
+	}
+	prev := []float64{-1, -1, -1, -1, -1, -1, -1}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) != 7 {
+			t.Fatalf("row %q", l)
+		}
+		for k, s := range f {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil || v < prev[k] || (k == 0 && v == prev[k]) {
+				t.Fatalf("row %q after %v", l, prev)
+			}
+			prev[k] = v
+		}
+	}
+	if prev[0] != 300 || prev[2]+prev[4] == 0 {
+		t.Errorf("last row %v: want the end, 300 ms, and firings", prev)
+	}
+	if want := fmt.Sprintf("%d single events, %d leaps carrying %d firings", int64(prev[2]), int64(prev[3]), int64(prev[4])); !strings.Contains(errs, want) {
+		t.Errorf("summary does not say %q:\n%s", want, errs)
+	}
+	for _, args := range [][]string{
+		{"run", model, "--method", "ode", "--timing", filepath.Join(dir, "bad.csv"), "-o", filepath.Join(dir, "bad.traj")},
+		{"run", model, "--timing", dir, "-o", filepath.Join(dir, "bad.traj")},
+	} {
+		if code, _, errs := runCmd(args...); code != 2 || !strings.Contains(errs, "timing") {
+			t.Errorf("%v: exit %d, want 2 naming --timing: %s", args[1:], code, errs)
 		}
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "bad*")); len(m) > 0 {
