@@ -145,7 +145,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	var tally *timingTable
 	var tallyFn func(float64, gillespie.Stats)
 	if *timing != "" {
-		tally = &timingTable{start: start}
+		if tally, err = newTimingTable(*timing, start); err != nil {
+			tw.Abort()
+			return report(stderr, "run", nil, err)
+		}
+		defer tally.abort() // unless committed
 		tally.add(sys.StartMs, gillespie.Stats{})
 		tallyFn = tally.add
 	}
@@ -169,7 +173,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return report(stderr, "run", nil, err)
 	}
 	if tally != nil {
-		if err := tally.write(*timing); err != nil {
+		if err := tally.commit(); err != nil {
 			return report(stderr, "run", nil, err)
 		}
 	}
@@ -290,33 +294,46 @@ func defaultSummary(w io.Writer, path string, sys *model.System, onsetMs float64
 }
 
 // timingTable is what --timing writes: the wall time and the engine's
-// counters at each output time and stimulus edge.
+// counters at each output time and stimulus edge, a CSV row each,
+// streamed to a temporary file that commit puts in place (a long run's
+// rows are not held in memory, and no partial file is left under the
+// name).
 type timingTable struct {
 	start time.Time
-	rows  []timingRow
+	f     *atomicfile.File
+	err   error // the first write error
+	done  bool
 }
 
-type timingRow struct {
-	tMs, wallS float64
-	c          gillespie.Stats
+func newTimingTable(path string, start time.Time) (*timingTable, error) {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	tt := &timingTable{start: start, f: f}
+	_, tt.err = fmt.Fprintln(f, "time_ms,wall_s,single_events,leaps,leap_firings,fixed_steps,windows")
+	return tt, nil
 }
 
 func (tt *timingTable) add(tMs float64, c gillespie.Stats) {
-	tt.rows = append(tt.rows, timingRow{tMs, time.Since(tt.start).Seconds(), c})
+	if tt.err == nil {
+		_, tt.err = fmt.Fprintf(tt.f, "%.10g,%.6f,%d,%d,%d,%d,%d\n", tMs, time.Since(tt.start).Seconds(), c.ExactEvents, c.Leaps, c.LeapFirings, c.Steps, c.Windows)
+	}
 }
 
-// write writes the table as CSV to path (whole or not at all).
-func (tt *timingTable) write(path string) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		if _, err := fmt.Fprintln(w, "time_ms,wall_s,single_events,leaps,leap_firings,fixed_steps,windows"); err != nil {
-			return err
-		}
-		for _, r := range tt.rows {
-			c := r.c
-			if _, err := fmt.Fprintf(w, "%.10g,%.6f,%d,%d,%d,%d,%d\n", r.tMs, r.wallS, c.ExactEvents, c.Leaps, c.LeapFirings, c.Steps, c.Windows); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// commit puts the file in place (whole or not at all).
+func (tt *timingTable) commit() error {
+	if tt.err != nil {
+		return tt.err
+	}
+	tt.done = true
+	return tt.f.Commit()
+}
+
+// abort removes the temporary file unless commit ran.
+func (tt *timingTable) abort() {
+	if !tt.done {
+		tt.done = true
+		tt.f.Abort()
+	}
 }

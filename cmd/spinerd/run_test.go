@@ -111,7 +111,9 @@ func TestRunTiming(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 naming --timing: %s", args[1:], code, errs)
 		}
 	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "bad*")); len(m) > 0 {
-		t.Errorf("failed runs left %v", m)
+	for _, pat := range []string{"bad*", ".*"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, pat)); len(m) > 0 {
+			t.Errorf("failed runs left %v", m)
+		}
 	}
 }

@@ -15,38 +15,80 @@ import (
 // target is left untouched (an older file of that name survives) and the
 // temporary file is removed.
 func Write(path string, fill func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := Create(path)
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrap(err))
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriter(f)
-	if err = fill(bw); err != nil {
 		return err
 	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	if err = fill(f); err != nil {
+		f.Abort()
+		return err
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	return f.Commit()
+}
+
+// File is a file being written under a temporary name (Create): what is
+// written goes to the temporary file, buffered; Commit puts it in place,
+// Abort removes it. A writer that produces its bytes over a long time (a
+// table grown row by row during a run) streams them instead of holding
+// them in memory.
+type File struct {
+	path, tmp string
+	f         *os.File
+	bw        *bufio.Writer
+}
+
+// Create starts writing path: a temporary file in the same directory.
+func Create(path string) (*File, error) {
+	if err := CheckTarget(path); err != nil {
+		return nil, err
 	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrap(err))
 	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+	return &File{path: path, tmp: f.Name(), f: f, bw: bufio.NewWriter(f)}, nil
+}
+
+// Write writes to the temporary file.
+func (a *File) Write(p []byte) (int, error) {
+	n, err := a.bw.Write(p)
+	if err != nil {
+		err = fmt.Errorf("writing %s: %w", a.path, err)
 	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrap(err))
+	return n, err
+}
+
+// Commit flushes, syncs and renames the temporary file over the target;
+// on an error the target is untouched and the temporary file removed.
+func (a *File) Commit() (err error) {
+	defer func() {
+		if err != nil {
+			a.Abort()
+		}
+	}()
+	if err = a.bw.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", a.path, err)
+	}
+	if err = a.f.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", a.path, err)
+	}
+	if err = a.f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", a.path, err)
+	}
+	if err = os.Chmod(a.tmp, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", a.path, err)
+	}
+	if err = os.Rename(a.tmp, a.path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", a.path, unwrap(err))
 	}
 	return nil
+}
+
+// Abort drops what was written: the temporary file is closed and removed
+// and the target left as it was.
+func (a *File) Abort() {
+	a.f.Close()
+	os.Remove(a.tmp)
 }
 
 func unwrap(err error) error {
