@@ -36,15 +36,19 @@ type adaptive struct {
 	aLeap   []float64 // propensity of each leaping instance at its leap's start
 
 	// ext lists, per unit, the reactant x indices of its instances and,
-	// for each, the other instances that change that count and by how
-	// much: extIdx[extStart[u]:extStart[u+1]] are the x indices, and
-	// chInst/chNu[chStart[k]:chStart[k+1]] the changers of extIdx[k].
-	extStart []int32
-	extIdx   []int32
-	chStart  []int32
-	chInst   []int32
-	chPair   []int32 // the changer's reverse partner when it also changes the count, else −1
-	chNu     []float64
+	// for each, the instances that change that count and by how much:
+	// extIdx[extStart[u]:extStart[u+1]] are the x indices, and
+	// chInst/chNu[chLo[k]:chHi[k]] the changers of extIdx[k], the unit's
+	// own among them (its bounds skip them). One list per x index, which
+	// every unit reading it shares: a list per unit and x index, without
+	// the unit's own, held 64 kB per voxel of the spine model's dendrite
+	// (55 MB of an 864-voxel mesh's 240).
+	extStart   []int32
+	extIdx     []int32
+	chLo, chHi []int32
+	chInst     []int32
+	chPair     []int32 // the changer's reverse partner when it also changes the count, else −1
+	chNu       []float64
 	// nu[k]: |net change| of the species of reactant slot k per firing
 	nu []float64
 	// readStart/readIdx/readMin, per unit: the x indices the unit changes
@@ -172,6 +176,12 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 			changeBy[lx(xi)] = append(changeBy[lx(xi)], math.Abs(float64(n.chgDelta[k])))
 		}
 	}
+	// the range of each count's list in chInst, made when a unit first
+	// reads the count
+	listLo, listHi := make([]int32, nOwn*ns), make([]int32, nOwn*ns)
+	for l := range listLo {
+		listLo[l] = -1
+	}
 	for u := range d.uA {
 		d.extStart = append(d.extStart, int32(len(d.extIdx)))
 		A, B := d.uA[u], d.uB[u]
@@ -182,32 +192,36 @@ func newAdaptive(n *net, x []int64, seed uint64, t0, eps, minJump float64, own [
 			for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
 				xi := n.rIdx[k]
 				d.extIdx = append(d.extIdx, xi)
-				d.chStart = append(d.chStart, int32(len(d.chInst)))
-				if !n.owns(own, xi) {
-					continue
+				lo, hi := int32(0), int32(0)
+				if n.owns(own, xi) {
+					l := lx(xi)
+					if listLo[l] < 0 {
+						listLo[l] = int32(len(d.chInst))
+						ch, by := changers[l], changeBy[l]
+						for c, j := range ch {
+							// A reversible pair is one entry, at its first
+							// instance: its two directions' rates add.
+							p := n.partner[j]
+							if p >= 0 && p < j && slices.Contains(ch, p) {
+								continue
+							}
+							if p >= 0 && !slices.Contains(ch, p) {
+								p = -1
+							}
+							d.chInst = append(d.chInst, j)
+							d.chPair = append(d.chPair, p)
+							d.chNu = append(d.chNu, by[c])
+						}
+						listHi[l] = int32(len(d.chInst))
+					}
+					lo, hi = listLo[l], listHi[l]
 				}
-				ch, by := changers[lx(xi)], changeBy[lx(xi)]
-				for c, j := range ch {
-					if j == A || j == B {
-						continue
-					}
-					// A reversible pair is one entry: its two directions' rates add.
-					p := n.partner[j]
-					if p >= 0 && p < j && slices.Contains(ch, p) {
-						continue
-					}
-					if p >= 0 && !slices.Contains(ch, p) {
-						p = -1
-					}
-					d.chInst = append(d.chInst, j)
-					d.chPair = append(d.chPair, p)
-					d.chNu = append(d.chNu, by[c])
-				}
+				d.chLo = append(d.chLo, lo)
+				d.chHi = append(d.chHi, hi)
 			}
 		}
 	}
 	d.extStart = append(d.extStart, int32(len(d.extIdx)))
-	d.chStart = append(d.chStart, int32(len(d.chInst)))
 	if own != nil {
 		d.frozenSlot = instTable[int32](d.exact, ni)
 		for i := range n.instances(near) {
@@ -688,8 +702,12 @@ func (d *adaptive) tauBound(u int32, af, ar, lam, tmax float64) (float64, bool) 
 	// unit reads by more than ε of themselves while it leaps.
 	for k := d.extStart[u]; k < d.extStart[u+1]; k++ {
 		ext := 0.0
-		for c := d.chStart[k]; c < d.chStart[k+1]; c++ {
-			r := d.rate(d.chInst[c])
+		for c := d.chLo[k]; c < d.chHi[k]; c++ {
+			j := d.chInst[c]
+			if j == A || j == B {
+				continue // the unit itself
+			}
+			r := d.rate(j)
 			if p := d.chPair[c]; p >= 0 {
 				r += d.rate(p)
 			}

@@ -157,8 +157,12 @@ func (m *multiscale) poolLeap(u int32) bool {
 			continue
 		}
 		ext := 0.0
-		for c := m.chStart[k]; c < m.chStart[k+1]; c++ {
-			rt := m.rate(m.chInst[c])
+		for c := m.chLo[k]; c < m.chHi[k]; c++ {
+			j := m.chInst[c]
+			if j == A || j == B {
+				continue // the unit itself
+			}
+			rt := m.rate(j)
 			if p := m.chPair[c]; p >= 0 {
 				rt += m.rate(p)
 			}
