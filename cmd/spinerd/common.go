@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,16 +168,33 @@ func numCPU() int { return runtime.NumCPU() }
 // benchmarks/scaling for the multiscale method on 108–864 voxels.
 const heapPerVoxelSpecies = 6 << 10
 
-// backHeap has the heap that runs simultaneous stochastic runs of sys will
-// fill backed by huge pages (internal/hugepages: 3–11 % faster on an
-// 864-voxel dendrite, no change to any output), unless the environment
-// sets SPINERD_HUGEPAGES=off. Small models are left alone.
-func backHeap(sys *model.System, runs int) {
-	if os.Getenv("SPINERD_HUGEPAGES") == "off" {
-		return
+// prepareHeap readies the heap for simultaneous stochastic runs of sys:
+// backed by huge pages (internal/hugepages: 3–11 % faster on an 864-voxel
+// dendrite, no change to any output) unless the environment sets
+// SPINERD_HUGEPAGES=off, and, unless the environment sets GOGC, collected
+// when it has grown by half rather than doubled (GOGC=50). A run of a
+// spatial model builds its tables once and then allocates little, so the
+// default target mostly held setup's garbage. Measured with
+// benchmarks/scaling's models, default and GOGC=50 alternated: the
+// 864-voxel dendrite's first 10 ms peaked at 363 and 345 MB resident
+// against 299 and 304 MB (6.97, 6.75 against 7.03, 6.87 s); the 108-voxel
+// one's 300 ms at 88 and 85 MB against 74 and 76 MB (4.79, 4.85 against
+// 4.73, 4.91 s); an ensemble of two of its 300 ms runs at 182-283 MB
+// against 146-156 MB, in the same CPU time (11.6-12.7 against 11.6-12.4
+// s, three rounds). GOGC=25 saved more (283 and 132 MB) but cost that
+// ensemble about 7 % more CPU time. Small models are left alone.
+func prepareHeap(sys *model.System, runs int) {
+	if os.Getenv("SPINERD_HUGEPAGES") != "off" {
+		hugepages.Back(int64(runs) * int64(sys.NumVoxels()) * int64(len(sys.Species)) * heapPerVoxelSpecies)
 	}
-	hugepages.Back(int64(runs) * int64(sys.NumVoxels()) * int64(len(sys.Species)) * heapPerVoxelSpecies)
+	if _, set := os.LookupEnv("GOGC"); !set && sys.NumVoxels() >= spatialGCVoxels {
+		debug.SetGCPercent(50)
+	}
 }
+
+// spatialGCVoxels is the smallest mesh whose runs prepareHeap collects
+// more often: the spine model's 108-voxel dendrite.
+const spatialGCVoxels = 100
 
 // interruptible returns a context cancelled by Ctrl-C or SIGTERM.
 func interruptible() (context.Context, context.CancelFunc) {

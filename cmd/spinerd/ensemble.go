@@ -96,7 +96,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	if parallel <= 0 {
 		parallel = numCPU() // ensemble.Run's default
 	}
-	backHeap(sys, min(parallel, len(seeds)))
+	prepareHeap(sys, min(parallel, len(seeds)))
 	start := time.Now()
 	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format, OneBlock: *oneBlock})
 	pr.finish()

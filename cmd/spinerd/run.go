@@ -157,7 +157,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	var dst deterministic.Stats
 	var runErr error
 	if stochastic {
-		backHeap(sys, 1)
+		prepareHeap(sys, 1)
 		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, OneBlock: *oneBlock, Progress: update, Tally: tallyFn}, s, tw)
 	} else {
 		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: update}, tw)
