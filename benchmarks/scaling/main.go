@@ -22,7 +22,14 @@
 // events per voxel and ms, and wall time per single event, and for the
 // smallest and largest dendrite their ratios phase by phase.
 //
-//	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-runtime 1000] [-method M] [-one-block] [-repeat 1] [-check-workers 8,16] [-keep DIR]
+// -chemistry calcium keeps only the model's calcium handling (its pumps,
+// leak, calbindin, calmodulin's three calcium bindings and the fixed
+// buffer: 11 reactions, 16 species) and only the burst's calcium: a
+// lighter chemistry on the same meshes, to measure where domains pay off
+// for a model with less work per voxel (run it again with -one-block for
+// the one-block times to compare with).
+//
+//	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-chemistry spine|calcium] [-runtime 1000] [-method M] [-one-block] [-repeat 1] [-check-workers 8,16] [-keep DIR]
 package main
 
 import (
@@ -73,7 +80,7 @@ func morphology(lengthUm int) string {
 // stimulation is spine2020_dend's burst (20 pulses of 3 ms at 100 Hz from
 // 500 ms) into spine 1's PSD, or into every spine's (rates × spines, split
 // equally by the site sa1[*].pointA).
-func stimulation(pattern string, spines int) string {
+func stimulation(pattern string, spines int, keep func(species string) bool) string {
 	site, scale := "sa1[1].pointA", 1.0
 	if pattern == "all" {
 		site, scale = "sa1[*].pointA", float64(spines)
@@ -84,11 +91,68 @@ func stimulation(pattern string, spines int) string {
 		id   string
 		rate float64
 	}{{"Ca", 1900}, {"L", 10}, {"Glu", 20}, {"ACh", 20}} {
+		if !keep(s.id) {
+			continue
+		}
 		fmt.Fprintf(&b, `<InjectionStim specieID="%s" injectionSite="%s"><onset>500.0</onset><duration>3.0</duration><rate>%g</rate><period>10.0</period><end>693.0</end><interTrainInterval>0.0</interTrainInterval><numTrains>1</numTrains></InjectionStim>
 `, s.id, site, s.rate*scale)
 	}
 	b.WriteString("</StimulationSet>\n")
 	return b.String()
+}
+
+// calciumReactions are the reactions (ids in Reactions.xml) that
+// -chemistry calcium keeps.
+var calciumReactions = map[string]bool{
+	"Ca_pump1a": true, "Ca_pump1b": true, "Ca_pump2a": true, "Ca_pump2b": true,
+	"Ca_leaka": true, "Ca_leakb": true, "Ca_Buffer": true, "Ca_fixedBuffer": true,
+	"CaM_bind": true, "CaMCa2_bind": true, "CaMCa3_bind": true,
+}
+
+var (
+	reactionRE = regexp.MustCompile(`(?s)<Reaction\s[^>]*>.*?</Reaction>`)
+	specieRE   = regexp.MustCompile(`<Specie\s[^>]*/>`)
+	idRE       = regexp.MustCompile(`\bid="([^"]+)"`)
+	specieIDRE = regexp.MustCompile(`specieID="([^"]+)"`)
+)
+
+// calcium cuts the reaction scheme to calciumReactions and the species
+// they involve, and the initial conditions to those species (one element
+// per line, as in spine2020_dend's file); keep reports whether a species
+// stays.
+func calcium(reactions, ic []byte) (outR, outIC []byte, keep func(string) bool, err error) {
+	species := map[string]bool{}
+	var kept []string
+	for _, r := range reactionRE.FindAll(reactions, -1) {
+		if id := idRE.FindSubmatch(r); id != nil && calciumReactions[string(id[1])] {
+			kept = append(kept, string(r))
+			for _, m := range specieIDRE.FindAllSubmatch(r, -1) {
+				species[string(m[1])] = true
+			}
+		}
+	}
+	if len(kept) != len(calciumReactions) {
+		return nil, nil, nil, fmt.Errorf("-chemistry calcium: found %d of its %d reactions in Reactions.xml", len(kept), len(calciumReactions))
+	}
+	var b strings.Builder
+	b.WriteString("<ReactionScheme>\n")
+	for _, sp := range specieRE.FindAll(reactions, -1) {
+		if id := idRE.FindSubmatch(sp); id != nil && species[string(id[1])] {
+			fmt.Fprintf(&b, "  %s\n", sp)
+		}
+	}
+	for _, r := range kept {
+		fmt.Fprintf(&b, "  %s\n", r)
+	}
+	b.WriteString("</ReactionScheme>\n")
+	var c strings.Builder
+	for _, line := range strings.Split(string(ic), "\n") {
+		if m := specieIDRE.FindStringSubmatch(line); m != nil && !species[m[1]] {
+			continue
+		}
+		fmt.Fprintln(&c, line)
+	}
+	return []byte(b.String()), []byte(c.String()), func(s string) bool { return species[s] }, nil
 }
 
 func modelFile(morph, stim string, runtimeMs float64) string {
@@ -276,6 +340,7 @@ func main() {
 	check := flag.String("check-workers", "8,16", "more worker counts run once for identical output and overhead (empty: none)")
 	keep := flag.String("keep", "", "write the model files here and keep them")
 	shared := flag.String("shared", os.Getenv("SPINERD_SHARED"), "the shared folder (default ../shared)")
+	chemistry := flag.String("chemistry", "spine", "spine: the whole model; calcium: its calcium handling only (11 reactions, 16 species)")
 	flag.Parse()
 	differ := false // some output depended on the number of workers
 	if *shared == "" {
@@ -293,11 +358,27 @@ func main() {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		die(err)
 	}
+	files := map[string][]byte{}
 	for _, f := range []string{"Reactions.xml", "IC_singlecompartment.xml"} {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			die(err)
 		}
+		files[f] = b
+	}
+	keepSpecies := func(string) bool { return true }
+	switch *chemistry {
+	case "spine":
+	case "calcium":
+		r, ic, k, err := calcium(files["Reactions.xml"], files["IC_singlecompartment.xml"])
+		if err != nil {
+			die(err)
+		}
+		files["Reactions.xml"], files["IC_singlecompartment.xml"], keepSpecies = r, ic, k
+	default:
+		die(fmt.Errorf("-chemistry %q: want spine or calcium", *chemistry))
+	}
+	for f, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
 			die(err)
 		}
@@ -316,7 +397,7 @@ func main() {
 			morph := fmt.Sprintf("Morph_dend%dum.xml", L)
 			stim := fmt.Sprintf("Stim_%s_%d.xml", pattern, L)
 			model := filepath.Join(dir, fmt.Sprintf("Model_dend%dum_%s.xml", L, pattern))
-			for name, text := range map[string]string{morph: morphology(L), stim: stimulation(pattern, L), filepath.Base(model): modelFile(morph, stim, *runtimeMs)} {
+			for name, text := range map[string]string{morph: morphology(L), stim: stimulation(pattern, L, keepSpecies), filepath.Base(model): modelFile(morph, stim, *runtimeMs)} {
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 					die(err)
 				}
