@@ -302,7 +302,6 @@ type timingTable struct {
 	start time.Time
 	f     *atomicfile.File
 	err   error // the first write error
-	done  bool
 }
 
 func newTimingTable(path string, start time.Time) (*timingTable, error) {
@@ -326,14 +325,8 @@ func (tt *timingTable) commit() error {
 	if tt.err != nil {
 		return tt.err
 	}
-	tt.done = true
 	return tt.f.Commit()
 }
 
-// abort removes the temporary file unless commit ran.
-func (tt *timingTable) abort() {
-	if !tt.done {
-		tt.done = true
-		tt.f.Abort()
-	}
-}
+// abort removes the temporary file unless commit put it in place.
+func (tt *timingTable) abort() { tt.f.Abort() }

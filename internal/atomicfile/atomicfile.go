@@ -35,6 +35,7 @@ type File struct {
 	path, tmp string
 	f         *os.File
 	bw        *bufio.Writer
+	ended     bool // Commit or Abort ran
 }
 
 // Create starts writing path: a temporary file in the same directory.
@@ -61,6 +62,9 @@ func (a *File) Write(p []byte) (int, error) {
 // Commit flushes, syncs and renames the temporary file over the target;
 // on an error the target is untouched and the temporary file removed.
 func (a *File) Commit() (err error) {
+	if a.ended {
+		return fmt.Errorf("writing %s: already committed or aborted", a.path)
+	}
 	defer func() {
 		if err != nil {
 			a.Abort()
@@ -81,12 +85,18 @@ func (a *File) Commit() (err error) {
 	if err = os.Rename(a.tmp, a.path); err != nil {
 		return fmt.Errorf("cannot write %s: %w", a.path, unwrap(err))
 	}
+	a.ended = true
 	return nil
 }
 
 // Abort drops what was written: the temporary file is closed and removed
-// and the target left as it was.
+// and the target left as it was. After Commit or another Abort it does
+// nothing, so a deferred Abort guards every early return.
 func (a *File) Abort() {
+	if a.ended {
+		return
+	}
+	a.ended = true
 	a.f.Close()
 	os.Remove(a.tmp)
 }

@@ -26,6 +26,7 @@ func TestFile(t *testing.T) {
 	if err := f.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	f.Abort() // after Commit: nothing
 	data, err := os.ReadFile(path)
 	if err != nil || len(data) != 3890 {
 		t.Fatalf("committed %d bytes (%v), want 3890", len(data), err)
@@ -36,6 +37,9 @@ func TestFile(t *testing.T) {
 	}
 	fmt.Fprintln(g, "partial")
 	g.Abort()
+	if g.Commit() == nil {
+		t.Error("Commit after Abort succeeded")
+	}
 	if again, _ := os.ReadFile(path); string(again) != string(data) {
 		t.Error("Abort changed the older file")
 	}
