@@ -79,7 +79,7 @@ type Options struct {
 	// the resumable record. "" or "traj": trajectories only.
 	Format string
 	// OneBlock runs the adaptive and multiscale methods as one block on
-	// any mesh (gillespie.Options.OneBlock): other output for a seed than
+	// any mesh (gillespie.Options.Domains 1): other output for a seed than
 	// the default domains of a mesh of ≥ 128 voxels.
 	OneBlock bool
 }
@@ -408,7 +408,11 @@ func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, on
 	}
 	last := sys.StartMs
 	var lastReport atomic.Int64
-	_, err = gillespie.Run(ctx, sys, gillespie.Options{Workers: 1, OneBlock: oneBlock, Progress: func(t float64) {
+	domains := 0 // chosen from the mesh
+	if oneBlock {
+		domains = 1
+	}
+	_, err = gillespie.Run(ctx, sys, gillespie.Options{Workers: 1, Domains: domains, Progress: func(t float64) {
 		// Report at most every 1 % of the run.
 		if k := int64(100 * (t - sys.StartMs) / math.Max(sys.EndMs-sys.StartMs, 1e-300)); k > lastReport.Load() {
 			lastReport.Store(k)

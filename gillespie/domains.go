@@ -64,26 +64,21 @@ type boundaryPair struct {
 }
 
 // partition returns the domain plan of the adaptive and multiscale
-// methods, or nil when the model is run as one domain.
-func partition(n *net, eps float64) *domainPlan {
+// methods, or nil when the model is run as one domain. want is
+// Options.Domains: 0 cuts a mesh of ≥ 2·minDomain voxels into one domain
+// per minDomain dendrite voxels, 1 cuts nothing, N ≥ 2 cuts N domains
+// (at most one per dendrite voxel).
+func partition(n *net, eps float64, want int) *domainPlan {
 	sys := n.sys
 	nv := n.nv
-	if nv < 2*minDomain || len(sys.Hops) == 0 {
+	if want == 1 || len(sys.Hops) == 0 || (want == 0 && nv < 2*minDomain) {
 		return nil
 	}
-	isSpine := make([]bool, nv)
-	for _, sp := range sys.Mesh.Spines {
-		for k := 0; k < sp.NumVoxels; k++ {
-			isSpine[sp.FirstVoxel+k] = true
-		}
-	}
-	var dend []int
-	for v := 0; v < nv; v++ {
-		if !isSpine[v] {
-			dend = append(dend, v)
-		}
-	}
+	dend := dendrite(sys)
 	count := len(dend) / minDomain
+	if want > 0 {
+		count = min(want, len(dend))
+	}
 	if count < 2 {
 		return nil
 	}
@@ -124,6 +119,34 @@ func partition(n *net, eps float64) *domainPlan {
 		return nil
 	}
 	return p
+}
+
+// dendrite returns the voxels of sys's mesh that are in no spine, in
+// order: the atoms of a partition (a spine goes with its parent voxel).
+func dendrite(sys *model.System) []int {
+	isSpine := make([]bool, sys.NumVoxels())
+	for _, sp := range sys.Mesh.Spines {
+		for k := 0; k < sp.NumVoxels; k++ {
+			isSpine[sp.FirstVoxel+k] = true
+		}
+	}
+	var dend []int
+	for v, s := range isSpine {
+		if !s {
+			dend = append(dend, v)
+		}
+	}
+	return dend
+}
+
+// MaxDomains is the most domains Options.Domains can ask of sys's mesh:
+// one per voxel outside the spines (a spine stays with its parent voxel),
+// 0 for a mesh without diffusion or of one voxel.
+func MaxDomains(sys *model.System) int {
+	if len(sys.Hops) == 0 {
+		return 0
+	}
+	return len(dendrite(sys))
 }
 
 // atomWork is what one dendrite voxel with its spines costs a domain:

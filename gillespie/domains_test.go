@@ -38,7 +38,7 @@ const longDendrite = `<SDRun>
 func TestDomainDecomposition(t *testing.T) {
 	exact := compileXML(t, longDendrite, model.Options{Method: "exact"})
 	adapt := compileXML(t, longDendrite, model.Options{Method: "adaptive", Tolerance: 0.01})
-	plan := partition(newNet(adapt), adapt.Tolerance)
+	plan := partition(newNet(adapt), adapt.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatalf("no domain decomposition for %d voxels", adapt.NumVoxels())
 	}
@@ -147,7 +147,7 @@ var crowdedDendrite = strings.NewReplacer(
 func TestDomainLeapsSpanWindows(t *testing.T) {
 	exact := compileXML(t, crowdedDendrite, model.Options{Method: "exact"})
 	adapt := compileXML(t, crowdedDendrite, model.Options{Method: "adaptive", Tolerance: 0.01})
-	plan := partition(newNet(adapt), adapt.Tolerance)
+	plan := partition(newNet(adapt), adapt.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatal("no domain decomposition")
 	}
@@ -192,7 +192,7 @@ func TestDomainLeapsSpanWindows(t *testing.T) {
 // 0.01): a bias within ε of the method itself, not of the domains.
 func TestMultiscaleDomains(t *testing.T) {
 	crowded := compileXML(t, crowdedDendrite, model.Options{Method: "multiscale", Tolerance: 0.01})
-	plan := partition(newNet(crowded), crowded.Tolerance)
+	plan := partition(newNet(crowded), crowded.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatal("no domain decomposition")
 	}
@@ -219,7 +219,7 @@ func TestMultiscaleDomains(t *testing.T) {
 	}
 	exact := compileXML(t, longDendrite, model.Options{Method: "exact"})
 	ms := compileXML(t, longDendrite, model.Options{Method: "multiscale", Tolerance: 0.01})
-	compareDomains(t, exact, ms, partition(newNet(ms), ms.Tolerance), 40, 300, []string{"A", "C"})
+	compareDomains(t, exact, ms, partition(newNet(ms), ms.Tolerance, 0), 40, 300, []string{"A", "C"})
 }
 
 // TestClusterAcrossCuts: an abundant, fast-diffusing species (G, ~6000
@@ -238,7 +238,7 @@ func TestClusterAcrossCuts(t *testing.T) {
 		`<NanoMolarity specieID="B" value="2000"/>`, `<NanoMolarity specieID="B" value="2000"/><NanoMolarity specieID="G" value="20000"/>`,
 	).Replace(longDendrite)
 	sys := compileXML(t, xml, model.Options{Method: "multiscale", Tolerance: 0.01})
-	plan := partition(newNet(sys), sys.Tolerance)
+	plan := partition(newNet(sys), sys.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatal("no domain decomposition")
 	}
@@ -261,18 +261,45 @@ func TestClusterAcrossCuts(t *testing.T) {
 	}
 }
 
-// TestOneBlock: Options.OneBlock runs the adaptive and multiscale methods
-// as one block on a mesh they would otherwise cut into domains.
-func TestOneBlock(t *testing.T) {
+// TestDomainsOption: Options.Domains 0 cuts the 270-voxel dendrite into
+// one domain per 64 voxels and a 60-voxel one not at all; 1 runs one
+// block; N ≥ 2 cuts N domains on either mesh (at most MaxDomains), whose
+// output is the same for any Workers.
+func TestDomainsOption(t *testing.T) {
+	short := strings.NewReplacer(`x="30"`, `x="6"`, `x="60"`, `x="12"`).Replace(longDendrite)
 	for _, method := range []string{"adaptive", "multiscale"} {
-		sys := compileXML(t, strings.Replace(longDendrite, "<runtime>150</runtime>", "<runtime>5</runtime>", 1), model.Options{Method: method, Tolerance: 0.01})
-		for _, one := range []bool{false, true} {
-			st, err := Run(context.Background(), sys, Options{Workers: 2, OneBlock: one}, 3, &hashSink{})
-			if err != nil {
-				t.Fatal(err)
+		for _, c := range []struct {
+			name          string
+			xml           string
+			want, workers int
+			domains       int // Stats.Domains
+		}{
+			{"270 voxels", longDendrite, 0, 2, 4},
+			{"270 voxels", longDendrite, 1, 2, 0},
+			{"270 voxels", longDendrite, 7, 1, 7},
+			{"270 voxels", longDendrite, 7, 3, 7},
+			{"60 voxels", short, 0, 2, 0},
+			{"60 voxels", short, 2, 1, 2},
+			{"60 voxels", short, 2, 2, 2},
+		} {
+			sys := compileXML(t, strings.Replace(c.xml, "<runtime>150</runtime>", "<runtime>5</runtime>", 1), model.Options{Method: method, Tolerance: 0.01})
+			if want := sys.NumVoxels(); MaxDomains(sys) != want {
+				t.Errorf("%s: MaxDomains %d, want %d (no spines)", c.name, MaxDomains(sys), want)
 			}
-			if (st.Domains == 0) != one || Parallel(sys.Method, one) == one {
-				t.Errorf("%s, OneBlock %v: %d domains, Parallel %v", method, one, st.Domains, Parallel(sys.Method, one))
+			hashes := map[int][32]byte{}
+			for _, workers := range []int{1, c.workers} {
+				var h hashSink
+				st, err := Run(context.Background(), sys, Options{Workers: workers, Domains: c.want}, 3, &h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Domains != c.domains || Parallel(sys.Method, c.want) != (c.want != 1) {
+					t.Errorf("%s, %s, Domains %d: %d domains (want %d), Parallel %v", method, c.name, c.want, st.Domains, c.domains, Parallel(sys.Method, c.want))
+				}
+				hashes[workers] = h.h
+			}
+			if hashes[1] != hashes[c.workers] {
+				t.Errorf("%s, %s, Domains %d: output differs between 1 and %d workers", method, c.name, c.want, c.workers)
 			}
 		}
 	}
@@ -504,7 +531,7 @@ func TestWindowBound(t *testing.T) {
 		method := c.method
 		sys := compileXML(t, c.xml, model.Options{Method: method, Tolerance: 0.01})
 		n := newNet(sys)
-		plan := partition(n, sys.Tolerance)
+		plan := partition(n, sys.Tolerance, 0)
 		if plan == nil {
 			t.Fatal("no domain decomposition")
 		}
@@ -602,7 +629,7 @@ func TestExchangeUpdates(t *testing.T) {
 	for _, method := range []string{"multiscale", "adaptive"} {
 		sys := compileXML(t, crowdedDendrite, model.Options{Method: method, Tolerance: 0.01})
 		n := newNet(sys)
-		plan := partition(n, sys.Tolerance)
+		plan := partition(n, sys.Tolerance, 0)
 		x := sys.InitialCounts(3)
 		var ex []*exact
 		d := newDomains(n, x, 3, sys, plan, 1, func(own []bool) domainEngine {
@@ -650,7 +677,7 @@ func TestDomainReadsNear(t *testing.T) {
 	for _, c := range []struct{ method, xml string }{{"multiscale", crowdedDendrite}, {"multiscale", fast}, {"adaptive", crowdedDendrite}} {
 		sys := compileXML(t, c.xml, model.Options{Method: c.method, Tolerance: 0.01})
 		n := newNet(sys)
-		plan := partition(n, sys.Tolerance)
+		plan := partition(n, sys.Tolerance, 0)
 		var counts [2][][]int64
 		poisoned := 0
 		for pass := range 2 {

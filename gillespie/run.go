@@ -14,13 +14,16 @@ type Options struct {
 	// of a multi-voxel model; 0 or 1 runs serially. Results do not depend
 	// on it.
 	Workers int
-	// OneBlock runs the adaptive and multiscale methods as one block on
-	// any mesh. By default they cut a mesh of ≥ 128 voxels into domains,
-	// which Workers can run in parallel: another decomposition of the
-	// same accuracy, so other output for a seed than one block's (the
-	// same for any Workers), costing about as much as one block on one
-	// core (README, "Spatial models").
-	OneBlock bool
+	// Domains is how the adaptive and multiscale methods cut the mesh
+	// into domains, which Workers can run in parallel. 0 chooses (a mesh
+	// of ≥ 128 voxels is cut, about 64 dendrite voxels a domain: see
+	// partition); 1 runs one block; N ≥ 2 cuts the mesh into N domains
+	// (at most MaxDomains). Another decomposition is another, equally
+	// accurate, result for a seed; for a given Domains the result is the
+	// same for any Workers (README, "Spatial models"). A mesh whose
+	// boundary diffusion is too fast for windows runs as one block
+	// whatever Domains asks (Stats.Domains then is 0).
+	Domains int
 	// Progress, if not nil, is called with the simulated time (ms) after
 	// each output time, from the goroutine that called Run.
 	Progress func(tMs float64)
@@ -132,7 +135,7 @@ func engines() map[model.Method]newEngine {
 			return newExact(n, x, seed, sys.StartMs, 0, nil, nil)
 		},
 		model.MethodAdaptive: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
-			if dom := partition(n, sys.Tolerance); dom != nil && !opt.OneBlock {
+			if dom := partition(n, sys.Tolerance, opt.Domains); dom != nil {
 				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
 					return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
 				})
@@ -140,7 +143,7 @@ func engines() map[model.Method]newEngine {
 			return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
 		},
 		model.MethodMultiscale: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
-			if dom := partition(n, sys.Tolerance); dom != nil && !opt.OneBlock {
+			if dom := partition(n, sys.Tolerance, opt.Domains); dom != nil {
 				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
 					return newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
 				})
@@ -155,11 +158,11 @@ func engines() map[model.Method]newEngine {
 
 // Parallel reports whether method m's engine runs blocks of voxels on
 // Options.Workers goroutines: the fixed method always, the adaptive and
-// multiscale methods on meshes of ≥ 128 voxels unless oneBlock
-// (Options.OneBlock); the exact method runs as one block whatever
-// Workers is.
-func Parallel(m model.Method, oneBlock bool) bool {
-	return m == model.MethodFixed || ((m == model.MethodAdaptive || m == model.MethodMultiscale) && !oneBlock)
+// multiscale methods unless domains (Options.Domains) is 1 (whether the
+// mesh is cut is up to partition: see Stats.Domains); the exact method
+// runs as one block whatever Workers is.
+func Parallel(m model.Method, domains int) bool {
+	return m == model.MethodFixed || ((m == model.MethodAdaptive || m == model.MethodMultiscale) && domains != 1)
 }
 
 // Run simulates sys stochastically from the initial counts drawn with seed,

@@ -26,10 +26,16 @@
 // leak, calbindin, calmodulin's three calcium bindings and the fixed
 // buffer: 11 reactions, 16 species) and only the burst's calcium: a
 // lighter chemistry on the same meshes, to measure where domains pay off
-// for a model with less work per voxel (run it again with -one-block for
-// the one-block times to compare with).
+// for a model with less work per voxel.
 //
-//	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-chemistry spine|calcium] [-runtime 1000] [-method M] [-one-block] [-repeat 1] [-check-workers 8,16] [-keep DIR]
+// -beside-one-block runs each model also as one block on one worker, in
+// the same loop as the domains' runs (one block, then one and two
+// workers, -repeat times), and reports the domains' speed relative to
+// it: the break-even of the domains, from one invocation. -domains N
+// passes --domains N to spinerd run (a cut spinerd would not choose, to
+// measure below its threshold); -one-block is -domains 1.
+//
+//	go run ./benchmarks/scaling [-sizes 3,6,12,24] [-patterns one,all] [-chemistry spine|calcium] [-runtime 1000] [-method M] [-one-block | -domains N] [-beside-one-block] [-repeat 1] [-check-workers 8,16] [-keep DIR]
 package main
 
 import (
@@ -257,7 +263,8 @@ var (
 	boundRE   = regexp.MustCompile(`a core per domain runs it at most ([0-9.]+)×`)
 )
 
-func runOnce(bin, model, method string, oneBlock bool, workers int, out, timing string) (result, error) {
+// runOnce runs spinerd on model; domains is its --domains (0: left out).
+func runOnce(bin, model, method string, domains, workers int, out, timing string) (result, error) {
 	args := []string{"run", model, "--workers", strconv.Itoa(workers), "-o", out}
 	if timing != "" {
 		args = append(args, "--timing", timing)
@@ -265,8 +272,8 @@ func runOnce(bin, model, method string, oneBlock bool, workers int, out, timing 
 	if method != "" {
 		args = append(args, "--method", method)
 	}
-	if oneBlock {
-		args = append(args, "--one-block")
+	if domains != 0 {
+		args = append(args, "--domains", strconv.Itoa(domains))
 	}
 	cmd := exec.Command(bin, args...)
 	var stderr bytes.Buffer
@@ -336,12 +343,20 @@ func main() {
 	runtimeMs := flag.Float64("runtime", 1000, "simulated ms (the burst is at 500–693 ms)")
 	method := flag.String("method", "", "method (default: the file's, GRID_ADAPTIVE)")
 	oneBlock := flag.Bool("one-block", false, "run the adaptive and multiscale methods as one block (spinerd run --one-block), not in domains")
+	domains := flag.Int("domains", 0, "spinerd run --domains N: cut every dendrite into N domains (0: spinerd's choice)")
+	beside := flag.Bool("beside-one-block", false, "also run each model as one block on one worker, alternating with the domains' runs,\nand report the domains' speed on 1 and 2 workers relative to it")
 	repeat := flag.Int("repeat", 1, "runs per setting (medians are reported)")
 	check := flag.String("check-workers", "8,16", "more worker counts run once for identical output and overhead (empty: none)")
 	keep := flag.String("keep", "", "write the model files here and keep them")
 	shared := flag.String("shared", os.Getenv("SPINERD_SHARED"), "the shared folder (default ../shared)")
 	chemistry := flag.String("chemistry", "spine", "spine: the whole model; calcium: its calcium handling only (11 reactions, 16 species)")
 	flag.Parse()
+	if *oneBlock {
+		if *domains > 1 {
+			die(fmt.Errorf("-one-block contradicts -domains %d", *domains))
+		}
+		*domains = 1
+	}
 	differ := false // some output depended on the number of workers
 	if *shared == "" {
 		*shared = "../shared"
@@ -411,13 +426,21 @@ func main() {
 			fmt.Sscanf(lines[0], "species: %g", &ns)
 			fmt.Sscanf(lines[2], "voxels: %g", &nv)
 			res := map[int][]result{}
+			var block []result // -beside-one-block: one block, one worker
 			for rep := 0; rep < *repeat; rep++ {
+				if *beside {
+					r, err := runOnce(bin, model, *method, 1, 1, filepath.Join(dir, "block.traj"), "")
+					if err != nil {
+						die(err)
+					}
+					block = append(block, r)
+				}
 				for _, w := range []int{1, 2} { // alternate the worker counts
 					timing := ""
 					if w == 1 && rep == 0 {
 						timing = filepath.Join(dir, "timing.csv")
 					}
-					r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"), timing)
+					r, err := runOnce(bin, model, *method, *domains, w, filepath.Join(dir, "out.traj"), timing)
 					if err != nil {
 						die(err)
 					}
@@ -448,6 +471,16 @@ func main() {
 					fmt.Printf("  OUTPUT DIFFERS between --workers 1 and %d\n", w)
 					differ = true
 				}
+			}
+			if len(block) > 0 {
+				var bw, bc []float64
+				for _, r := range block {
+					bw, bc = append(bw, r.wall), append(bc, r.cpu)
+				}
+				b := median(bw)
+				w2 := med(2, func(r result) float64 { return r.wall })
+				fmt.Printf("  one block, 1 worker: %.2f s wall, %.2f s CPU (median of %d, alternated with the runs above); %d domain(s) against it: %.2f× its speed on 1 worker, %.2f× on 2 (wall); their CPU time on 1 worker %.2f× its\n",
+					b, median(bc), len(block), res[1][0].domains, b/w1, b/w2, c1/median(bc))
 			}
 			k := fmt.Sprintf("%s/%d", pattern, L)
 			t1s[k], vox1[k] = w1/(*runtimeMs/1000), nv
@@ -500,7 +533,7 @@ func main() {
 					dom, balance, s, note, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
 			}
 			for _, w := range ints(*check) {
-				r, err := runOnce(bin, model, *method, *oneBlock, w, filepath.Join(dir, "out.traj"), "")
+				r, err := runOnce(bin, model, *method, *domains, w, filepath.Join(dir, "out.traj"), "")
 				if err != nil {
 					die(err)
 				}

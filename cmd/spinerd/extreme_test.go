@@ -110,6 +110,10 @@ func TestFlagValues(t *testing.T) {
 		{[]string{"ensemble", path, "--seeds", "1-2", "--jobs", "0"}, "--jobs 0"},
 		{[]string{"ensemble", path, "--seeds", "1-2", "--jobs", "-1"}, "--jobs -1"},
 		{[]string{"run", path, "-q", "-o", dir}, "is a directory"},
+		{[]string{"run", path, "--domains", "-1"}, "--domains: -1"},
+		{[]string{"run", path, "--domains", "100000"}, "can be cut into at most"},
+		{[]string{"run", path, "--domains", "2", "--method", "exact"}, "only the adaptive and multiscale"},
+		{[]string{"run", path, "--domains", "3", "--one-block"}, "contradicts --one-block"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(c.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {
@@ -118,6 +122,11 @@ func TestFlagValues(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != len(goodFiles) {
 		t.Errorf("refused commands left files: %v", ents)
+	}
+	// a count the mesh can take runs, and the summary gives it
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"run", path, "--domains", "2", "--runtime", "5", "-o", filepath.Join(t.TempDir(), "d.traj")}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "domains: 2,") {
+		t.Errorf("--domains 2: exit %d, stderr %q", code, stderr.String())
 	}
 }
 

@@ -37,9 +37,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	maxSteps := fs.Int("max-steps", 0, "ode method: stop with an error after this many steps (0: no limit)")
 	initial := fs.String("initial-state", "", "start from the state of a run file at a time: FILE[@TIME_MS] (default: its last frame); the\nstimuli, output times and end stay those of the uninterrupted run")
 	workers := fs.Int("workers", 1, "goroutines for blocks of voxels (multi-voxel models; results do not depend on it)")
-	oneBlock := fs.Bool("one-block", false, "adaptive and multiscale methods: run a mesh of ≥ 128 voxels as one block on one core, not in\ndomains (another decomposition: other output for a seed, which is the same for any --workers)")
-	fs.Bool("domains", true, "")
-	_ = fs.MarkDeprecated("domains", "domains are the default (--one-block runs one block)")
+	oneBlock := fs.Bool("one-block", false, "adaptive and multiscale methods: run a mesh of ≥ 128 voxels as one block on one core, not in\ndomains (another decomposition: other output for a seed, which is the same for any --workers);\nthe same as --domains 1")
+	domains := fs.Int("domains", 0, "adaptive and multiscale methods: cut the mesh into N domains, at most one per dendrite voxel\n(0: chosen from the mesh, ≥ 128 voxels are cut; 1: one block). Each N is its own\ndecomposition: other output for a seed, the same for any --workers")
 	format := fs.String("format", "traj", output.FormatNames(output.RunFormat)+": "+formatSummaries(output.RunFormat))
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
@@ -98,6 +97,15 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	stochastic := sys.Method.Info().Stochastic
+	if *oneBlock {
+		if fs.Changed("domains") && *domains != 1 {
+			return badFlag(stderr, "run", "domains", fmt.Errorf("%d contradicts --one-block (which is --domains 1)", *domains))
+		}
+		*domains = 1
+	}
+	if err := checkDomains(sys, *domains); err != nil {
+		return badFlag(stderr, "run", "domains", err)
+	}
 	if *timing != "" && !stochastic {
 		return badFlag(stderr, "run", "timing", fmt.Errorf("the %v method is deterministic: --timing counts the events of the stochastic methods", sys.Method))
 	}
@@ -130,7 +138,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return report(stderr, "run", nil, err)
 	}
-	if stochastic && *workers > 1 && !gillespie.Parallel(sys.Method, *oneBlock) && !*quiet {
+	if stochastic && *workers > 1 && !gillespie.Parallel(sys.Method, *domains) && !*quiet {
 		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises the adaptive and multiscale methods on meshes of ≥ 128 voxels, without --one-block, and --method fixed)\n", sys.Method, *workers)
 	}
 	ctx, stop := interruptible()
@@ -158,7 +166,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	var runErr error
 	if stochastic {
 		prepareHeap(sys, 1)
-		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, OneBlock: *oneBlock, Progress: update, Tally: tallyFn}, s, tw)
+		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Domains: *domains, Progress: update, Tally: tallyFn}, s, tw)
 	} else {
 		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: update}, tw)
 	}
@@ -202,8 +210,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 					fmt.Fprintf(stderr, "domain work: %.3g s in all, %.3g-%.3g s per domain; critical path %.3g s (each window's busiest domain): a core per domain runs it at most %.2f× as fast as one core\n",
 						b.Sum, b.Least, b.Most, st.CriticalSeconds, b.Bound)
 				}
-			} else if *workers > 1 && gillespie.Parallel(sys.Method, *oneBlock) && sys.Method != model.MethodFixed {
-				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: domains need ≥ 128 voxels\n", sys.NumVoxels())
+			} else if *domains > 1 {
+				fmt.Fprintf(stderr, "note: the mesh ran as one block on one core: diffusion across any cut is too fast for boundary exchanges (windows under 1 µs)\n")
+			} else if *workers > 1 && gillespie.Parallel(sys.Method, *domains) && sys.Method != model.MethodFixed {
+				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: domains are chosen for ≥ 128 voxels (--domains N cuts smaller meshes)\n", sys.NumVoxels())
 			}
 			st.WriteSubsystems(stderr, last-sys.StartMs, elapsed.Seconds())
 		}
@@ -222,6 +232,27 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitInterrupted
 	}
 	return exitOK
+}
+
+// checkDomains refuses a --domains count that sys's method or mesh cannot
+// run.
+func checkDomains(sys *model.System, domains int) error {
+	switch {
+	case domains < 0:
+		return fmt.Errorf("%d: a count of domains is 0 (chosen from the mesh), 1 (one block) or more", domains)
+	case domains < 2:
+		return nil
+	case sys.Method != model.MethodAdaptive && sys.Method != model.MethodMultiscale:
+		return fmt.Errorf("%d: only the adaptive and multiscale methods run in domains (this run's method is %v)", domains, sys.Method)
+	}
+	most := gillespie.MaxDomains(sys)
+	if most < 2 {
+		return fmt.Errorf("%d: this mesh (%d voxels, %d outside spines with diffusion) cannot be cut: domains need diffusion between at least two voxels outside spines", domains, sys.NumVoxels(), most)
+	}
+	if domains > most {
+		return fmt.Errorf("%d: this mesh (%d voxels, %d outside spines) can be cut into at most %d domains", domains, sys.NumVoxels(), most, most)
+	}
+	return nil
 }
 
 // formatSummaries lists the formats keep selects with their summaries.
