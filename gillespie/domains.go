@@ -149,6 +149,25 @@ func MaxDomains(sys *model.System) int {
 	return len(dendrite(sys))
 }
 
+// DomainVoxels returns the voxels of each domain the adaptive and
+// multiscale methods cut sys's mesh into when Options.Domains is want,
+// in the mesh's order, and their shortest boundary exchange window (ms);
+// nil for one block.
+func DomainVoxels(sys *model.System, want int) (voxels []int, windowMs float64) {
+	if want == 1 || len(sys.Hops) == 0 {
+		return nil, 0
+	}
+	p := partition(newNet(sys), sys.Tolerance, want)
+	if p == nil {
+		return nil, 0
+	}
+	voxels = make([]int, p.count)
+	for _, k := range p.of {
+		voxels[k]++
+	}
+	return voxels, p.window
+}
+
 // atomWork is what one dendrite voxel with its spines costs a domain:
 // its voxels (the work between stimuli: measured on the 12-spine
 // dendrite at rest, 9.7-10.3 k events per voxel in each of four domains

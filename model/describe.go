@@ -15,7 +15,7 @@ import (
 // stimuli with their pulse counts, outputs, total molecules, warnings),
 // then tables of species, channels, voxels and diffusion. seed is used to
 // round the initial counts for the molecule total.
-func Describe(w io.Writer, s *System, warnings diag.List, seed uint64) error {
+func Describe(w io.Writer, s *System, warnings diag.List, seed uint64, notes ...string) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 	m := s.Model
@@ -71,6 +71,9 @@ func Describe(w io.Writer, s *System, warnings diag.List, seed uint64) error {
 	}
 	p("\n")
 	p("diffusion channels: %d\n", len(s.Hops))
+	for _, n := range notes {
+		p("%s\n", n)
+	}
 	p("stimuli: %d\n", len(s.Stimuli))
 	for i := range s.Stimuli {
 		st := &s.Stimuli[i]

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -149,5 +152,55 @@ func TestPlotWarnsTruncated(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "warning") {
 		t.Errorf("no warning for a cut file:\n%s", stderr.String())
+	}
+}
+
+// TestInspectDomains: inspect says how run cuts the mesh into domains by
+// default (the sizes add up to the mesh), that a small mesh runs as one
+// block and how many --domains can ask of it, and says nothing of
+// domains for a method without them.
+func TestInspectDomains(t *testing.T) {
+	long := writeModel(t, []edit{{file: "Morph.xml", old: `x="2"`, new: `x="100"`}})
+	for _, c := range []struct {
+		path, method string
+		want         *regexp.Regexp
+	}{
+		{writeModel(t, nil), "", regexp.MustCompile(`\ndomains: one block \(meshes of ≥ 128 voxels are cut; run --domains N cuts this one into 2 to [0-9]+\)\n`)},
+		{long, "", regexp.MustCompile(`\ndomains: ([0-9]+) of ([0-9, ]+) voxels, boundary exchange windows of ≥ [0-9.e-]+ ms \(run --domains N takes 1 to [0-9]+\)\n`)},
+		{long, "exact", nil},
+	} {
+		args := []string{"inspect", c.path}
+		if c.method != "" {
+			args = append(args, "--method", c.method)
+		}
+		code, out, errs := runCmd(args...)
+		if code != 0 {
+			t.Fatalf("inspect %s: exit %d: %s", c.path, code, errs)
+		}
+		if c.want == nil {
+			if strings.Contains(out, "\ndomains:") {
+				t.Errorf("inspect --method %s speaks of domains:\n%s", c.method, out)
+			}
+			continue
+		}
+		m := c.want.FindStringSubmatch(out)
+		if m == nil {
+			t.Errorf("inspect %s: no line matching %s:\n%.1500s", c.path, c.want, out)
+			continue
+		}
+		if len(m) < 3 {
+			continue
+		}
+		var voxels int
+		fmt.Sscanf(out[strings.Index(out, "voxels: "):], "voxels: %d", &voxels)
+		n, sum := 0, 0
+		for _, f := range strings.Split(m[2], ", ") {
+			v, _ := strconv.Atoi(f)
+			sum += v
+			n++
+		}
+		if k, _ := strconv.Atoi(m[1]); k != n || k < 2 || sum != voxels {
+			t.Errorf("inspect: %s domains of %s voxels, for a mesh of %d", m[1], m[2], voxels)
+		}
 	}
 }

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spinerd/spinerd/gillespie"
 
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
@@ -29,8 +34,30 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 			s = 1
 		}
 	}
-	if err := model.Describe(stdout, sys, warns, s); err != nil {
+	var notes []string
+	if sys.Method == model.MethodAdaptive || sys.Method == model.MethodMultiscale {
+		notes = append(notes, describeDomains(sys))
+	}
+	if err := model.Describe(stdout, sys, warns, s, notes...); err != nil {
 		return report(stderr, "inspect", nil, err)
 	}
 	return exitOK
+}
+
+// describeDomains says, for inspect, how spinerd run cuts sys's mesh into domains by
+// default, and how many --domains can ask for.
+func describeDomains(sys *model.System) string {
+	most := gillespie.MaxDomains(sys)
+	if most < 2 {
+		return "domains: one block (no diffusion between voxels outside spines to cut)"
+	}
+	voxels, windowMs := gillespie.DomainVoxels(sys, 0)
+	if voxels == nil {
+		return fmt.Sprintf("domains: one block (meshes of ≥ 128 voxels are cut; run --domains N cuts this one into 2 to %d)", most)
+	}
+	sizes := make([]string, len(voxels))
+	for k, v := range voxels {
+		sizes[k] = strconv.Itoa(v)
+	}
+	return fmt.Sprintf("domains: %d of %s voxels, boundary exchange windows of ≥ %s ms (run --domains N takes 1 to %d)", len(voxels), strings.Join(sizes, ", "), strconv.FormatFloat(windowMs, 'g', 3, 64), most)
 }
