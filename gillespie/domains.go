@@ -154,9 +154,6 @@ func MaxDomains(sys *model.System) int {
 // in the mesh's order, and their shortest boundary exchange window (ms);
 // nil for one block.
 func DomainVoxels(sys *model.System, want int) (voxels []int, windowMs float64) {
-	if want == 1 || len(sys.Hops) == 0 {
-		return nil, 0
-	}
 	p := partition(newNet(sys), sys.Tolerance, want)
 	if p == nil {
 		return nil, 0

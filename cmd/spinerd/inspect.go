@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/spinerd/spinerd/gillespie"
-
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
 )
