@@ -49,6 +49,23 @@ const (
 	maxWindow = 1000.0 // ms
 )
 
+// AutoCutVoxels is the smallest mesh (voxels) that Options.Domains 0 cuts
+// into domains.
+const AutoCutVoxels = 2 * minDomain
+
+// OneBlock says why the adaptive and multiscale methods run a mesh as one
+// block.
+type OneBlock int
+
+const (
+	Cut         OneBlock = iota // they do not: the mesh is cut into domains
+	Asked                       // Options.Domains is 1
+	NoDiffusion                 // no hop, or no two voxels outside the spines
+	Small                       // Options.Domains 0 and fewer than AutoCutVoxels voxels
+	NoCrossing                  // no hop with a rate crosses a cut
+	TooFast                     // a window would be shorter than minWindow (1 µs)
+)
+
 // domainPlan is a partition of the voxels and the shortest window.
 type domainPlan struct {
 	of     []int32 // domain of each voxel
@@ -64,15 +81,20 @@ type boundaryPair struct {
 }
 
 // partition returns the domain plan of the adaptive and multiscale
-// methods, or nil when the model is run as one domain. want is
-// Options.Domains: 0 cuts a mesh of ≥ 2·minDomain voxels into one domain
+// methods, or nil and why when the model is run as one domain. want is
+// Options.Domains: 0 cuts a mesh of ≥ AutoCutVoxels voxels into one domain
 // per minDomain dendrite voxels, 1 cuts nothing, N ≥ 2 cuts N domains
 // (at most one per dendrite voxel).
-func partition(n *net, eps float64, want int) *domainPlan {
+func partition(n *net, eps float64, want int) (*domainPlan, OneBlock) {
 	sys := n.sys
 	nv := n.nv
-	if want == 1 || len(sys.Hops) == 0 || (want == 0 && nv < 2*minDomain) {
-		return nil
+	switch {
+	case want == 1:
+		return nil, Asked
+	case len(sys.Hops) == 0:
+		return nil, NoDiffusion
+	case want == 0 && nv < AutoCutVoxels:
+		return nil, Small
 	}
 	dend := dendrite(sys)
 	count := len(dend) / minDomain
@@ -80,7 +102,10 @@ func partition(n *net, eps float64, want int) *domainPlan {
 		count = min(want, len(dend))
 	}
 	if count < 2 {
-		return nil
+		if want > 0 {
+			return nil, NoDiffusion
+		}
+		return nil, Small
 	}
 	// atom[v]: the dendrite voxel (its index in dend) that voxel v is or
 	// whose spine it is in
@@ -112,13 +137,13 @@ func partition(n *net, eps float64, want int) *domainPlan {
 			xa: n.rIdx[n.rStart[i]], xb: n.rIdx[n.rStart[j]]})
 	}
 	if maxRate == 0 {
-		return nil
+		return nil, NoCrossing
 	}
 	p.window = math.Min(eps/maxRate, maxWindow)
 	if p.window < minWindow {
-		return nil
+		return nil, TooFast
 	}
-	return p
+	return p, Cut
 }
 
 // dendrite returns the voxels of sys's mesh that are in no spine, in
@@ -152,17 +177,17 @@ func MaxDomains(sys *model.System) int {
 // DomainVoxels returns the voxels of each domain the adaptive and
 // multiscale methods cut sys's mesh into when Options.Domains is want,
 // in the mesh's order, and their shortest boundary exchange window (ms);
-// nil for one block.
-func DomainVoxels(sys *model.System, want int) (voxels []int, windowMs float64) {
-	p := partition(newNet(sys), sys.Tolerance, want)
+// for one block nil and why.
+func DomainVoxels(sys *model.System, want int) (voxels []int, windowMs float64, why OneBlock) {
+	p, why := partition(newNet(sys), sys.Tolerance, want)
 	if p == nil {
-		return nil, 0
+		return nil, 0, why
 	}
 	voxels = make([]int, p.count)
 	for _, k := range p.of {
 		voxels[k]++
 	}
-	return voxels, p.window
+	return voxels, p.window, Cut
 }
 
 // atomWork is what one dendrite voxel with its spines costs a domain:

@@ -38,7 +38,7 @@ const longDendrite = `<SDRun>
 func TestDomainDecomposition(t *testing.T) {
 	exact := compileXML(t, longDendrite, model.Options{Method: "exact"})
 	adapt := compileXML(t, longDendrite, model.Options{Method: "adaptive", Tolerance: 0.01})
-	plan := partition(newNet(adapt), adapt.Tolerance, 0)
+	plan, _ := partition(newNet(adapt), adapt.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatalf("no domain decomposition for %d voxels", adapt.NumVoxels())
 	}
@@ -147,7 +147,7 @@ var crowdedDendrite = strings.NewReplacer(
 func TestDomainLeapsSpanWindows(t *testing.T) {
 	exact := compileXML(t, crowdedDendrite, model.Options{Method: "exact"})
 	adapt := compileXML(t, crowdedDendrite, model.Options{Method: "adaptive", Tolerance: 0.01})
-	plan := partition(newNet(adapt), adapt.Tolerance, 0)
+	plan, _ := partition(newNet(adapt), adapt.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatal("no domain decomposition")
 	}
@@ -192,7 +192,7 @@ func TestDomainLeapsSpanWindows(t *testing.T) {
 // 0.01): a bias within ε of the method itself, not of the domains.
 func TestMultiscaleDomains(t *testing.T) {
 	crowded := compileXML(t, crowdedDendrite, model.Options{Method: "multiscale", Tolerance: 0.01})
-	plan := partition(newNet(crowded), crowded.Tolerance, 0)
+	plan, _ := partition(newNet(crowded), crowded.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatal("no domain decomposition")
 	}
@@ -219,7 +219,8 @@ func TestMultiscaleDomains(t *testing.T) {
 	}
 	exact := compileXML(t, longDendrite, model.Options{Method: "exact"})
 	ms := compileXML(t, longDendrite, model.Options{Method: "multiscale", Tolerance: 0.01})
-	compareDomains(t, exact, ms, partition(newNet(ms), ms.Tolerance, 0), 40, 300, []string{"A", "C"})
+	plan, _ = partition(newNet(ms), ms.Tolerance, 0)
+	compareDomains(t, exact, ms, plan, 40, 300, []string{"A", "C"})
 }
 
 // TestClusterAcrossCuts: an abundant, fast-diffusing species (G, ~6000
@@ -238,7 +239,7 @@ func TestClusterAcrossCuts(t *testing.T) {
 		`<NanoMolarity specieID="B" value="2000"/>`, `<NanoMolarity specieID="B" value="2000"/><NanoMolarity specieID="G" value="20000"/>`,
 	).Replace(longDendrite)
 	sys := compileXML(t, xml, model.Options{Method: "multiscale", Tolerance: 0.01})
-	plan := partition(newNet(sys), sys.Tolerance, 0)
+	plan, _ := partition(newNet(sys), sys.Tolerance, 0)
 	if plan == nil || plan.count < 3 {
 		t.Fatal("no domain decomposition")
 	}
@@ -258,6 +259,44 @@ func TestClusterAcrossCuts(t *testing.T) {
 	t.Logf("diffusion of G: %d clusters, %d entries in %d domains", g.Instances, g.Activations, st.Domains)
 	if g.Activations > int64(2*st.Domains) {
 		t.Errorf("diffusion of G entered partial equilibrium %d times in %d domains: its clusters leave it at the cuts", g.Activations, st.Domains)
+	}
+}
+
+// TestOneBlockReasons: DomainVoxels says why a mesh runs as one block:
+// asked for, too small for spinerd's choice, no diffusion, diffusion too
+// fast for a window, no diffusion across the cut (two dendrites that do
+// not touch, cut between them); and gives the domains' voxels otherwise.
+func TestOneBlockReasons(t *testing.T) {
+	short := strings.Replace(longDendrite, `<end x="60" y="0" z="0" r="1"/>`, `<end x="20" y="0" z="0" r="1"/>`, 1)
+	short = strings.Replace(short, `<end x="30" y="0" z="0" r="1" label="mid"/>`, `<end x="10" y="0" z="0" r="1" label="mid"/>`, 1)
+	apart := strings.Replace(longDendrite, `<start on="d1" at="end"/><end x="60" y="0" z="0" r="1"/>`,
+		`<start x="100" y="0" z="0" r="1"/><end x="130" y="0" z="0" r="1"/>`, 1)
+	for _, c := range []struct {
+		name, xml string
+		want      int
+		why       OneBlock
+	}{
+		{"270 voxels", longDendrite, 0, Cut},
+		{"270 voxels, one block asked", longDendrite, 1, Asked},
+		{"90 voxels", short, 0, Small},
+		{"90 voxels, 2 asked", short, 2, Cut},
+		{"no diffusion", strings.Replace(longDendrite, `kdiff="0.2"`, `kdiff="0"`, 1), 2, NoDiffusion},
+		{"fast diffusion", strings.Replace(longDendrite, `kdiff="0.2"`, `kdiff="20000"`, 1), 0, TooFast},
+		{"two dendrites apart", apart, 2, NoCrossing},
+	} {
+		sys := compileXML(t, c.xml, model.Options{Method: "multiscale", Tolerance: 0.01})
+		voxels, windowMs, why := DomainVoxels(sys, c.want)
+		if why != c.why {
+			t.Errorf("%s (%d voxels), domains %d: reason %d, want %d", c.name, sys.NumVoxels(), c.want, why, c.why)
+			continue
+		}
+		sum := 0
+		for _, v := range voxels {
+			sum += v
+		}
+		if (why == Cut) != (len(voxels) >= 2 && sum == sys.NumVoxels() && windowMs > 0) {
+			t.Errorf("%s, domains %d: reason %d with domains of %v voxels (of %d), window %g ms", c.name, c.want, why, voxels, sys.NumVoxels(), windowMs)
+		}
 	}
 }
 
@@ -531,7 +570,7 @@ func TestWindowBound(t *testing.T) {
 		method := c.method
 		sys := compileXML(t, c.xml, model.Options{Method: method, Tolerance: 0.01})
 		n := newNet(sys)
-		plan := partition(n, sys.Tolerance, 0)
+		plan, _ := partition(n, sys.Tolerance, 0)
 		if plan == nil {
 			t.Fatal("no domain decomposition")
 		}
@@ -629,7 +668,7 @@ func TestExchangeUpdates(t *testing.T) {
 	for _, method := range []string{"multiscale", "adaptive"} {
 		sys := compileXML(t, crowdedDendrite, model.Options{Method: method, Tolerance: 0.01})
 		n := newNet(sys)
-		plan := partition(n, sys.Tolerance, 0)
+		plan, _ := partition(n, sys.Tolerance, 0)
 		x := sys.InitialCounts(3)
 		var ex []*exact
 		d := newDomains(n, x, 3, sys, plan, 1, func(own []bool) domainEngine {
@@ -677,7 +716,7 @@ func TestDomainReadsNear(t *testing.T) {
 	for _, c := range []struct{ method, xml string }{{"multiscale", crowdedDendrite}, {"multiscale", fast}, {"adaptive", crowdedDendrite}} {
 		sys := compileXML(t, c.xml, model.Options{Method: c.method, Tolerance: 0.01})
 		n := newNet(sys)
-		plan := partition(n, sys.Tolerance, 0)
+		plan, _ := partition(n, sys.Tolerance, 0)
 		var counts [2][][]int64
 		poisoned := 0
 		for pass := range 2 {

@@ -135,7 +135,7 @@ func engines() map[model.Method]newEngine {
 			return newExact(n, x, seed, sys.StartMs, 0, nil, nil)
 		},
 		model.MethodAdaptive: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
-			if dom := partition(n, sys.Tolerance, opt.Domains); dom != nil {
+			if dom, _ := partition(n, sys.Tolerance, opt.Domains); dom != nil {
 				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
 					return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
 				})
@@ -143,7 +143,7 @@ func engines() map[model.Method]newEngine {
 			return newAdaptive(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, nil)
 		},
 		model.MethodMultiscale: func(n *net, x []int64, seed uint64, sys *model.System, opt Options) engine {
-			if dom := partition(n, sys.Tolerance, opt.Domains); dom != nil {
+			if dom, _ := partition(n, sys.Tolerance, opt.Domains); dom != nil {
 				return newDomains(n, x, seed, sys, dom, opt.Workers, func(own []bool) domainEngine {
 					return newMultiscale(n, x, seed, sys.StartMs, sys.Tolerance, sys.LeapMinJump, own)
 				})

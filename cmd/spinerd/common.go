@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/spinerd/spinerd/diag"
+	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/internal/hugepages"
 	"github.com/spinerd/spinerd/model"
 )
@@ -296,4 +297,21 @@ func (p *progress) finish() {
 	if p.bar != nil {
 		p.bar.Finish()
 	}
+}
+
+// oneBlockWhy says why the adaptive and multiscale methods run sys's mesh
+// as one block when --domains is want, and whether --domains can cut it.
+func oneBlockWhy(sys *model.System, want int) (why string, more bool) {
+	_, _, reason := gillespie.DomainVoxels(sys, want)
+	switch reason {
+	case gillespie.Small:
+		return fmt.Sprintf("meshes of ≥ %d voxels are cut", gillespie.AutoCutVoxels), true
+	case gillespie.Asked:
+		return "--domains 1", true
+	case gillespie.NoCrossing:
+		return "no diffusion crosses the cut", true
+	case gillespie.TooFast:
+		return "diffusion across the cut is too fast for boundary exchanges (windows under 1 µs)", true
+	}
+	return "no diffusion between voxels outside the spines to cut", false
 }

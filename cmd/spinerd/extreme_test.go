@@ -168,6 +168,8 @@ func TestInspectDomains(t *testing.T) {
 		{writeModel(t, nil), "", regexp.MustCompile(`\ndomains: one block \(meshes of ≥ 128 voxels are cut; run --domains N cuts this one into 2 to [0-9]+\)\n`)},
 		{long, "", regexp.MustCompile(`\ndomains: ([0-9]+) of ([0-9, ]+) voxels, boundary exchange windows of ≥ [0-9.e-]+ ms \(run --domains N takes 1 to [0-9]+\)\n`)},
 		{long, "exact", nil},
+		{writeModel(t, []edit{{file: "Morph.xml", old: `x="2"`, new: `x="100"`}, {file: "Rxn.xml", old: `kdiff="10" kdiffunit="mu2/s"`, new: `kdiff="1e7" kdiffunit="mu2/s"`}}), "",
+			regexp.MustCompile(`\ndomains: one block \(diffusion across the cut is too fast for boundary exchanges \(windows under 1 µs\); run --domains N cuts this one into 2 to [0-9]+\)\n`)},
 	} {
 		args := []string{"inspect", c.path}
 		if c.method != "" {

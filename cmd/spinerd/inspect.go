@@ -50,9 +50,13 @@ func describeDomains(sys *model.System) string {
 	if most < 2 {
 		return "domains: one block (no diffusion between voxels outside spines to cut)"
 	}
-	voxels, windowMs := gillespie.DomainVoxels(sys, 0)
+	voxels, windowMs, _ := gillespie.DomainVoxels(sys, 0)
 	if voxels == nil {
-		return fmt.Sprintf("domains: one block (meshes of ≥ 128 voxels are cut; run --domains N cuts this one into 2 to %d)", most)
+		why, more := oneBlockWhy(sys, 0)
+		if more {
+			return fmt.Sprintf("domains: one block (%s; run --domains N cuts this one into 2 to %d)", why, most)
+		}
+		return fmt.Sprintf("domains: one block (%s)", why)
 	}
 	sizes := make([]string, len(voxels))
 	for k, v := range voxels {
