@@ -206,3 +206,27 @@ func TestInspectDomains(t *testing.T) {
 		}
 	}
 }
+
+// TestOneBlockNote: a run that asked for workers or domains but ran as
+// one block says why: a small mesh (and that --domains N cuts it), a
+// mesh whose diffusion is too fast for any window (and not that
+// --domains cuts smaller meshes).
+func TestOneBlockNote(t *testing.T) {
+	dir := t.TempDir()
+	fast := writeModel(t, []edit{{file: "Morph.xml", old: `x="2"`, new: `x="100"`}, {file: "Rxn.xml", old: `kdiff="10" kdiffunit="mu2/s"`, new: `kdiff="1e7" kdiffunit="mu2/s"`}})
+	for _, c := range []struct {
+		path, domains, want, not string
+	}{
+		{writeModel(t, nil), "0", "one block on one core: meshes of ≥ 128 voxels are cut (--domains N cuts smaller meshes)", ""},
+		{fast, "0", "one block on one core: diffusion across the cut is too fast for boundary exchanges", "smaller meshes"},
+		{fast, "3", "one block on one core: diffusion across the cut is too fast for boundary exchanges", "smaller meshes"},
+	} {
+		code, _, errs := runCmd("run", c.path, "--method", "adaptive", "--runtime", "0.001", "--workers", "2", "--domains", c.domains, "-o", filepath.Join(dir, "x.traj"))
+		if code != 0 {
+			t.Fatalf("run %s --domains %s: exit %d: %s", c.path, c.domains, code, errs)
+		}
+		if !strings.Contains(errs, c.want) || (c.not != "" && strings.Contains(errs, c.not)) {
+			t.Errorf("run %s --domains %s: want a note %q (without %q):\n%s", c.path, c.domains, c.want, c.not, errs)
+		}
+	}
+}
