@@ -14,7 +14,7 @@ import (
 )
 
 // Domain decomposition of the adaptive and multiscale methods for large
-// meshes (unless Options.OneBlock).
+// meshes (unless Options.Domains is 1).
 //
 // A mesh with at least 2·minDomain voxels is cut into domains (contiguous
 // runs of the dendrite numbering, each spine with its parent voxel, cut so

@@ -299,10 +299,10 @@ func (p *progress) finish() {
 	}
 }
 
-// oneBlockWhy says why the adaptive and multiscale methods run sys's mesh
-// as one block when --domains is want, and whether --domains can cut it.
-func oneBlockWhy(sys *model.System, want int) (why string, more bool) {
-	_, _, reason := gillespie.DomainVoxels(sys, want)
+// oneBlockWhy words why the adaptive and multiscale methods run a mesh
+// as one block (gillespie.DomainVoxels's reason), and whether --domains
+// can cut it.
+func oneBlockWhy(reason gillespie.OneBlock) (why string, more bool) {
 	switch reason {
 	case gillespie.Small:
 		return fmt.Sprintf("meshes of ≥ %d voxels are cut", gillespie.AutoCutVoxels), true
@@ -313,5 +313,5 @@ func oneBlockWhy(sys *model.System, want int) (why string, more bool) {
 	case gillespie.TooFast:
 		return "diffusion across the cut is too fast for boundary exchanges (windows under 1 µs)", true
 	}
-	return "no diffusion between voxels outside the spines to cut", false
+	return "no diffusion between voxels outside spines to cut", false
 }

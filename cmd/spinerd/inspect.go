@@ -48,11 +48,12 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 func describeDomains(sys *model.System) string {
 	most := gillespie.MaxDomains(sys)
 	if most < 2 {
-		return "domains: one block (no diffusion between voxels outside spines to cut)"
+		why, _ := oneBlockWhy(gillespie.NoDiffusion)
+		return fmt.Sprintf("domains: one block (%s)", why)
 	}
-	voxels, windowMs, _ := gillespie.DomainVoxels(sys, 0)
+	voxels, windowMs, reason := gillespie.DomainVoxels(sys, 0)
 	if voxels == nil {
-		why, more := oneBlockWhy(sys, 0)
+		why, more := oneBlockWhy(reason)
 		if more {
 			return fmt.Sprintf("domains: one block (%s; run --domains N cuts this one into 2 to %d)", why, most)
 		}

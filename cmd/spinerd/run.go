@@ -211,8 +211,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 						b.Sum, b.Least, b.Most, st.CriticalSeconds, b.Bound)
 				}
 			} else if *domains > 1 || *workers > 1 && gillespie.Parallel(sys.Method, *domains) && sys.Method != model.MethodFixed {
-				why, _ := oneBlockWhy(sys, *domains)
-				if *domains == 0 && sys.NumVoxels() < gillespie.AutoCutVoxels {
+				_, _, reason := gillespie.DomainVoxels(sys, *domains)
+				why, _ := oneBlockWhy(reason)
+				if reason == gillespie.Small {
 					why += " (--domains N cuts smaller meshes)"
 				}
 				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: %s\n", sys.NumVoxels(), why)
