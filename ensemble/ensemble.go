@@ -80,7 +80,8 @@ type Options struct {
 	Format string
 	// OneBlock runs the adaptive and multiscale methods as one block on
 	// any mesh (gillespie.Options.Domains 1): other output for a seed than
-	// the default domains of a mesh of ≥ 128 voxels.
+	// the default domains of a mesh with ≥ 128 voxels outside the
+	// spines.
 	OneBlock bool
 }
 

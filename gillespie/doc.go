@@ -274,8 +274,8 @@
 // Marsaglia & Tsang 2000) samplers are this package's own and never
 // allocate. A run is a function of the seed only. With Options.Workers > 1
 // the fixed method runs its phases on blocks of voxels in parallel, and the
-// adaptive and multiscale methods cut meshes of ≥ 128 voxels into
-// domains, or into as many as Options.Domains asks (balanced in voxels
+// adaptive and multiscale methods cut meshes with ≥ 128 voxels outside
+// the spines into domains, or into as many as Options.Domains asks (balanced in voxels
 // and in the molecules the stimuli inject), run in parallel
 // between exact boundary exchanges
 // (see domains.go): each window is as long as the adaptive method's leap

@@ -16,7 +16,8 @@ import (
 // Domain decomposition of the adaptive and multiscale methods for large
 // meshes (unless Options.Domains is 1).
 //
-// A mesh with at least 2·minDomain voxels is cut into domains (contiguous
+// A mesh with at least 2·minDomain voxels outside the spines is cut into
+// domains (contiguous
 // runs of the dendrite numbering, each spine with its parent voxel, cut so
 // that no domain holds much more than an equal share of the voxels or of
 // the molecules the stimuli inject: see cuts). Each domain runs its own
@@ -49,8 +50,9 @@ const (
 	maxWindow = 1000.0 // ms
 )
 
-// AutoCutVoxels is the smallest mesh (voxels) that Options.Domains 0 cuts
-// into domains.
+// AutoCutVoxels is the fewest voxels outside the spines (the dendrite
+// voxels, which a cut divides) of a mesh that Options.Domains 0 cuts into
+// domains.
 const AutoCutVoxels = 2 * minDomain
 
 // OneBlock says why the adaptive and multiscale methods run a mesh as one
@@ -61,7 +63,7 @@ const (
 	Cut         OneBlock = iota // they do not: the mesh is cut into domains
 	Asked                       // Options.Domains is 1
 	NoDiffusion                 // no hop, or no two voxels outside the spines
-	Small                       // Options.Domains 0 and fewer than AutoCutVoxels voxels
+	Small                       // Options.Domains 0 and fewer than AutoCutVoxels voxels outside the spines
 	NoCrossing                  // no hop with a rate crosses a cut
 	TooFast                     // a window would be shorter than minWindow (1 µs)
 )
@@ -82,8 +84,8 @@ type boundaryPair struct {
 
 // partition returns the domain plan of the adaptive and multiscale
 // methods, or nil and why when the model is run as one domain. want is
-// Options.Domains: 0 cuts a mesh of ≥ AutoCutVoxels voxels into one domain
-// per minDomain dendrite voxels, 1 cuts nothing, N ≥ 2 cuts N domains
+// Options.Domains: 0 cuts a mesh of ≥ AutoCutVoxels voxels outside the
+// spines into one domain per minDomain of them, 1 cuts nothing, N ≥ 2 cuts N domains
 // (at most one per dendrite voxel).
 func partition(n *net, eps float64, want int) (*domainPlan, OneBlock) {
 	sys := n.sys
@@ -97,6 +99,9 @@ func partition(n *net, eps float64, want int) (*domainPlan, OneBlock) {
 		return nil, Small
 	}
 	dend := dendrite(sys)
+	if want == 0 && len(dend) < AutoCutVoxels {
+		return nil, Small
+	}
 	count := len(dend) / minDomain
 	if want > 0 {
 		count = min(want, len(dend))

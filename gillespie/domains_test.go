@@ -269,6 +269,12 @@ func TestClusterAcrossCuts(t *testing.T) {
 func TestOneBlockReasons(t *testing.T) {
 	short := strings.Replace(longDendrite, `<end x="60" y="0" z="0" r="1"/>`, `<end x="20" y="0" z="0" r="1"/>`, 1)
 	short = strings.Replace(short, `<end x="30" y="0" z="0" r="1" label="mid"/>`, `<end x="10" y="0" z="0" r="1" label="mid"/>`, 1)
+	// the 90-voxel dendrite with spines of 11 voxels each: ≥ 128 voxels,
+	// but fewer than 128 outside the spines, where the cut falls
+	spiny := strings.NewReplacer(`<Morphology>`, `<Morphology>
+    <SpineType id="m"><Section width="0.15" at="0"/><Section width="0.45" at="0.6"/><Section width="0.3" at="1.1"/></SpineType>
+    <SpineAllocation id="sa" spineType="m" region="dend" lengthDensity="0.5"/>`,
+		`<defaultMaxElementSide>1</defaultMaxElementSide>`, `<defaultMaxElementSide>1</defaultMaxElementSide><spineDeltaX>0.1</spineDeltaX>`).Replace(short)
 	apart := strings.Replace(longDendrite, `<start on="d1" at="end"/><end x="60" y="0" z="0" r="1"/>`,
 		`<start x="100" y="0" z="0" r="1"/><end x="130" y="0" z="0" r="1"/>`, 1)
 	for _, c := range []struct {
@@ -280,11 +286,16 @@ func TestOneBlockReasons(t *testing.T) {
 		{"270 voxels, one block asked", longDendrite, 1, Asked},
 		{"90 voxels", short, 0, Small},
 		{"90 voxels, 2 asked", short, 2, Cut},
+		{"90 voxels and spines", spiny, 0, Small},
+		{"90 voxels and spines, 2 asked", spiny, 2, Cut},
 		{"no diffusion", strings.Replace(longDendrite, `kdiff="0.2"`, `kdiff="0"`, 1), 2, NoDiffusion},
 		{"fast diffusion", strings.Replace(longDendrite, `kdiff="0.2"`, `kdiff="20000"`, 1), 0, TooFast},
 		{"two dendrites apart", apart, 2, NoCrossing},
 	} {
 		sys := compileXML(t, c.xml, model.Options{Method: "multiscale", Tolerance: 0.01})
+		if c.xml == spiny && (sys.NumVoxels() < AutoCutVoxels || len(dendrite(sys)) >= AutoCutVoxels) {
+			t.Fatalf("%s: %d voxels, %d outside the spines: not the case meant", c.name, sys.NumVoxels(), len(dendrite(sys)))
+		}
 		voxels, windowMs, why := DomainVoxels(sys, c.want)
 		if why != c.why {
 			t.Errorf("%s (%d voxels), domains %d: reason %d, want %d", c.name, sys.NumVoxels(), c.want, why, c.why)

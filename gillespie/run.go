@@ -16,8 +16,8 @@ type Options struct {
 	Workers int
 	// Domains is how the adaptive and multiscale methods cut the mesh
 	// into domains, which Workers can run in parallel. 0 chooses (a mesh
-	// of ≥ 128 voxels is cut, about 64 dendrite voxels a domain: see
-	// partition); 1 runs one block; N ≥ 2 cuts the mesh into N domains
+	// with ≥ 128 voxels outside the spines is cut, about 64 of them a
+	// domain: see partition); 1 runs one block; N ≥ 2 cuts the mesh into N domains
 	// (at most MaxDomains). Another decomposition is another, equally
 	// accurate, result for a seed; for a given Domains the result is the
 	// same for any Workers (README, "Spatial models"). A mesh whose

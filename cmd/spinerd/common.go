@@ -305,7 +305,7 @@ func (p *progress) finish() {
 func oneBlockWhy(reason gillespie.OneBlock) (why string, more bool) {
 	switch reason {
 	case gillespie.Small:
-		return fmt.Sprintf("meshes of ≥ %d voxels are cut", gillespie.AutoCutVoxels), true
+		return fmt.Sprintf("meshes with ≥ %d voxels outside the spines are cut", gillespie.AutoCutVoxels), true
 	case gillespie.Asked:
 		return "--domains 1", true
 	case gillespie.NoCrossing:

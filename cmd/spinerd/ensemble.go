@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spinerd/spinerd/ensemble"
+	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/model"
 	"github.com/spinerd/spinerd/neurord"
 	"github.com/spinerd/spinerd/runfile"
@@ -30,7 +31,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("jobs", 0, "seeds run at once (default: one per CPU core)")
 	shardFlag := fs.String("shard", "", "run only slice i of n of the seeds (1-based, e.g. 2/3); default: from SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX, else all")
 	shards := fs.Int("shards", 0, "number of shards of a Kubernetes Indexed Job (else SPINERD_SHARDS)")
-	oneBlock := fs.Bool("one-block", false, "adaptive and multiscale methods: run each seed of a mesh of ≥ 128 voxels as one block, not in\ndomains (other output for a seed, as spinerd run --one-block gives)")
+	oneBlock := fs.Bool("one-block", false, fmt.Sprintf("adaptive and multiscale methods: run each seed of a mesh with ≥ %d voxels outside the spines\nas one block, not in domains (other output for a seed, as spinerd run --one-block gives)", gillespie.AutoCutVoxels))
 	quant := fs.String("quantiles", "0.05,0.25,0.5,0.75,0.95", "quantiles of the summary")
 	out := fs.StringP("output", "o", "", "output directory (default: MODEL-ensemble)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress and no summary")

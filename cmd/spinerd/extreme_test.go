@@ -165,7 +165,7 @@ func TestInspectDomains(t *testing.T) {
 		path, method string
 		want         *regexp.Regexp
 	}{
-		{writeModel(t, nil), "", regexp.MustCompile(`\ndomains: one block \(meshes of ≥ 128 voxels are cut; run --domains N cuts this one into 2 to [0-9]+\)\n`)},
+		{writeModel(t, nil), "", regexp.MustCompile(`\ndomains: one block \(meshes with ≥ 128 voxels outside the spines are cut; run --domains N cuts this one into 2 to [0-9]+\)\n`)},
 		{long, "", regexp.MustCompile(`\ndomains: ([0-9]+) of ([0-9, ]+) voxels, boundary exchange windows of ≥ [0-9.e-]+ ms \(run --domains N takes 1 to [0-9]+\)\n`)},
 		{long, "exact", nil},
 		{writeModel(t, []edit{{file: "Morph.xml", old: `x="2"`, new: `x="100"`}, {file: "Rxn.xml", old: `kdiff="10" kdiffunit="mu2/s"`, new: `kdiff="1e7" kdiffunit="mu2/s"`}}), "",
@@ -217,7 +217,7 @@ func TestOneBlockNote(t *testing.T) {
 	for _, c := range []struct {
 		path, domains, want, not string
 	}{
-		{writeModel(t, nil), "0", "one block on one core: meshes of ≥ 128 voxels are cut (--domains N cuts smaller meshes)", ""},
+		{writeModel(t, nil), "0", "one block on one core: meshes with ≥ 128 voxels outside the spines are cut (--domains N cuts smaller meshes)", ""},
 		{fast, "0", "one block on one core: diffusion across the cut is too fast for boundary exchanges", "smaller meshes"},
 		{fast, "3", "one block on one core: diffusion across the cut is too fast for boundary exchanges", "smaller meshes"},
 	} {

@@ -37,8 +37,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	maxSteps := fs.Int("max-steps", 0, "ode method: stop with an error after this many steps (0: no limit)")
 	initial := fs.String("initial-state", "", "start from the state of a run file at a time: FILE[@TIME_MS] (default: its last frame); the\nstimuli, output times and end stay those of the uninterrupted run")
 	workers := fs.Int("workers", 1, "goroutines for blocks of voxels (multi-voxel models; results do not depend on it)")
-	oneBlock := fs.Bool("one-block", false, fmt.Sprintf("adaptive and multiscale methods: run a mesh of ≥ %d voxels as one block on one core, not in\ndomains (another decomposition: other output for a seed, which is the same for any --workers);\nthe same as --domains 1", gillespie.AutoCutVoxels))
-	domains := fs.Int("domains", 0, fmt.Sprintf("adaptive and multiscale methods: cut the mesh into N domains, at most one per dendrite voxel\n(0: chosen from the mesh, ≥ %d voxels are cut; 1: one block). Each N is its own\ndecomposition: other output for a seed, the same for any --workers", gillespie.AutoCutVoxels))
+	oneBlock := fs.Bool("one-block", false, fmt.Sprintf("adaptive and multiscale methods: run a mesh with ≥ %d voxels outside the spines as one\nblock on one core, not in domains (another decomposition: other output for a seed, which is the same for any --workers);\nthe same as --domains 1", gillespie.AutoCutVoxels))
+	domains := fs.Int("domains", 0, fmt.Sprintf("adaptive and multiscale methods: cut the mesh into N domains, at most one per dendrite voxel\n(0: chosen from the mesh, ≥ %d voxels outside the spines are cut; 1: one block). Each N is its own\ndecomposition: other output for a seed, the same for any --workers", gillespie.AutoCutVoxels))
 	format := fs.String("format", "traj", output.FormatNames(output.RunFormat)+": "+formatSummaries(output.RunFormat))
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
@@ -139,7 +139,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return report(stderr, "run", nil, err)
 	}
 	if stochastic && *workers > 1 && !gillespie.Parallel(sys.Method, *domains) && !*quiet {
-		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises the adaptive and multiscale methods on meshes of ≥ %d voxels, without --one-block, and --method fixed)\n", sys.Method, *workers, gillespie.AutoCutVoxels)
+		fmt.Fprintf(stderr, "note: the %v method runs on one core: --workers %d changes nothing (it parallelises the adaptive and multiscale methods on meshes with ≥ %d voxels outside the spines, without --one-block, and --method fixed)\n", sys.Method, *workers, gillespie.AutoCutVoxels)
 	}
 	ctx, stop := interruptible()
 	defer stop()
