@@ -78,11 +78,11 @@ type Options struct {
 	// (seed-N.h5) once its trajectory is complete; the trajectory stays
 	// the resumable record. "" or "traj": trajectories only.
 	Format string
-	// OneBlock runs the adaptive and multiscale methods as one block on
-	// any mesh (gillespie.Options.Domains 1): other output for a seed than
-	// the default domains of a mesh with ≥ 128 voxels outside the
-	// spines.
-	OneBlock bool
+	// Domains is gillespie.Options.Domains for every seed: how the
+	// adaptive and multiscale methods cut the mesh into domains (0 chosen
+	// from the mesh, 1 one block on any mesh, N ≥ 2 N domains). Each is
+	// another decomposition, so another output for a seed.
+	Domains int
 }
 
 // Progress reports an ensemble's advance.
@@ -125,7 +125,8 @@ type Manifest struct {
 	ShardSeeds     string    `json:"shard_seeds"`
 	Quantiles      []float64 `json:"quantiles"`
 	InitialState   string    `json:"initial_state,omitempty"`
-	OneBlock       bool      `json:"one_block,omitempty"`
+	OneBlock       bool      `json:"one_block,omitempty"` // Options.Domains 1 (its name before domains was written)
+	Domains        int       `json:"domains,omitempty"`   // Options.Domains when ≥ 2
 }
 
 func modelHash(sys *model.System) string {
@@ -138,7 +139,10 @@ func newManifest(sys *model.System, opt Options, shardSeeds []uint64) *Manifest 
 	m := &Manifest{
 		SpinerdVersion: version.String(), ModelSource: sys.Model.Source, ModelSHA256: modelHash(sys),
 		Method: pv.Method, Tolerance: pv.Tolerance, FixedStepMs: pv.FixedStepMs, StartMs: sys.StartMs, EndMs: sys.EndMs, InitialState: sys.InitialState,
-		Seeds: FormatSeeds(opt.Seeds), ShardSeeds: FormatSeeds(shardSeeds), Quantiles: opt.Quantiles, OneBlock: opt.OneBlock,
+		Seeds: FormatSeeds(opt.Seeds), ShardSeeds: FormatSeeds(shardSeeds), Quantiles: opt.Quantiles, OneBlock: opt.Domains == 1,
+	}
+	if opt.Domains >= 2 {
+		m.Domains = opt.Domains
 	}
 	if !opt.Shard.All() {
 		m.Shard = opt.Shard.String()
@@ -164,6 +168,8 @@ func sameStudy(a, b *Manifest) string {
 		return fmt.Sprintf("the initial state differs (%q vs %q)", a.InitialState, b.InitialState)
 	case a.OneBlock != b.OneBlock:
 		return fmt.Sprintf("one block differs (one_block %v vs %v)", a.OneBlock, b.OneBlock)
+	case a.Domains != b.Domains:
+		return fmt.Sprintf("the domains differ (domains %d vs %d; 0: chosen from the mesh)", a.Domains, b.Domains)
 	case a.Seeds != b.Seeds:
 		return fmt.Sprintf("the seed list differs (%s vs %s)", a.Seeds, b.Seeds)
 	case !slices.Equal(a.Quantiles, b.Quantiles):
@@ -301,7 +307,7 @@ func Run(ctx context.Context, sys *model.System, opt Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for seed := range jobs {
-				if err := runSeed(ctx, sys, opt.Dir, seed, opt.OneBlock, prog); err != nil {
+				if err := runSeed(ctx, sys, opt.Dir, seed, opt.Domains, prog); err != nil {
 					errOnce.Do(func() { firstErr = err; cancel() })
 					return
 				}
@@ -399,7 +405,7 @@ func (t *tracker) add(dMs float64, done bool) {
 	t.report()
 }
 
-func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, oneBlock bool, prog *tracker) error {
+func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, domains int, prog *tracker) error {
 	path := filepath.Join(dir, SeedFile(seed))
 	h := output.Header(sys, seed, traj.Counts)
 	h.Created = ""
@@ -409,10 +415,6 @@ func runSeed(ctx context.Context, sys *model.System, dir string, seed uint64, on
 	}
 	last := sys.StartMs
 	var lastReport atomic.Int64
-	domains := 0 // chosen from the mesh
-	if oneBlock {
-		domains = 1
-	}
 	_, err = gillespie.Run(ctx, sys, gillespie.Options{Workers: 1, Domains: domains, Progress: func(t float64) {
 		// Report at most every 1 % of the run.
 		if k := int64(100 * (t - sys.StartMs) / math.Max(sys.EndMs-sys.StartMs, 1e-300)); k > lastReport.Load() {

@@ -185,10 +185,14 @@ func TestReproducibleEnsembles(t *testing.T) {
 	if _, err := Run(context.Background(), sys2, Options{Seeds: seeds, Dir: one}); err == nil || !strings.Contains(err.Error(), "another ensemble") {
 		t.Errorf("reused directory: %v", err)
 	}
-	// ... and so is resuming it with the other decomposition (OneBlock
-	// gives other output for a seed on a mesh with domains).
-	if _, err := Run(context.Background(), sys, Options{Seeds: seeds, Dir: one, OneBlock: true}); err == nil || !strings.Contains(err.Error(), "one block differs") {
-		t.Errorf("resumed with OneBlock: %v", err)
+	// ... and so is resuming it with another decomposition (one block or
+	// another count of domains gives other output for a seed on a mesh
+	// with domains).
+	if _, err := Run(context.Background(), sys, Options{Seeds: seeds, Dir: one, Domains: 1}); err == nil || !strings.Contains(err.Error(), "one block differs") {
+		t.Errorf("resumed with Domains 1: %v", err)
+	}
+	if _, err := Run(context.Background(), sys, Options{Seeds: seeds, Dir: one, Domains: 2}); err == nil || !strings.Contains(err.Error(), "domains differ") {
+		t.Errorf("resumed with Domains 2: %v", err)
 	}
 }
 

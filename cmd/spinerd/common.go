@@ -315,3 +315,37 @@ func oneBlockWhy(reason gillespie.OneBlock) (why string, more bool) {
 	}
 	return "no diffusion between voxels outside spines to cut", false
 }
+
+// domainsFlag returns the domains (gillespie.Options.Domains) that the
+// --domains and --one-block flags of run and ensemble ask for (changed:
+// --domains was given), or why sys's method or mesh cannot run them.
+func domainsFlag(sys *model.System, domains int, changed, oneBlock bool) (int, error) {
+	if oneBlock {
+		if changed && domains != 1 {
+			return 0, fmt.Errorf("%d contradicts --one-block (which is --domains 1)", domains)
+		}
+		domains = 1
+	}
+	return domains, checkDomains(sys, domains)
+}
+
+// checkDomains refuses a --domains count that sys's method or mesh cannot
+// run.
+func checkDomains(sys *model.System, domains int) error {
+	switch {
+	case domains < 0:
+		return fmt.Errorf("%d: a count of domains is 0 (chosen from the mesh), 1 (one block) or more", domains)
+	case domains < 2:
+		return nil
+	case sys.Method != model.MethodAdaptive && sys.Method != model.MethodMultiscale:
+		return fmt.Errorf("%d: only the adaptive and multiscale methods run in domains (this run's method is %v)", domains, sys.Method)
+	}
+	most := gillespie.MaxDomains(sys)
+	if most < 2 {
+		return fmt.Errorf("%d: this mesh (%d voxels, %d outside spines with diffusion) cannot be cut: domains need diffusion between at least two voxels outside spines", domains, sys.NumVoxels(), most)
+	}
+	if domains > most {
+		return fmt.Errorf("%d: this mesh (%d voxels, %d outside spines) can be cut into at most %d domains", domains, sys.NumVoxels(), most, most)
+	}
+	return nil
+}

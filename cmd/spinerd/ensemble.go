@@ -31,7 +31,8 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("jobs", 0, "seeds run at once (default: one per CPU core)")
 	shardFlag := fs.String("shard", "", "run only slice i of n of the seeds (1-based, e.g. 2/3); default: from SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX, else all")
 	shards := fs.Int("shards", 0, "number of shards of a Kubernetes Indexed Job (else SPINERD_SHARDS)")
-	oneBlock := fs.Bool("one-block", false, fmt.Sprintf("adaptive and multiscale methods: run each seed of a mesh with ≥ %d voxels outside the spines\nas one block, not in domains (other output for a seed, as spinerd run --one-block gives)", gillespie.AutoCutVoxels))
+	domains := fs.Int("domains", 0, fmt.Sprintf("adaptive and multiscale methods: cut the mesh of each seed into N domains, as spinerd run --domains N\ndoes (0: chosen from the mesh, ≥ %d voxels outside the spines are cut; 1: one block); each N\nis its own decomposition: other output for a seed", gillespie.AutoCutVoxels))
+	oneBlock := fs.Bool("one-block", false, fmt.Sprintf("adaptive and multiscale methods: run each seed of a mesh with ≥ %d voxels outside the spines\nas one block, not in domains (other output for a seed, as spinerd run --one-block gives); the same as --domains 1", gillespie.AutoCutVoxels))
 	quant := fs.String("quantiles", "0.05,0.25,0.5,0.75,0.95", "quantiles of the summary")
 	out := fs.StringP("output", "o", "", "output directory (default: MODEL-ensemble)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress and no summary")
@@ -77,6 +78,9 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		report(stderr, "ensemble", warns, nil)
 	}
+	if *domains, err = domainsFlag(sys, *domains, fs.Changed("domains"), *oneBlock); err != nil {
+		return badFlag(stderr, "ensemble", "domains", err)
+	}
 	if *initial != "" {
 		st, err := runfile.LoadState(*initial, sys)
 		if err == nil {
@@ -99,7 +103,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	}
 	prepareHeap(sys, min(parallel, len(seeds)))
 	start := time.Now()
-	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format, OneBlock: *oneBlock})
+	res, err := ensemble.Run(ctx, sys, ensemble.Options{Seeds: seeds, Shard: shard, Jobs: *jobs, Dir: dir, Quantiles: quantiles, Progress: pr.update, Format: *format, Domains: *domains})
 	pr.finish()
 	if res != nil {
 		for _, d := range res.Redone {

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/spinerd/spinerd/ensemble"
@@ -96,6 +97,51 @@ func TestEnsembleClusterScripts(t *testing.T) {
 	} {
 		if code, _, errs := runCmd(args...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}
+
+// TestEnsembleDomains: ensemble --domains N runs each seed as run
+// --domains N --seed S does (the same counts), a directory of one
+// decomposition is not resumed with another, and --domains 2 is another
+// decomposition than the default (one block on this small mesh).
+func TestEnsembleDomains(t *testing.T) {
+	path := writeModel(t, nil)
+	dir := t.TempDir()
+	counts := func(traj string) string {
+		csv := traj + ".csv"
+		mustRun(t, "export", traj, "--format", "csv", "-o", csv)
+		b, err := os.ReadFile(csv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	ens := filepath.Join(dir, "ens")
+	mustRun(t, "ensemble", path, "--seeds", "3-4", "--domains", "2", "--runtime", "20", "--jobs", "2", "-q", "-o", ens)
+	one := filepath.Join(dir, "one")
+	mustRun(t, "ensemble", path, "--seeds", "3-4", "--runtime", "20", "--jobs", "2", "-q", "-o", one)
+	for _, seed := range []string{"3", "4"} {
+		r := filepath.Join(dir, "run"+seed+".traj")
+		mustRun(t, "run", path, "--seed", seed, "--domains", "2", "--runtime", "20", "-q", "-o", r)
+		got := counts(filepath.Join(ens, "seed-"+seed+".traj"))
+		if want := counts(r); got != want {
+			t.Errorf("seed %s: ensemble --domains 2 and run --domains 2 differ", seed)
+		}
+		if got == counts(filepath.Join(one, "seed-"+seed+".traj")) {
+			t.Errorf("seed %s: --domains 2 gave the default decomposition's output", seed)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--domains", "3"}, "domains differ"},
+		{[]string{"--one-block"}, "one block differs"},
+	} {
+		code, _, errs := runCmd(append([]string{"ensemble", path, "--seeds", "3-4", "--runtime", "20", "-q", "-o", ens}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("resumed with %v: exit %d: %s", c.args, code, errs)
 		}
 	}
 }

@@ -117,6 +117,10 @@ func TestFlagValues(t *testing.T) {
 		{[]string{"run", path, "--domains", "100000"}, "can be cut into at most"},
 		{[]string{"run", path, "--domains", "2", "--method", "exact"}, "only the adaptive and multiscale"},
 		{[]string{"run", path, "--domains", "3", "--one-block"}, "contradicts --one-block"},
+		{[]string{"ensemble", path, "--seeds", "1-2", "--domains", "-1"}, "--domains: -1"},
+		{[]string{"ensemble", path, "--seeds", "1-2", "--domains", "100000"}, "can be cut into at most"},
+		{[]string{"ensemble", path, "--seeds", "1-2", "--domains", "2", "--method", "exact"}, "only the adaptive and multiscale"},
+		{[]string{"ensemble", path, "--seeds", "1-2", "--domains", "3", "--one-block"}, "contradicts --one-block"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(c.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {

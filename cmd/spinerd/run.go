@@ -97,13 +97,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	stochastic := sys.Method.Info().Stochastic
-	if *oneBlock {
-		if fs.Changed("domains") && *domains != 1 {
-			return badFlag(stderr, "run", "domains", fmt.Errorf("%d contradicts --one-block (which is --domains 1)", *domains))
-		}
-		*domains = 1
-	}
-	if err := checkDomains(sys, *domains); err != nil {
+	if *domains, err = domainsFlag(sys, *domains, fs.Changed("domains"), *oneBlock); err != nil {
 		return badFlag(stderr, "run", "domains", err)
 	}
 	if *timing != "" && !stochastic {
@@ -235,27 +229,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitInterrupted
 	}
 	return exitOK
-}
-
-// checkDomains refuses a --domains count that sys's method or mesh cannot
-// run.
-func checkDomains(sys *model.System, domains int) error {
-	switch {
-	case domains < 0:
-		return fmt.Errorf("%d: a count of domains is 0 (chosen from the mesh), 1 (one block) or more", domains)
-	case domains < 2:
-		return nil
-	case sys.Method != model.MethodAdaptive && sys.Method != model.MethodMultiscale:
-		return fmt.Errorf("%d: only the adaptive and multiscale methods run in domains (this run's method is %v)", domains, sys.Method)
-	}
-	most := gillespie.MaxDomains(sys)
-	if most < 2 {
-		return fmt.Errorf("%d: this mesh (%d voxels, %d outside spines with diffusion) cannot be cut: domains need diffusion between at least two voxels outside spines", domains, sys.NumVoxels(), most)
-	}
-	if domains > most {
-		return fmt.Errorf("%d: this mesh (%d voxels, %d outside spines) can be cut into at most %d domains", domains, sys.NumVoxels(), most, most)
-	}
-	return nil
 }
 
 // formatSummaries lists the formats keep selects with their summaries.
