@@ -81,6 +81,12 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	if *domains, err = domainsFlag(sys, *domains, fs.Changed("domains"), *oneBlock); err != nil {
 		return badFlag(stderr, "ensemble", "domains", err)
 	}
+	if *domains > 1 && !*quiet {
+		if _, _, reason := gillespie.DomainVoxels(sys, *domains); reason != gillespie.Cut {
+			why, _ := oneBlockWhy(reason)
+			fmt.Fprintf(stderr, "note: --domains %d: the mesh (%d voxels) runs as one block: %s\n", *domains, sys.NumVoxels(), why)
+		}
+	}
 	if *initial != "" {
 		st, err := runfile.LoadState(*initial, sys)
 		if err == nil {

@@ -132,6 +132,12 @@ func TestEnsembleDomains(t *testing.T) {
 			t.Errorf("seed %s: --domains 2 gave the default decomposition's output", seed)
 		}
 	}
+	// a count the mesh's diffusion cannot take runs as one block, and says so
+	fast := writeModel(t, []edit{{file: "Rxn.xml", old: `kdiff="10" kdiffunit="mu2/s"`, new: `kdiff="1e7" kdiffunit="mu2/s"`}})
+	code, _, errs := runCmd("ensemble", fast, "--seeds", "1", "--domains", "3", "--runtime", "0.001", "-o", filepath.Join(dir, "fast"))
+	if want := "note: --domains 3: the mesh (18 voxels) runs as one block: diffusion across the cut is too fast"; code != 0 || !strings.Contains(errs, want) {
+		t.Errorf("too fast a mesh: exit %d, want a note %q:\n%s", code, want, errs)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
