@@ -95,22 +95,16 @@ func partition(n *net, eps float64, want int) (*domainPlan, OneBlock) {
 		return nil, Asked
 	case len(sys.Hops) == 0:
 		return nil, NoDiffusion
-	case want == 0 && nv < AutoCutVoxels:
-		return nil, Small
 	}
 	dend := dendrite(sys)
-	if want == 0 && len(dend) < AutoCutVoxels {
-		return nil, Small
-	}
 	count := len(dend) / minDomain
-	if want > 0 {
-		count = min(want, len(dend))
-	}
-	if count < 2 {
-		if want > 0 {
+	switch {
+	case want == 0 && len(dend) < AutoCutVoxels:
+		return nil, Small
+	case want > 0:
+		if count = min(want, len(dend)); count < 2 {
 			return nil, NoDiffusion
 		}
-		return nil, Small
 	}
 	// atom[v]: the dendrite voxel (its index in dend) that voxel v is or
 	// whose spine it is in

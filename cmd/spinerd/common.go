@@ -316,6 +316,21 @@ func oneBlockWhy(reason gillespie.OneBlock) (why string, more bool) {
 	return "no diffusion between voxels outside spines to cut", false
 }
 
+// oneBlockNote words why the adaptive and multiscale methods run sys's
+// mesh as one block when --domains is domains ("" when they cut it), with
+// a hint that --domains N cuts a mesh spinerd finds too small.
+func oneBlockNote(sys *model.System, domains int) string {
+	_, _, reason := gillespie.DomainVoxels(sys, domains)
+	if reason == gillespie.Cut {
+		return ""
+	}
+	why, _ := oneBlockWhy(reason)
+	if reason == gillespie.Small {
+		why += " (--domains N cuts smaller meshes)"
+	}
+	return why
+}
+
 // domainsFlag returns the domains (gillespie.Options.Domains) that the
 // --domains and --one-block flags of run and ensemble ask for (changed:
 // --domains was given), or why sys's method or mesh cannot run them.

@@ -82,8 +82,7 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 		return badFlag(stderr, "ensemble", "domains", err)
 	}
 	if *domains > 1 && !*quiet {
-		if _, _, reason := gillespie.DomainVoxels(sys, *domains); reason != gillespie.Cut {
-			why, _ := oneBlockWhy(reason)
+		if why := oneBlockNote(sys, *domains); why != "" {
 			fmt.Fprintf(stderr, "note: --domains %d: the mesh (%d voxels) runs as one block: %s\n", *domains, sys.NumVoxels(), why)
 		}
 	}

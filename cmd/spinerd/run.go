@@ -205,12 +205,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 						b.Sum, b.Least, b.Most, st.CriticalSeconds, b.Bound)
 				}
 			} else if *domains > 1 || *workers > 1 && gillespie.Parallel(sys.Method, *domains) && sys.Method != model.MethodFixed {
-				_, _, reason := gillespie.DomainVoxels(sys, *domains)
-				why, _ := oneBlockWhy(reason)
-				if reason == gillespie.Small {
-					why += " (--domains N cuts smaller meshes)"
-				}
-				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: %s\n", sys.NumVoxels(), why)
+				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: %s\n", sys.NumVoxels(), oneBlockNote(sys, *domains))
 			}
 			st.WriteSubsystems(stderr, last-sys.StartMs, elapsed.Seconds())
 		}
