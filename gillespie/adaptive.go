@@ -539,6 +539,7 @@ func (d *adaptive) tryLeap(u int32) bool {
 	case unitInject:
 		k = rng.Poisson(af * tau)
 		fired = k
+		d.fc.many(A, k)
 	case unitSingle:
 		// The propensity at the expected midpoint of the leap removes the
 		// first-order bias of a leap from a falling (or rising) propensity.
@@ -550,6 +551,7 @@ func (d *adaptive) tryLeap(u int32) bool {
 			k = rng.Binomial(nf, math.Min(1, am*tau/float64(nf)))
 		}
 		fired = k
+		d.fc.many(A, k)
 	default:
 		afm, arm := af, ar
 		m := relax(rf+rr, tau)
@@ -570,6 +572,8 @@ func (d *adaptive) tryLeap(u int32) bool {
 		r := extent(rng, nr, arm, rr, m)
 		k = f - r
 		fired = f + r
+		d.fc.many(A, f)
+		d.fc.many(B, r)
 	}
 	// Take the unit out of the event-by-event set, then apply the leap.
 	for _, i := range [2]int32{A, B} {

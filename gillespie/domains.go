@@ -299,6 +299,10 @@ func cuts(w []atomWork, count int) []int {
 // domainEngine is the engine of one domain: an adaptive or multiscale
 // engine built on the domain's voxels.
 type domainEngine interface {
+	counter
+	// countCrossed counts k molecules boundary hop i, out of a voxel of
+	// this domain, moved in an exchange (Options.Firings).
+	countCrossed(i int32, k int64)
 	// freeze records the rates of the other domains' instances that
 	// change this domain's counts, each from rate; foreigners lists them.
 	freeze(rate func(int32) float64)
@@ -515,14 +519,7 @@ func newDomains(n *net, x []int64, seed uint64, sys *model.System, plan *domainP
 	d.sumOf = make([]int32, np)
 	sumAt := map[float64]int32{}
 	for i, p := range plan.pairs {
-		r := n.c[p.ab] + n.c[p.ba]
-		s, ok := sumAt[r]
-		if !ok {
-			s = int32(len(d.sums))
-			sumAt[r] = s
-			d.sums = append(d.sums, r)
-		}
-		d.sumOf[i] = s
+		d.sumOf[i] = intern(sumAt, &d.sums, n.c[p.ab]+n.c[p.ba])
 	}
 	d.relaxed = make([]float64, len(d.sums))
 	// (each side's engine excludes the other side's instances: reading
@@ -615,6 +612,14 @@ func (d *domains) stats() Stats {
 	}
 	st.CriticalSeconds = float64(d.crit) / 1e9
 	return st
+}
+
+func (d *domains) firingCounts() []*firingCount {
+	var cs []*firingCount
+	for _, e := range d.eng {
+		cs = append(cs, e.firingCounts()...)
+	}
+	return cs
 }
 
 // counts sums the domains' counters.
@@ -829,10 +834,12 @@ func (d *domains) runDomain(k int) {
 	for _, i := range d.sideA[k] {
 		p := d.plan.pairs[i]
 		d.ab[i] = e.crossing(p.ab, math.Min(1, n.c[p.ab]*d.relaxed[d.sumOf[i]]), &d.rngA[i])
+		e.countCrossed(p.ab, d.ab[i])
 	}
 	for _, i := range d.sideB[k] {
 		p := d.plan.pairs[i]
 		d.ba[i] = e.crossing(p.ba, math.Min(1, n.c[p.ba]*d.relaxed[d.sumOf[i]]), &d.rngB[i])
+		e.countCrossed(p.ba, d.ba[i])
 	}
 }
 

@@ -48,6 +48,7 @@ import (
 //     not go through applyK, e.g. a boundary exchange); schedule(v)
 //     redraws its clock from e.t.
 type exact struct {
+	fc firingCount // Options.Firings
 	// voxels whose total changed without their clock being redrawn
 	// (markDirty), for flush
 	dirty  []bool
@@ -394,6 +395,10 @@ func (r *RateError) Error() string {
 
 func (e *exact) stats() Stats { return e.st }
 
+func (e *exact) firingCounts() []*firingCount { return []*firingCount{&e.fc} }
+
+func (e *exact) countCrossed(i int32, k int64) { e.fc.cross(i, k) }
+
 // counts is stats' counters: st holds nothing else (the adaptive and
 // multiscale engines count in it too; multiscale's stats adds its
 // subsystems to a copy).
@@ -474,6 +479,7 @@ func (e *exact) event(v int) int32 {
 		}
 	}
 	e.apply(i)
+	e.fc.one(i)
 	return i
 }
 
@@ -538,6 +544,7 @@ func (e *exact) arrival(k int) {
 	e.credit[k] = 1
 	e.oclk.set(int32(k), e.t+1/e.rate[k])
 	e.apply(i)
+	e.fc.one(i)
 }
 
 func (e *exact) setRate(k int, rate float64) {

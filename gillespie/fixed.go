@@ -37,8 +37,9 @@ type fixed struct {
 	work  int
 	st    Stats
 	wg    sync.WaitGroup
-	avail []int64 // per worker scratch: running counts of a voxel
-	fired []int64 // per worker: firings this step
+	avail []int64       // per worker scratch: running counts of a voxel
+	fired []int64       // per worker: firings this step
+	fc    []firingCount // per worker: Options.Firings
 }
 
 // hopGroup is the hops of one species out of one voxel.
@@ -92,7 +93,16 @@ func newFixed(n *net, x []int64, seed uint64, t0, dt float64, workers int) *fixe
 	}
 	f.avail = make([]int64, f.work*n.ns)
 	f.fired = make([]int64, f.work)
+	f.fc = make([]firingCount, f.work)
 	return f
+}
+
+func (f *fixed) firingCounts() []*firingCount {
+	cs := make([]*firingCount, len(f.fc))
+	for w := range f.fc {
+		cs[w] = &f.fc[w]
+	}
+	return cs
 }
 
 func (f *fixed) stats() Stats {
@@ -119,7 +129,7 @@ func (f *fixed) advance(ctx context.Context, tEnd float64) error {
 			dt = tEnd - f.t
 		}
 		f.phase(func(v, w int) { f.inject(v, w, dt) })
-		f.phase(func(v, w int) { f.diffuseOut(v, dt) })
+		f.phase(func(v, w int) { f.diffuseOut(v, w, dt) })
 		f.phase(func(v, w int) { f.diffuseIn(v) })
 		f.phase(func(v, w int) { f.react(v, w, dt) })
 		f.t += dt
@@ -178,10 +188,11 @@ func (f *fixed) inject(v, w int, dt float64) {
 		}
 		n.fire(i, k, f.x)
 		f.fired[w] += k
+		f.fc[w].many(i, k)
 	}
 }
 
-func (f *fixed) diffuseOut(v int, dt float64) {
+func (f *fixed) diffuseOut(v, w int, dt float64) {
 	rng := &f.rng[v]
 	for _, g := range f.hops[v] {
 		left := f.x[g.x]
@@ -199,6 +210,7 @@ func (f *fixed) diffuseOut(v int, dt float64) {
 				m = rng.Binomial(left, f.n.c[i]/rest)
 			}
 			f.out[i] = m
+			f.fc[w].many(i, m)
 			left -= m
 			rest -= f.n.c[i]
 		}
@@ -260,6 +272,7 @@ func (f *fixed) react(v, w int, dt float64) {
 			avail[int(n.chgIdx[c])-base] += k * int64(n.chgDelta[c])
 		}
 		f.fired[w] += k
+		f.fc[w].many(i, k)
 	}
 	copy(f.x[base:base+ns], avail)
 }

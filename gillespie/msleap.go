@@ -293,6 +293,8 @@ func (m *multiscale) poolLeap(u int32) bool {
 	m.oclk.set(m.uSlot0+u, m.t+tau)
 	m.st.Leaps++
 	m.st.LeapFirings += kf + kr
+	m.fc.many(A, kf)
+	m.fc.many(B, kr)
 	return true
 }
 

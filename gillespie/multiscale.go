@@ -994,6 +994,7 @@ func (m *multiscale) exactEvent(v int) {
 	}
 	m.fire(i, 1)
 	m.st.ExactEvents++
+	m.fc.one(i)
 	if m.h[i].kind == kindHop {
 		m.hopIn(i, 1)
 	}
@@ -1086,6 +1087,7 @@ func (m *multiscale) injectLeap(u int32) bool {
 	m.oclk.set(m.uSlot0+u, m.t+tau)
 	m.st.Leaps++
 	m.st.LeapFirings += k
+	m.fc.many(A, k)
 	return true
 }
 
@@ -1227,6 +1229,7 @@ func (m *multiscale) arrival(k int) {
 	m.oclk.set(int32(k), m.t+1/m.exact.rate[k])
 	m.fire(i, 1)
 	m.st.ExactEvents++
+	m.fc.one(i)
 	if m.n.kind[i] == kindHop {
 		m.hopIn(i, 1)
 	}

@@ -500,3 +500,15 @@ func (n *net) describe(i int32) string {
 	st := &s.Stimuli[n.src[i]]
 	return fmt.Sprintf("injection #%d of %s (%s)", st.Index+1, s.Species[st.Species].ID, s.Model.Stimuli[st.Index].Pos)
 }
+
+// intern returns the place of k in list, appending it when it is new;
+// at holds the places.
+func intern[K comparable](at map[K]int32, list *[]K, k K) int32 {
+	i, ok := at[k]
+	if !ok {
+		i = int32(len(*list))
+		at[k] = i
+		*list = append(*list, k)
+	}
+	return i
+}

@@ -32,6 +32,10 @@ type Options struct {
 	// (ms) and what the engine did so far: Stats' counters (ExactEvents,
 	// Leaps, LeapFirings, Steps, Windows), not its timings or subsystems.
 	Tally func(tMs float64, counts Stats)
+	// Firings, if not nil, is filled with the firings of each channel by
+	// region (see Firings): its counts are brought up to date before each
+	// call of Tally and when Run returns.
+	Firings *Firings
 }
 
 // Stats counts what an engine did.
@@ -121,6 +125,7 @@ type engine interface {
 	// counts returns stats' counters alone (Options.Tally), cheaply
 	// enough to call at every output time.
 	counts() Stats
+	counter
 }
 
 // newEngine builds a method's engine over net n from counts x (which the
@@ -178,9 +183,17 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 		return Stats{}, fmt.Errorf("the %v method needs a positive step (fixedStepDt)", sys.Method)
 	}
 	x := sys.InitialCounts(seed)
-	eng := ctor(newNet(sys), x, seed, sys, opt)
+	n := newNet(sys)
+	eng := ctor(n, x, seed, sys, opt)
 	if r, ok := eng.(interface{ release() }); ok {
 		defer r.release() // lazy tables of domains (exact.release)
+	}
+	if f := opt.Firings; f != nil {
+		f.classify(n)
+		for _, c := range eng.firingCounts() {
+			c.start(f)
+		}
+		defer func() { f.gather(eng.firingCounts()) }()
 	}
 	out := sys.NewSchedule()
 	var buf []int64
@@ -206,6 +219,9 @@ func Run(ctx context.Context, sys *model.System, opt Options, seed uint64, sink 
 		}
 		if opt.Progress != nil {
 			opt.Progress(t)
+		}
+		if opt.Firings != nil {
+			opt.Firings.gather(eng.firingCounts())
 		}
 		if opt.Tally != nil {
 			opt.Tally(t, eng.counts())

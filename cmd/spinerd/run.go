@@ -1,13 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,13 +47,24 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
 	timing := fs.String("timing", "", "stochastic methods: write FILE.csv, the wall time and what the engine did up to each output\ntime and stimulus edge (cumulative: time_ms, wall_s, single_events, leaps, leap_firings, fixed_steps, windows)")
+	firings := fs.String("firings", "", "stochastic methods: write FILE.csv, how often each reaction, diffusing species and injection\nfired in each region (single events, firings in leaps or fixed steps, molecules crossing domain cuts):\nwhat the run spends its events on")
+	firingsEvery := fs.Float64("firings-every", 0, "with --firings: a row per channel and interval of MS ms (each ends at the first output time or\nstimulus edge at or after a multiple of MS; 0: one interval, the whole run)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if *timing != "" {
-		if err := atomicfile.CheckTarget(*timing); err != nil {
-			return badFlag(stderr, "run", "timing", err)
+	for _, fl := range []struct{ name, path string }{{"timing", *timing}, {"firings", *firings}} {
+		if fl.path == "" {
+			continue
 		}
+		if err := atomicfile.CheckTarget(fl.path); err != nil {
+			return badFlag(stderr, "run", fl.name, err)
+		}
+	}
+	switch {
+	case !(*firingsEvery >= 0) || math.IsInf(*firingsEvery, 1):
+		return badFlag(stderr, "run", "firings-every", fmt.Errorf("%g ms: want a finite interval ≥ 0 (0: the whole run)", *firingsEvery))
+	case *firingsEvery > 0 && *firings == "":
+		return badFlag(stderr, "run", "firings-every", fmt.Errorf("needs --firings FILE.csv"))
 	}
 	f, err := output.FormatByName(*format)
 	if err == nil && !output.RunFormat(f) {
@@ -103,6 +118,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if *timing != "" && !stochastic {
 		return badFlag(stderr, "run", "timing", fmt.Errorf("the %v method is deterministic: --timing counts the events of the stochastic methods", sys.Method))
 	}
+	if *firings != "" && !stochastic {
+		return badFlag(stderr, "run", "firings", fmt.Errorf("the %v method is deterministic: --firings counts the events of the stochastic methods", sys.Method))
+	}
 	if !*quiet {
 		report(stderr, "run", warns, nil)
 	}
@@ -145,7 +163,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	start := time.Now()
 	var tally *timingTable
-	var tallyFn func(float64, gillespie.Stats)
 	if *timing != "" {
 		if tally, err = newTimingTable(*timing, start); err != nil {
 			tw.Abort()
@@ -153,14 +170,34 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		defer tally.abort() // unless committed
 		tally.add(sys.StartMs, gillespie.Stats{})
-		tallyFn = tally.add
+	}
+	var ft *firingsTable
+	var fc *gillespie.Firings
+	if *firings != "" {
+		fc = &gillespie.Firings{}
+		if ft, err = newFiringsTable(*firings, fc, sys.StartMs, *firingsEvery); err != nil {
+			tw.Abort()
+			return report(stderr, "run", nil, err)
+		}
+		defer ft.abort() // unless committed
+	}
+	var tallyFn func(float64, gillespie.Stats)
+	if tally != nil || ft != nil {
+		tallyFn = func(tMs float64, c gillespie.Stats) {
+			if tally != nil {
+				tally.add(tMs, c)
+			}
+			if ft != nil {
+				ft.add(tMs)
+			}
+		}
 	}
 	var st gillespie.Stats
 	var dst deterministic.Stats
 	var runErr error
 	if stochastic {
 		prepareHeap(sys, 1)
-		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Domains: *domains, Progress: update, Tally: tallyFn}, s, tw)
+		st, runErr = gillespie.Run(ctx, sys, gillespie.Options{Workers: *workers, Domains: *domains, Progress: update, Tally: tallyFn, Firings: fc}, s, tw)
 	} else {
 		dst, runErr = deterministic.Run(ctx, sys, deterministic.Options{Rtol: *rtol, AtolNM: *atolNM, MaxSteps: *maxSteps, Progress: update}, tw)
 	}
@@ -176,6 +213,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	if tally != nil {
 		if err := tally.commit(); err != nil {
+			return report(stderr, "run", nil, err)
+		}
+	}
+	if ft != nil {
+		if err := ft.commit(); err != nil {
 			return report(stderr, "run", nil, err)
 		}
 	}
@@ -212,6 +254,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		files := tw.Files()
 		if tally != nil {
 			files = append(files, *timing)
+		}
+		if ft != nil {
+			files = append(files, *firings)
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(files, ", "))
 	}
@@ -332,3 +377,106 @@ func (tt *timingTable) commit() error {
 
 // abort removes the temporary file unless commit put it in place.
 func (tt *timingTable) abort() { tt.f.Abort() }
+
+// firingsTable is what --firings writes: for each interval, the firings
+// of each channel class counted in it (gillespie.Firings), a CSV row per
+// class that fired, the classes with the most single events first. Rows
+// are streamed to a temporary file that commit puts in place.
+type firingsTable struct {
+	f       *atomicfile.File
+	w       *csv.Writer
+	fc      *gillespie.Firings
+	everyMs float64
+	fromMs  float64 // start of the open interval
+	lastMs  float64 // time of the last count
+	nextMs  float64 // the interval closes at the first count at or after this
+	// the counts at fromMs and at lastMs (a run stopped by Ctrl-C counts
+	// on past its last output time, which is where the file ends)
+	then, now [3][]int64 // single, leap, crossed
+}
+
+func newFiringsTable(path string, fc *gillespie.Firings, startMs, everyMs float64) (*firingsTable, error) {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	ft := &firingsTable{f: f, w: csv.NewWriter(f), fc: fc, everyMs: everyMs, fromMs: startMs, lastMs: startMs, nextMs: math.Inf(1)}
+	if everyMs > 0 {
+		ft.nextMs = startMs + everyMs
+	}
+	ft.w.Write([]string{"from_ms", "to_ms", "kind", "name", "region", "to_region", "single_events", "leap_firings", "crossed", "share_of_single_events"})
+	return ft, nil
+}
+
+// add takes the counts at time tMs (just brought up to date by the run).
+func (ft *firingsTable) add(tMs float64) {
+	fc := ft.fc
+	if ft.now[0] == nil {
+		for k := range ft.now {
+			ft.then[k] = make([]int64, len(fc.Classes))
+		}
+	}
+	ft.now = [3][]int64{slices.Clone(fc.Single), slices.Clone(fc.Leap), slices.Clone(fc.Crossed)}
+	ft.lastMs = tMs
+	if tMs >= ft.nextMs*(1-1e-12) {
+		ft.close()
+		for ft.nextMs <= tMs*(1+1e-12) {
+			ft.nextMs += ft.everyMs
+		}
+	}
+}
+
+// close writes the rows of the open interval and opens the next.
+func (ft *firingsTable) close() {
+	if ft.lastMs <= ft.fromMs || ft.now[0] == nil {
+		return
+	}
+	// d[j][k]: class k's count j (single, leap, crossed) in the interval
+	var d [3][]int64
+	for j := range d {
+		d[j] = make([]int64, len(ft.now[j]))
+		for k := range d[j] {
+			d[j][k] = ft.now[j][k] - ft.then[j][k]
+		}
+	}
+	var total int64
+	var rows []int
+	for k := range d[0] {
+		if d[0][k] != 0 || d[1][k] != 0 || d[2][k] != 0 {
+			rows = append(rows, k)
+		}
+		total += d[0][k]
+	}
+	slices.SortStableFunc(rows, func(a, b int) int {
+		if c := cmp.Compare(d[0][b], d[0][a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(d[1][b]+d[2][b], d[1][a]+d[2][a])
+	})
+	from, to := strconv.FormatFloat(ft.fromMs, 'g', 10, 64), strconv.FormatFloat(ft.lastMs, 'g', 10, 64)
+	for _, k := range rows {
+		c := ft.fc.Classes[k]
+		share := 0.0
+		if total > 0 {
+			share = float64(d[0][k]) / float64(total)
+		}
+		ft.w.Write([]string{from, to, c.Kind, c.Name, c.Region, c.ToRegion, strconv.FormatInt(d[0][k], 10),
+			strconv.FormatInt(d[1][k], 10), strconv.FormatInt(d[2][k], 10), strconv.FormatFloat(share, 'f', 6, 64)})
+	}
+	ft.then = ft.now
+	ft.fromMs = ft.lastMs
+}
+
+// commit writes the last interval (up to the last count: an interrupted
+// run's last complete output time) and puts the file in place.
+func (ft *firingsTable) commit() error {
+	ft.close()
+	ft.w.Flush()
+	if err := ft.w.Error(); err != nil {
+		return err
+	}
+	return ft.f.Commit()
+}
+
+// abort removes the temporary file unless commit put it in place.
+func (ft *firingsTable) abort() { ft.f.Abort() }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -109,6 +111,99 @@ func TestRunTiming(t *testing.T) {
 	} {
 		if code, _, errs := runCmd(args...); code != 2 || !strings.Contains(errs, "timing") {
 			t.Errorf("%v: exit %d, want 2 naming --timing: %s", args[1:], code, errs)
+		}
+	}
+	for _, pat := range []string{"bad*", ".*"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, pat)); len(m) > 0 {
+			t.Errorf("failed runs left %v", m)
+		}
+	}
+}
+
+// TestRunFirings: --firings writes the firings of each channel class per
+// interval of --firings-every: intervals ending at output times (the
+// last at the run's end; none for 0-100 ms, where nothing fires before
+// the model's first stimulus), the classes with the most single events
+// first, shares summing to one, and in all the single events and leap
+// firings the summary counts; bad values and combinations are bad flags
+// (exit 2) that write nothing.
+func TestRunFirings(t *testing.T) {
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "firings.csv")
+	for _, method := range []string{"adaptive", "exact"} {
+		code, _, errs := runCmd("run", model, "--method", method, "--runtime", "350", "--seed", "7", "--firings", csvPath, "--firings-every", "100", "-o", filepath.Join(dir, "r.traj"))
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		f, err := os.Open(csvPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(rows[0], ",") != "from_ms,to_ms,kind,name,region,to_region,single_events,leap_firings,crossed,share_of_single_events" {
+			t.Fatalf("header %v", rows[0])
+		}
+		var single, leap int64
+		share := map[string]float64{}
+		var intervals []string
+		prev := int64(-1)
+		for _, r := range rows[1:] {
+			iv := r[0] + "-" + r[1]
+			if len(intervals) == 0 || intervals[len(intervals)-1] != iv {
+				intervals = append(intervals, iv)
+				prev = -1
+			}
+			s, err1 := strconv.ParseInt(r[6], 10, 64)
+			l, err2 := strconv.ParseInt(r[7], 10, 64)
+			sh, err3 := strconv.ParseFloat(r[9], 64)
+			if err1 != nil || err2 != nil || err3 != nil || (prev >= 0 && s > prev) || s+l == 0 {
+				t.Fatalf("%s: row %v (previous single events %d)", method, r, prev)
+			}
+			if r[2] == "diffusion" && r[5] == "" || r[2] != "diffusion" && r[5] != "" {
+				t.Errorf("%s: row %v: a diffusion row, and only one, names the region entered", method, r)
+			}
+			prev = s
+			single += s
+			leap += l
+			share[iv] += sh
+		}
+		if got := strings.Join(intervals, " "); got != "100-200 200-300 300-350" {
+			t.Errorf("%s: intervals %s", method, got)
+		}
+		for iv, sh := range share {
+			if math.Abs(sh-1) > 1e-4 {
+				t.Errorf("%s: interval %s: shares sum to %g", method, iv, sh)
+			}
+		}
+		if want := fmt.Sprintf("%d single events, ", single); !strings.Contains(errs, want) {
+			t.Errorf("%s: the rows count %d single events; the summary says:\n%s", method, single, errs)
+		}
+		if want := fmt.Sprintf("carrying %d firings", leap); !strings.Contains(errs, want) || (method == "adaptive") != (leap > 0) {
+			t.Errorf("%s: the rows count %d leap firings; the summary says:\n%s", method, leap, errs)
+		}
+		if !strings.Contains(errs, csvPath) {
+			t.Errorf("%s: the summary does not name %s", method, csvPath)
+		}
+	}
+	for _, c := range []struct {
+		flag string
+		args []string
+	}{
+		{"firings-every", []string{"--firings", filepath.Join(dir, "bad.csv"), "--firings-every", "-1"}},
+		{"firings-every", []string{"--firings", filepath.Join(dir, "bad.csv"), "--firings-every", "NaN"}},
+		{"firings-every", []string{"--firings", filepath.Join(dir, "bad.csv"), "--firings-every", "+Inf"}},
+		{"firings-every", []string{"--firings-every", "10"}},
+		{"firings", []string{"--firings", filepath.Join(dir, "bad.csv"), "--method", "ode"}},
+		{"firings", []string{"--firings", dir}},
+	} {
+		args := append([]string{"run", model, "-o", filepath.Join(dir, "bad.traj")}, c.args...)
+		if code, _, errs := runCmd(args...); code != 2 || !strings.Contains(errs, "--"+c.flag+":") {
+			t.Errorf("%v: exit %d, want 2 naming --%s: %s", c.args, code, c.flag, errs)
 		}
 	}
 	for _, pat := range []string{"bad*", ".*"} {
