@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spinerd/spinerd/firings"
 	"github.com/spinerd/spinerd/fit"
 	"github.com/spinerd/spinerd/internal/atomicfile"
 	"github.com/spinerd/spinerd/plot"
@@ -20,8 +21,24 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	conc := fs.Bool("concentration", false, "plot concentrations in nM instead of molecules")
 	band := fs.String("band", "sd", "for several runs: sd (mean ± SD) or quantiles (5–95 %)")
 	set := fs.Int("set", 0, "output set (0: the main output)")
+	top := fs.Int("top", 15, "for a table of spinerd run --firings: the number of channel classes drawn")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	if *top < 1 {
+		return badFlag(stderr, "plot", "top", fmt.Errorf("%d: want at least 1", *top))
+	}
+	if len(fs.Args()) == 1 && isFiringsTable(fs.Args()[0]) {
+		in := fs.Args()[0]
+		path := *out
+		if path == "" {
+			path = strings.TrimSuffix(in, filepath.Ext(in)) + ".png"
+		}
+		if err := plotFirings(in, path, *top); err != nil {
+			return report(stderr, "plot", nil, err)
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", path)
+		return exitOK
 	}
 	if len(fs.Args()) == 1 {
 		// A fit's log (or its directory): objective traces.
@@ -112,5 +129,37 @@ func plotFitLog(path, outPath string) error {
 	}
 	return atomicfile.Write(outPath, func(w io.Writer) error {
 		return plot.LinesX(w, format, "generation", x, series, labels, filepath.Base(filepath.Dir(path)))
+	})
+}
+
+// isFiringsTable reports whether path is a table of spinerd run --firings.
+func isFiringsTable(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return firings.IsTable(head[:n])
+}
+
+// plotFirings draws a table of spinerd run --firings.
+func plotFirings(path, outPath string, top int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, err := firings.Read(f, path)
+	if err != nil {
+		return err
+	}
+	format, err := plot.FormatOf(outPath)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(outPath, func(w io.Writer) error {
+		return plot.Firings(w, format, rows, top, filepath.Base(path))
 	})
 }

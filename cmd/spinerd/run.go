@@ -1,9 +1,7 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -11,13 +9,13 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spinerd/spinerd/ampa"
 	"github.com/spinerd/spinerd/deterministic"
 	"github.com/spinerd/spinerd/diag"
+	"github.com/spinerd/spinerd/firings"
 	"github.com/spinerd/spinerd/gillespie"
 	"github.com/spinerd/spinerd/internal/atomicfile"
 	"github.com/spinerd/spinerd/model"
@@ -47,12 +45,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	out := fs.StringP("output", "o", "", "output: the trajectory file (default MODEL.traj in the current directory), or\nfor --format neurord the base name O of O.out, O-mesh.txt.out and O-<set>-conc.txt.out")
 	quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary")
 	timing := fs.String("timing", "", "stochastic methods: write FILE.csv, the wall time and what the engine did up to each output\ntime and stimulus edge (cumulative: time_ms, wall_s, single_events, leaps, leap_firings, fixed_steps, windows)")
-	firings := fs.String("firings", "", "stochastic methods: write FILE.csv, how often each reaction, diffusing species and injection\nfired in each region (single events, firings in leaps or fixed steps, molecules crossing domain cuts):\nwhat the run spends its events on")
+	firingsPath := fs.String("firings", "", "stochastic methods: write FILE.csv, how often each reaction, diffusing species and injection\nfired in each region (single events, firings in leaps or fixed steps, molecules crossing domain cuts):\nwhat the run spends its events on")
 	firingsEvery := fs.Float64("firings-every", 0, "with --firings: a row per channel and interval of MS ms (each ends at the first output time or\nstimulus edge at or after a multiple of MS; 0: one interval, the whole run)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	for _, fl := range []struct{ name, path string }{{"timing", *timing}, {"firings", *firings}} {
+	for _, fl := range []struct{ name, path string }{{"timing", *timing}, {"firings", *firingsPath}} {
 		if fl.path == "" {
 			continue
 		}
@@ -63,7 +61,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case !(*firingsEvery >= 0) || math.IsInf(*firingsEvery, 1):
 		return badFlag(stderr, "run", "firings-every", fmt.Errorf("%g ms: want a finite interval ≥ 0 (0: the whole run)", *firingsEvery))
-	case *firingsEvery > 0 && *firings == "":
+	case *firingsEvery > 0 && *firingsPath == "":
 		return badFlag(stderr, "run", "firings-every", fmt.Errorf("needs --firings FILE.csv"))
 	}
 	f, err := output.FormatByName(*format)
@@ -118,7 +116,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if *timing != "" && !stochastic {
 		return badFlag(stderr, "run", "timing", fmt.Errorf("the %v method is deterministic: --timing counts the events of the stochastic methods", sys.Method))
 	}
-	if *firings != "" && !stochastic {
+	if *firingsPath != "" && !stochastic {
 		return badFlag(stderr, "run", "firings", fmt.Errorf("the %v method is deterministic: --firings counts the events of the stochastic methods", sys.Method))
 	}
 	if !*quiet {
@@ -173,9 +171,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	var ft *firingsTable
 	var fc *gillespie.Firings
-	if *firings != "" {
+	if *firingsPath != "" {
 		fc = &gillespie.Firings{}
-		if ft, err = newFiringsTable(*firings, fc, sys.StartMs, *firingsEvery); err != nil {
+		if ft, err = newFiringsTable(*firingsPath, fc, sys.StartMs, *firingsEvery); err != nil {
 			tw.Abort()
 			return report(stderr, "run", nil, err)
 		}
@@ -256,7 +254,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			files = append(files, *timing)
 		}
 		if ft != nil {
-			files = append(files, *firings)
+			files = append(files, *firingsPath)
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", strings.Join(files, ", "))
 	}
@@ -378,14 +376,14 @@ func (tt *timingTable) commit() error {
 // abort removes the temporary file unless commit put it in place.
 func (tt *timingTable) abort() { tt.f.Abort() }
 
-// firingsTable is what --firings writes: for each interval, the firings
-// of each channel class counted in it (gillespie.Firings), a CSV row per
-// class that fired, the classes with the most single events first. Rows
-// are streamed to a temporary file that commit puts in place.
+// firingsTable is what --firings writes (package firings): the counts
+// at each output time and stimulus edge are kept, and an interval is
+// written when it closes, to a temporary file that commit puts in place.
 type firingsTable struct {
 	f       *atomicfile.File
-	w       *csv.Writer
+	w       *firings.Writer
 	fc      *gillespie.Firings
+	classes []firings.Class
 	everyMs float64
 	fromMs  float64 // start of the open interval
 	lastMs  float64 // time of the last count
@@ -400,11 +398,10 @@ func newFiringsTable(path string, fc *gillespie.Firings, startMs, everyMs float6
 	if err != nil {
 		return nil, err
 	}
-	ft := &firingsTable{f: f, w: csv.NewWriter(f), fc: fc, everyMs: everyMs, fromMs: startMs, lastMs: startMs, nextMs: math.Inf(1)}
+	ft := &firingsTable{f: f, w: firings.NewWriter(f), fc: fc, everyMs: everyMs, fromMs: startMs, lastMs: startMs, nextMs: math.Inf(1)}
 	if everyMs > 0 {
 		ft.nextMs = startMs + everyMs
 	}
-	ft.w.Write([]string{"from_ms", "to_ms", "kind", "name", "region", "to_region", "single_events", "leap_firings", "crossed", "share_of_single_events"})
 	return ft, nil
 }
 
@@ -412,8 +409,11 @@ func newFiringsTable(path string, fc *gillespie.Firings, startMs, everyMs float6
 func (ft *firingsTable) add(tMs float64) {
 	fc := ft.fc
 	if ft.now[0] == nil {
-		for k := range ft.now {
+		for k := range ft.then {
 			ft.then[k] = make([]int64, len(fc.Classes))
+		}
+		for _, c := range fc.Classes {
+			ft.classes = append(ft.classes, firings.Class(c))
 		}
 	}
 	ft.now = [3][]int64{slices.Clone(fc.Single), slices.Clone(fc.Leap), slices.Clone(fc.Crossed)}
@@ -431,38 +431,14 @@ func (ft *firingsTable) close() {
 	if ft.lastMs <= ft.fromMs || ft.now[0] == nil {
 		return
 	}
-	// d[j][k]: class k's count j (single, leap, crossed) in the interval
-	var d [3][]int64
+	var d [3][]int64 // the interval's counts
 	for j := range d {
 		d[j] = make([]int64, len(ft.now[j]))
 		for k := range d[j] {
 			d[j][k] = ft.now[j][k] - ft.then[j][k]
 		}
 	}
-	var total int64
-	var rows []int
-	for k := range d[0] {
-		if d[0][k] != 0 || d[1][k] != 0 || d[2][k] != 0 {
-			rows = append(rows, k)
-		}
-		total += d[0][k]
-	}
-	slices.SortStableFunc(rows, func(a, b int) int {
-		if c := cmp.Compare(d[0][b], d[0][a]); c != 0 {
-			return c
-		}
-		return cmp.Compare(d[1][b]+d[2][b], d[1][a]+d[2][a])
-	})
-	from, to := strconv.FormatFloat(ft.fromMs, 'g', 10, 64), strconv.FormatFloat(ft.lastMs, 'g', 10, 64)
-	for _, k := range rows {
-		c := ft.fc.Classes[k]
-		share := 0.0
-		if total > 0 {
-			share = float64(d[0][k]) / float64(total)
-		}
-		ft.w.Write([]string{from, to, c.Kind, c.Name, c.Region, c.ToRegion, strconv.FormatInt(d[0][k], 10),
-			strconv.FormatInt(d[1][k], 10), strconv.FormatInt(d[2][k], 10), strconv.FormatFloat(share, 'f', 6, 64)})
-	}
+	ft.w.Interval(ft.fromMs, ft.lastMs, ft.classes, d[0], d[1], d[2])
 	ft.then = ft.now
 	ft.fromMs = ft.lastMs
 }
@@ -471,8 +447,7 @@ func (ft *firingsTable) close() {
 // run's last complete output time) and puts the file in place.
 func (ft *firingsTable) commit() error {
 	ft.close()
-	ft.w.Flush()
-	if err := ft.w.Error(); err != nil {
+	if err := ft.w.Flush(); err != nil {
 		return err
 	}
 	return ft.f.Commit()

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"fmt"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -188,6 +189,38 @@ func TestRunFirings(t *testing.T) {
 		}
 		if !strings.Contains(errs, csvPath) {
 			t.Errorf("%s: the summary does not name %s", method, csvPath)
+		}
+	}
+	// spinerd plot draws the table
+	for _, fig := range []string{"f.png", "f.svg"} {
+		if code, _, errs := runCmd("plot", csvPath, "-o", filepath.Join(dir, fig), "--top", "5"); code != 0 {
+			t.Fatalf("plot %s: exit %d: %s", fig, code, errs)
+		}
+	}
+	if f, err := os.Open(filepath.Join(dir, "f.png")); err != nil {
+		t.Fatal(err)
+	} else {
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil || img.Bounds().Dx() < 500 {
+			t.Errorf("figure: %v", err)
+		}
+	}
+	good, _ := os.ReadFile(csvPath)
+	lines := strings.Split(string(good), "\n")
+	lines[2] = "100,200,reaction,bind,dend,,-1,0,0,0"
+	broken := filepath.Join(dir, "broken.csv")
+	os.WriteFile(broken, []byte(strings.Join(lines, "\n")), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{csvPath, "--top", "0"}, "--top: 0"},
+		{[]string{broken}, `broken.csv: line 3, column single_events: "-1"`},
+	} {
+		args := append([]string{"plot", "-o", filepath.Join(dir, "bad.png")}, c.args...)
+		if code, _, errs := runCmd(args...); code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, want 2 saying %q: %s", c.args, code, c.want, errs)
 		}
 	}
 	for _, c := range []struct {
