@@ -20,7 +20,10 @@
 // phase apart — the rest (100-500 ms, after the start's transient), the
 // burst (500-700 ms) and after it — as wall time per simulated ms, single
 // events per voxel and ms, and wall time per single event, and for the
-// smallest and largest dendrite their ratios phase by phase.
+// smallest and largest dendrite their ratios phase by phase; and
+// spinerd run --firings (firings.csv beside it), from which it reports the
+// channel classes that fired the most single events, per voxel of the
+// mesh: what grows with the dendrite.
 //
 // -chemistry calcium keeps only the model's calcium handling (its pumps,
 // leak, calbindin, calmodulin's three calcium bindings and the fixed
@@ -40,6 +43,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"flag"
@@ -49,11 +53,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spinerd/spinerd/firings"
 )
 
 func die(err error) {
@@ -191,7 +198,8 @@ type result struct {
 	domains       int     // blocks that can run at once (1: one block)
 	bound         float64 // the domains' work over its critical path (0: not printed)
 	out           [32]byte
-	timing        []tally // spinerd run --timing, when asked for
+	timing        []tally      // spinerd run --timing, when asked for
+	busiest       []classCount // and the busiest classes of its --firings
 }
 
 // tally is a row of spinerd run --timing: simulated ms, wall s, single
@@ -267,7 +275,7 @@ var (
 func runOnce(bin, model, method string, domains, workers int, out, timing string) (result, error) {
 	args := []string{"run", model, "--workers", strconv.Itoa(workers), "-o", out}
 	if timing != "" {
-		args = append(args, "--timing", timing)
+		args = append(args, "--timing", timing, "--firings", firingsBeside(timing))
 	}
 	if method != "" {
 		args = append(args, "--method", method)
@@ -309,8 +317,48 @@ func runOnce(bin, model, method string, domains, workers int, out, timing string
 		if r.timing, err = readTiming(timing); err != nil {
 			return r, err
 		}
+		if r.busiest, err = busiest(firingsBeside(timing), 5); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
+}
+
+// firingsBeside is the --firings table written beside a --timing file.
+func firingsBeside(timing string) string { return filepath.Join(filepath.Dir(timing), "firings.csv") }
+
+// busiest returns the n channel classes of a --firings table with the
+// most single events over the run, and their counts.
+func busiest(path string, n int) ([]classCount, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := firings.Read(f, path)
+	if err != nil {
+		return nil, err
+	}
+	sum := map[firings.Class]float64{}
+	var order []firings.Class
+	for _, r := range rows {
+		if _, ok := sum[r.Class]; !ok {
+			order = append(order, r.Class)
+		}
+		sum[r.Class] += float64(r.Single)
+	}
+	slices.SortStableFunc(order, func(a, b firings.Class) int { return cmp.Compare(sum[b], sum[a]) })
+	var out []classCount
+	for _, c := range order[:min(n, len(order))] {
+		out = append(out, classCount{c.Label(), sum[c]})
+	}
+	return out, nil
+}
+
+// classCount is a channel class and its single events.
+type classCount struct {
+	label  string
+	single float64
 }
 
 func median(x []float64) float64 {
@@ -499,6 +547,13 @@ func main() {
 			}
 			if len(parts) > 0 {
 				fmt.Printf("  workers 1 by phase: %s\n", strings.Join(parts, "; "))
+			}
+			if b := res[1][0].busiest; len(b) > 0 {
+				parts = parts[:0]
+				for _, c := range b {
+					parts = append(parts, fmt.Sprintf("%s %.0f (%.1f %%)", c.label, c.single/nv, 100*c.single/res[1][0].events))
+				}
+				fmt.Printf("  workers 1, busiest channels (single events per voxel, share): %s\n", strings.Join(parts, "; "))
 			}
 			// Amdahl from the measured speed-up on 2 workers, with no more
 			// cores busy than the run has domains (a fixed model), nor more
