@@ -269,10 +269,15 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	var tot float64
 	resp := m.response(s, nd)
 	for i := 0; i < nj; i++ {
+		// (a local sum, in the same order from 0, is the same number as
+		// dev[i] summed in place, without a store and load per term)
 		row := resp[i*nj : (i+1)*nj]
+		row = row[:len(r)]
+		acc := 0.0
 		for j, x := range r {
-			dev[i] += row[j] * x
+			acc += row[j] * x
 		}
+		dev[i] = acc
 		p := nd.w[i]
 		if corr && T > 0 {
 			p += dev[i] / T
@@ -301,9 +306,12 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	if T > 0 {
 		for i := 0; i < nj; i++ {
 			row := resp[i*nj : (i+1)*nj]
+			row = row[:len(dev)]
+			acc := 0.0
 			for j, d := range dev {
-				second[i] -= row[j] * d * tdot / T
+				acc -= row[j] * d * tdot / T
 			}
+			second[i] = acc
 		}
 	}
 	sum := 0.0
