@@ -102,14 +102,31 @@ func IsTable(head []byte) bool {
 	return strings.TrimRight(line, "\r") == strings.Join(Header, ",")
 }
 
-// MaxRows bounds the rows Read accepts, and so its memory (about 100
-// bytes a row): a spine model's run has a few hundred classes that fire,
-// so a thousand intervals stay well below it.
-const MaxRows = 1_000_000
+// MaxRows and MaxBytes bound what Read accepts, and so its memory (about
+// 100 bytes a row): a spine model's run has a few hundred classes that
+// fire, so a thousand intervals stay well below them.
+const (
+	MaxRows  = 1_000_000
+	MaxBytes = 256 << 20
+)
 
 // Read reads a table; name is the file's name for errors, which give its
 // line, column and value.
 func Read(r io.Reader, name string) ([]Row, error) {
+	return readAtMost(r, name, MaxBytes, MaxRows)
+}
+
+// readAtMost is Read with the bounds given.
+func readAtMost(r io.Reader, name string, maxBytes int64, maxRows int) ([]Row, error) {
+	lr := &io.LimitedReader{R: r, N: maxBytes + 1}
+	rows, err := read(lr, name, maxRows)
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%s: larger than %d bytes: not a table spinerd run --firings wrote", name, maxBytes)
+	}
+	return rows, err
+}
+
+func read(r io.Reader, name string, maxRows int) ([]Row, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -134,8 +151,8 @@ func Read(r io.Reader, name string) ([]Row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if len(rows) >= MaxRows {
-			return nil, fmt.Errorf("%s: line %d: more than %d rows", name, line, MaxRows)
+		if len(rows) >= maxRows {
+			return nil, fmt.Errorf("%s: line %d: more than %d rows", name, line, maxRows)
 		}
 		row := Row{Class: Class{rec[2], rec[3], rec[4], rec[5]}}
 		bad := func(col int, what string) error {

@@ -65,4 +65,20 @@ func TestReadBadInput(t *testing.T) {
 			t.Errorf("%q: error %v, want it to name f.csv and say %q", c.text, err, c.want)
 		}
 	}
+	// the bounds, small here: a file too large (one long line, or many
+	// rows) is refused before it is all in memory
+	row := "0,10,reaction,bind,head,,5,0,0,1\n"
+	for _, c := range []struct{ text, want string }{
+		{head + "0,10,reaction," + strings.Repeat("x", 5000) + ",head,,5,0,0,1\n", "larger than 4096 bytes"},
+		{head + strings.Repeat(row, 100), "line 12: more than 10 rows"},
+		{head + strings.Repeat(row, 10), ""},
+	} {
+		rows, err := readAtMost(strings.NewReader(c.text), "f.csv", 4096, 10)
+		switch {
+		case c.want == "" && (err != nil || len(rows) != 10):
+			t.Errorf("10 rows within the bounds: %d rows, error %v", len(rows), err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%d bytes: error %v, want %q", len(c.text), err, c.want)
+		}
+	}
 }
