@@ -137,6 +137,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if base == "" {
 		base = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + f.Ext
 	}
+	if name, err := sameFile(base, *timing, *firingsPath); err != nil {
+		return badFlag(stderr, "run", name, err)
+	}
 	h := output.Header(sys, s, output.ValueType(sys))
 	if !stochastic {
 		if h.Extra == nil {
@@ -455,3 +458,25 @@ func (ft *firingsTable) commit() error {
 
 // abort removes the temporary file unless commit put it in place.
 func (ft *firingsTable) abort() { ft.f.Abort() }
+
+// sameFile refuses a --timing or --firings file that is another of the
+// run's outputs (the trajectory or HDF5 file out, or each other): the
+// last written would replace the other. It returns the flag to name.
+func sameFile(out, timing, firings string) (string, error) {
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return filepath.Clean(p)
+	}
+	for _, c := range []struct{ flag, path, other, what string }{
+		{"timing", timing, out, "the run's output"},
+		{"firings", firings, out, "the run's output"},
+		{"firings", firings, timing, "the --timing file"},
+	} {
+		if c.path != "" && c.other != "" && abs(c.path) == abs(c.other) {
+			return c.flag, fmt.Errorf("%s is also %s: give it another name", c.path, c.what)
+		}
+	}
+	return "", nil
+}

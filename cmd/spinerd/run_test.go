@@ -233,6 +233,9 @@ func TestRunFirings(t *testing.T) {
 		{"firings-every", []string{"--firings-every", "10"}},
 		{"firings", []string{"--firings", filepath.Join(dir, "bad.csv"), "--method", "ode"}},
 		{"firings", []string{"--firings", dir}},
+		{"firings", []string{"--firings", filepath.Join(dir, "bad.csv"), "--timing", filepath.Join(dir, "bad.csv")}},
+		{"firings", []string{"--firings", filepath.Join(dir, "bad.traj")}},
+		{"timing", []string{"--timing", filepath.Join(dir, "bad.traj")}},
 	} {
 		args := append([]string{"run", model, "-o", filepath.Join(dir, "bad.traj")}, c.args...)
 		if code, _, errs := runCmd(args...); code != 2 || !strings.Contains(errs, "--"+c.flag+":") {
