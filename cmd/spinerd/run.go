@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -251,6 +252,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "note: the mesh (%d voxels) ran as one block on one core: %s\n", sys.NumVoxels(), oneBlockNote(sys, *domains))
 			}
 			st.WriteSubsystems(stderr, last-sys.StartMs, elapsed.Seconds())
+			if ft != nil {
+				ft.writeBusiest(stderr, 3)
+			}
 		}
 		files := tw.Files()
 		if tally != nil {
@@ -458,6 +462,27 @@ func (ft *firingsTable) commit() error {
 
 // abort removes the temporary file unless commit put it in place.
 func (ft *firingsTable) abort() { ft.f.Abort() }
+
+// writeBusiest prints the n classes with the most single events up to the
+// last count, with their shares of all of them.
+func (ft *firingsTable) writeBusiest(w io.Writer, n int) {
+	single := ft.now[0]
+	var total int64
+	order := make([]int, len(single))
+	for k, s := range single {
+		order[k] = k
+		total += s
+	}
+	if total == 0 {
+		return
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(single[b], single[a]) })
+	var parts []string
+	for _, k := range order[:min(n, len(order))] {
+		parts = append(parts, fmt.Sprintf("%s %.1f %%", ft.classes[k].Label(), 100*float64(single[k])/float64(total)))
+	}
+	fmt.Fprintf(w, "busiest channels (share of single events): %s\n", strings.Join(parts, ", "))
+}
 
 // sameFile refuses a --timing or --firings file that is another of the
 // run's outputs (the trajectory or HDF5 file out, or each other): the

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spinerd/spinerd/firings"
 	"github.com/spinerd/spinerd/internal/testenv"
 )
 
@@ -189,6 +190,22 @@ func TestRunFirings(t *testing.T) {
 		}
 		if !strings.Contains(errs, csvPath) {
 			t.Errorf("%s: the summary does not name %s", method, csvPath)
+		}
+		// the summary names the busiest class, which the first row of the
+		// busiest interval need not be: sum the rows
+		busiest, most := "", int64(-1)
+		perClass := map[string]int64{}
+		for _, r := range rows[1:] {
+			s, _ := strconv.ParseInt(r[6], 10, 64)
+			perClass[firings.Class{Kind: r[2], Name: r[3], Region: r[4], ToRegion: r[5]}.Label()] += s
+		}
+		for _, r := range rows[1:] {
+			if label := (firings.Class{Kind: r[2], Name: r[3], Region: r[4], ToRegion: r[5]}).Label(); perClass[label] > most {
+				busiest, most = label, perClass[label]
+			}
+		}
+		if !strings.Contains(errs, "busiest channels (share of single events): "+busiest+" ") {
+			t.Errorf("%s: the summary does not name the busiest class %q:\n%s", method, busiest, errs)
 		}
 	}
 	// spinerd plot draws the table
