@@ -95,6 +95,32 @@ func (w *Writer) Flush() error {
 	return w.w.Error()
 }
 
+// Total is a class's single events summed over a table's intervals.
+type Total struct {
+	Class  Class
+	Single int64
+}
+
+// Busiest sums each class's single events over rows and returns the n
+// classes with the most, busiest first (ties in the order the classes
+// first appear), and the single events of all classes.
+func Busiest(rows []Row, n int) (top []Total, all int64) {
+	at := map[Class]int{}
+	var totals []Total
+	for _, r := range rows {
+		k, ok := at[r.Class]
+		if !ok {
+			k = len(totals)
+			at[r.Class] = k
+			totals = append(totals, Total{Class: r.Class})
+		}
+		totals[k].Single += r.Single
+		all += r.Single
+	}
+	slices.SortStableFunc(totals, func(a, b Total) int { return cmp.Compare(b.Single, a.Single) })
+	return totals[:min(n, len(totals))], all
+}
+
 // IsTable reports whether the first line of a file, head, is the table's
 // header.
 func IsTable(head []byte) bool {

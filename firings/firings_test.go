@@ -41,6 +41,10 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("row %d: %+v, want %+v", i, rows[i], want[i])
 		}
 	}
+	top, all := Busiest(rows, 2)
+	if want := []Total{{classes[2], 15}, {classes[0], 6}}; all != 24 || len(top) != 2 || top[0] != want[0] || top[1] != want[1] {
+		t.Errorf("Busiest: %v of %d, want %v of 24", top, all, want)
+	}
 	if got := classes[2].Label(); got != "diffusion Ca, free head→neck" {
 		t.Errorf("label %q", got)
 	}

@@ -23,42 +23,19 @@ func Firings(w io.Writer, format string, rows []firings.Row, top int, title stri
 	if len(rows) == 0 {
 		return fmt.Errorf("no firings to plot")
 	}
-	type class struct {
-		label  string
-		single int64
-		first  int // first row, for ties
+	classes, total := firings.Busiest(rows, top)
+	if total == 0 {
+		return fmt.Errorf("no single events to plot (the firings were all in leaps, steps or exchanges)")
 	}
-	byLabel := map[string]int{}
-	var classes []class
-	var total int64
 	type interval struct{ from, to float64 }
 	var intervals []interval
 	seen := map[interval]bool{}
-	for k, r := range rows {
-		l := r.Class.Label()
-		i, ok := byLabel[l]
-		if !ok {
-			i = len(classes)
-			byLabel[l] = i
-			classes = append(classes, class{label: l, first: k})
-		}
-		classes[i].single += r.Single
-		total += r.Single
+	for _, r := range rows {
 		if iv := (interval{r.FromMs, r.ToMs}); !seen[iv] {
 			seen[iv] = true
 			intervals = append(intervals, iv)
 		}
 	}
-	if total == 0 {
-		return fmt.Errorf("no single events to plot (the firings were all in leaps, steps or exchanges)")
-	}
-	slices.SortStableFunc(classes, func(a, b class) int {
-		if c := cmp.Compare(b.single, a.single); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.first, b.first)
-	})
-	classes = classes[:min(top, len(classes))]
 
 	// bars: the busiest at the top (gonum draws the first value lowest)
 	bars := gplot.New()
@@ -67,8 +44,8 @@ func Firings(w io.Writer, format string, rows []firings.Row, top int, title stri
 	labels := make([]string, len(classes))
 	for i, c := range classes {
 		j := len(classes) - 1 - i
-		values[j] = 100 * float64(c.single) / float64(total)
-		labels[j] = c.label
+		values[j] = 100 * float64(c.Single) / float64(total)
+		labels[j] = c.Class.Label()
 	}
 	bc, err := plotter.NewBarChart(values, vg.Points(9))
 	if err != nil {
@@ -97,7 +74,7 @@ func Firings(w io.Writer, format string, rows []firings.Row, top int, title stri
 		for i, c := range classes[:min(len(colors), len(classes))] {
 			rate := map[interval]float64{}
 			for _, r := range rows {
-				if r.Class.Label() == c.label {
+				if r.Class == c.Class {
 					rate[interval{r.FromMs, r.ToMs}] = float64(r.Single) / (r.ToMs - r.FromMs)
 				}
 			}
@@ -113,7 +90,7 @@ func Firings(w io.Writer, format string, rows []firings.Row, top int, title stri
 			l.Color = colors[i]
 			l.Width = vg.Points(1.2)
 			lines.Add(l)
-			lines.Legend.Add(c.label, l)
+			lines.Legend.Add(c.Class.Label(), l)
 		}
 		lines.Y.Min, lines.Y.Max = 0, 1.6*most // room for the legend above the lines
 		plots = append(plots, []*gplot.Plot{lines})

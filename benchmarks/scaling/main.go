@@ -43,7 +43,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"errors"
 	"flag"
@@ -53,7 +52,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -339,18 +337,10 @@ func busiest(path string, n int) ([]classCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := map[firings.Class]float64{}
-	var order []firings.Class
-	for _, r := range rows {
-		if _, ok := sum[r.Class]; !ok {
-			order = append(order, r.Class)
-		}
-		sum[r.Class] += float64(r.Single)
-	}
-	slices.SortStableFunc(order, func(a, b firings.Class) int { return cmp.Compare(sum[b], sum[a]) })
+	top, _ := firings.Busiest(rows, n)
 	var out []classCount
-	for _, c := range order[:min(n, len(order))] {
-		out = append(out, classCount{c.Label(), sum[c]})
+	for _, c := range top {
+		out = append(out, classCount{c.Class.Label(), float64(c.Single)})
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -466,20 +465,17 @@ func (ft *firingsTable) abort() { ft.f.Abort() }
 // writeBusiest prints the n classes with the most single events up to the
 // last count, with their shares of all of them.
 func (ft *firingsTable) writeBusiest(w io.Writer, n int) {
-	single := ft.now[0]
-	var total int64
-	order := make([]int, len(single))
-	for k, s := range single {
-		order[k] = k
-		total += s
+	rows := make([]firings.Row, len(ft.now[0]))
+	for k, s := range ft.now[0] {
+		rows[k] = firings.Row{Class: ft.classes[k], Single: s}
 	}
+	top, total := firings.Busiest(rows, n)
 	if total == 0 {
 		return
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(single[b], single[a]) })
 	var parts []string
-	for _, k := range order[:min(n, len(order))] {
-		parts = append(parts, fmt.Sprintf("%s %.1f %%", ft.classes[k].Label(), 100*float64(single[k])/float64(total)))
+	for _, c := range top {
+		parts = append(parts, fmt.Sprintf("%s %.1f %%", c.Class.Label(), 100*float64(c.Single)/float64(total)))
 	}
 	fmt.Fprintf(w, "busiest channels (share of single events): %s\n", strings.Join(parts, ", "))
 }
