@@ -213,8 +213,8 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	}
 	nd := &m.tree.nodes[s.node]
 	nj := len(s.xs)
-	r := make([]float64, nj)
-	cons := make([]float64, nj) // consumption by reactions, per voxel (molecules/ms)
+	r := m.ck.take(0, nj)
+	cons := m.ck.take(1, nj) // consumption by reactions, per voxel (molecules/ms)
 	n := m.n
 	var T float64
 	for _, x := range st.mean {
@@ -256,7 +256,7 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	r = m.smooth(s, r, hard)
 	corr := m.fast(s)
 	if corr && s.active && len(s.acc) == nj {
-		r = m.realizedDrift(s, T, make([]float64, nj))
+		r = m.realizedDrift(s, T, m.ck.take(2, nj))
 	}
 	// The lag δ = R·r (R the response, clusterResponse), and the drift
 	// correction: the law with
@@ -264,20 +264,12 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	// lagging one; what is checked is the part of δ the law in effect
 	// misses (all of it for a candidate, which enters with the new law;
 	// none at a stimulus edge, where the law changes at once).
-	dev := make([]float64, nj)
+	dev := m.ck.take(3, nj)
 	want := s.pendP[:0]
 	var tot float64
 	resp := m.response(s, nd)
+	mulRows(resp, r, dev)
 	for i := 0; i < nj; i++ {
-		// (a local sum, in the same order from 0, is the same number as
-		// dev[i] summed in place, without a store and load per term)
-		row := resp[i*nj : (i+1)*nj]
-		row = row[:len(r)]
-		acc := 0.0
-		for j, x := range r {
-			acc += row[j] * x
-		}
-		dev[i] = acc
 		p := nd.w[i]
 		if corr && T > 0 {
 			p += dev[i] / T
@@ -302,17 +294,9 @@ func (m *multiscale) checkCluster(s *fastSub, f float64, hard bool) bool {
 	for j, x := range r {
 		tdot += x - s.hOut[j]*dev[j]
 	}
-	second := make([]float64, nj)
+	second := m.ck.take(4, nj)
 	if T > 0 {
-		for i := 0; i < nj; i++ {
-			row := resp[i*nj : (i+1)*nj]
-			row = row[:len(dev)]
-			acc := 0.0
-			for j, d := range dev {
-				acc -= row[j] * d * tdot / T
-			}
-			second[i] = acc
-		}
+		mulRowsScaled(resp, dev, tdot, T, second)
 	}
 	sum := 0.0
 	ratio := 0.0
@@ -863,5 +847,81 @@ func (m *multiscale) hopIn(i int32, k int64) {
 	}
 	if s := m.subs[id]; s.kind == subCluster {
 		m.realized(s, s.pos(dst), float64(k))
+	}
+}
+
+// checkScratch holds checkCluster's per-voxel vectors between checks, so
+// that a check (at every output time, for every active cluster) allocates
+// nothing.
+type checkScratch [5][]float64
+
+// take returns scratch vector k with n zeros.
+func (c *checkScratch) take(k, n int) []float64 {
+	if cap(c[k]) < n {
+		c[k] = make([]float64, n)
+	}
+	v := c[k][:n]
+	clear(v)
+	return v
+}
+
+// mulRows sets out[i] = Σ_j a[i·n+j]·x[j] (n = len(x), len(out) rows),
+// each sum taken in order of j from zero. Four rows go at once: four
+// independent sums, each the same number as its row summed alone, where
+// one row's sum is a chain of dependent additions.
+func mulRows(a, x, out []float64) {
+	n := len(x)
+	i := 0
+	for ; i+4 <= len(out); i += 4 {
+		r0 := a[i*n : i*n+n]
+		r1 := a[(i+1)*n : (i+1)*n+n]
+		r2 := a[(i+2)*n : (i+2)*n+n]
+		r3 := a[(i+3)*n : (i+3)*n+n]
+		var s0, s1, s2, s3 float64
+		for j, v := range x {
+			s0 += r0[j] * v
+			s1 += r1[j] * v
+			s2 += r2[j] * v
+			s3 += r3[j] * v
+		}
+		out[i], out[i+1], out[i+2], out[i+3] = s0, s1, s2, s3
+	}
+	for ; i < len(out); i++ {
+		row := a[i*n : i*n+n]
+		acc := 0.0
+		for j, v := range x {
+			acc += row[j] * v
+		}
+		out[i] = acc
+	}
+}
+
+// mulRowsScaled sets out[i] = −Σ_j a[i·n+j]·x[j]·c/d, each term
+// evaluated as ((a·x)·c)/d and subtracted in order of j from zero (the
+// numbers of the loop it replaces, four rows at a time as mulRows).
+func mulRowsScaled(a, x []float64, c, d float64, out []float64) {
+	n := len(x)
+	i := 0
+	for ; i+4 <= len(out); i += 4 {
+		r0 := a[i*n : i*n+n]
+		r1 := a[(i+1)*n : (i+1)*n+n]
+		r2 := a[(i+2)*n : (i+2)*n+n]
+		r3 := a[(i+3)*n : (i+3)*n+n]
+		var s0, s1, s2, s3 float64
+		for j, v := range x {
+			s0 -= r0[j] * v * c / d
+			s1 -= r1[j] * v * c / d
+			s2 -= r2[j] * v * c / d
+			s3 -= r3[j] * v * c / d
+		}
+		out[i], out[i+1], out[i+2], out[i+3] = s0, s1, s2, s3
+	}
+	for ; i < len(out); i++ {
+		row := a[i*n : i*n+n]
+		acc := 0.0
+		for j, v := range x {
+			acc -= row[j] * v * c / d
+		}
+		out[i] = acc
 	}
 }
