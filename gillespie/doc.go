@@ -16,7 +16,7 @@
 // # Exact (GRID_EXACT)
 //
 // The next-subvolume method (Elf & Ehrenberg 2004): one clock per voxel,
-// drawn from the voxel's total propensity, in a binary heap; the firing
+// drawn from the voxel's total propensity, in a tournament tree; the firing
 // channel is found by a linear search over the voxel's channels kept in
 // order of recent activity (sorting direct method, McCollum et al. 2006),
 // which needs only a few comparisons because a few channels dominate.
@@ -25,7 +25,7 @@
 // are redrawn, which is exact because waits are exponential. The choice
 // over composition–rejection: for the spine model (413 channels in one
 // voxel, 3–4 fast pairs carrying most events) the sorting search costs less
-// than maintaining rejection groups, and the heap is only over voxels.
+// than maintaining rejection groups, and the tree is only over voxels.
 // Evenly timed injections (distribution EXACT) are deterministic timers.
 //
 // # Adaptive (--method adaptive; NeuroRD's GRID_ADAPTIVE algorithm)

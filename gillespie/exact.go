@@ -68,7 +68,7 @@ type exact struct {
 	// record.
 	ord  []int32
 	aOrd []float64
-	vclk *clockHeap // voxel clocks
+	vclk *clockTree // voxel clocks
 	// oclk holds the other clocks: timers of evenly timed injections
 	// (slots 0..len(timerInst)−1), then the adaptive engine's units.
 	oclk *clockHeap
@@ -204,7 +204,7 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 		}
 	}
 	e.av = make([]float64, n.nv)
-	e.vclk = newClockHeap(n.nv)
+	e.vclk = newClockTree(n.nv)
 	e.oclk = newClockHeap(len(e.timerInst) + extraSlots)
 	e.rng = make([]Stream, n.nv)
 	e.since = make([]int32, n.nv)

@@ -101,3 +101,67 @@ func (h *clockHeap) place(i int32, nd node) {
 	heap[i] = nd
 	h.where[nd.slot] = i
 }
+
+// clockTree is a tournament tree over a fixed set of slots (the
+// next-subvolume method's voxel clocks): every internal node holds the
+// slot that wins its subtree, the earliest time, the lower slot on a
+// tie; the root's is top(). A change of one slot replays the matches on
+// its path to the root: log₂ n comparisons of two siblings, none of the
+// heap's sifting or position bookkeeping. Every slot is in the tree, so
+// it suits clocks that are finite most of the time (a voxel's), not the
+// unit clocks that are +Inf but for a few (clockHeap).
+type clockTree struct {
+	t    []float64 // time of each slot (padded to a power of two with +Inf)
+	win  []int32   // win[k], 1 ≤ k < len(t): the winning slot below node k
+	size int32     // len(t), a power of two
+}
+
+func newClockTree(n int) *clockTree {
+	size := int32(1)
+	for int(size) < n {
+		size *= 2
+	}
+	c := &clockTree{t: make([]float64, size), win: make([]int32, size), size: size}
+	for i := range c.t {
+		c.t[i] = math.Inf(1)
+	}
+	for k := size - 1; k >= 1; k-- {
+		c.win[k] = c.match(2*k, 2*k+1)
+	}
+	return c
+}
+
+// entrant is the slot that node k of the tree sends up: a leaf's own.
+func (c *clockTree) entrant(k int32) int32 {
+	if k >= c.size {
+		return k - c.size
+	}
+	return c.win[k]
+}
+
+// match returns the winner of nodes a and b (a left of b, so its slots
+// are lower).
+func (c *clockTree) match(a, b int32) int32 {
+	x, y := c.entrant(a), c.entrant(b)
+	if c.t[y] < c.t[x] {
+		return y
+	}
+	return x
+}
+
+// top returns the earliest slot, the lowest of the earliest on a tie; when
+// every time is +Inf, slot 0.
+func (c *clockTree) top() int32 {
+	if c.size == 1 {
+		return 0
+	}
+	return c.win[1]
+}
+
+// set changes slot s's time and replays the matches above it.
+func (c *clockTree) set(s int32, t float64) {
+	c.t[s] = t
+	for k := (s + c.size) / 2; k >= 1; k /= 2 {
+		c.win[k] = c.match(2*k, 2*k+1)
+	}
+}

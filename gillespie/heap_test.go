@@ -84,3 +84,52 @@ func BenchmarkClockHeapVoxels(b *testing.B) {
 		h.set(s, h.t[s]+rng.ExpFloat64()*slots)
 	}
 }
+
+// TestClockTree: after every set, top is the slot of the earliest time,
+// the lowest slot on a tie and slot 0 when all are +Inf (clockHeap's
+// rule, so that the engines' order of events does not depend on which
+// holds the voxel clocks), over random sets of finite, tied and infinite
+// times, and the same slot as a clockHeap given the same sets.
+func TestClockTree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{1, 2, 3, 7, 64, 108} {
+		c, h := newClockTree(n), newClockHeap(n)
+		if got := c.top(); got != 0 {
+			t.Fatalf("n=%d: top %d of an all-+Inf tree, want 0", n, got)
+		}
+		for step := range 20000 {
+			s := int32(rng.IntN(n))
+			tm := math.Inf(1)
+			if rng.IntN(3) > 0 {
+				tm = float64(rng.IntN(20)) // ties are frequent
+			}
+			c.set(s, tm)
+			h.set(s, tm)
+			want := int32(0)
+			for k := int32(1); k < int32(n); k++ {
+				if c.t[k] < c.t[want] {
+					want = k
+				}
+			}
+			if got := c.top(); got != want || got != h.top() {
+				t.Fatalf("n=%d step %d: top %d (t %g), want %d (t %g), heap %d", n, step, got, c.t[got], want, c.t[want], h.top())
+			}
+		}
+	}
+}
+
+// BenchmarkClockTreeVoxels: BenchmarkClockHeapVoxels with the tournament
+// tree that holds the voxel clocks.
+func BenchmarkClockTreeVoxels(b *testing.B) {
+	const slots = 108
+	rng := rand.New(rand.NewPCG(5, 6))
+	c := newClockTree(slots)
+	for s := range slots {
+		c.set(int32(s), rng.ExpFloat64()*slots)
+	}
+	b.ResetTimer()
+	for range b.N {
+		s := c.top()
+		c.set(s, c.t[s]+rng.ExpFloat64()*slots)
+	}
+}

@@ -839,7 +839,9 @@ func (m *multiscale) hopIn(i int32, k int64) {
 	if k == 0 {
 		return
 	}
-	chg, _ := m.record(i)
+	h := &m.h[i]
+	m.hopChg = m.n.decodeChanges(h.ev, h.vox, m.n.target(i), m.hopChg)
+	chg := m.hopChg
 	dst := chg[2]
 	id := m.xsub[dst]
 	if id < 0 || m.xsub[chg[0]] == id {

@@ -25,6 +25,7 @@ type multiscale struct {
 	rootEps float64      // √ε: the timescale separation required
 	scratch chainStats   // sample's statistics of a shifted pair (reused)
 	ck      checkScratch // checkCluster's vectors (reused)
+	hopChg  []int32      // hopIn's decoded changes (reused)
 	// segFrom, segTo: the stimulus edges (of any stimulus; the run's
 	// start and end otherwise) around the current time, ms: a subsystem
 	// relaxing within ε of the segment's length is fast enough for the

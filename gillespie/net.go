@@ -463,6 +463,24 @@ func (n *net) decode(off, v, w int32, chg, dep []int32) ([]int32, []int32) {
 	return chg, dep
 }
 
+// decodeChanges is decode without the dependents: the changes per firing
+// only, appended to chg[:0] (a hop's entering molecule, where the
+// dependents are not needed, without building their list).
+func (n *net) decodeChanges(off, v, w int32, chg []int32) []int32 {
+	nc := n.ev[off]
+	r := n.ev[off+2 : off+2+2*nc]
+	xv, xw := v*int32(n.ns), w*int32(n.ns)
+	chg = chg[:0]
+	for k := 0; k < len(r); k += 2 {
+		if e := r[k]; e >= 0 {
+			chg = append(chg, xv+e, r[k+1])
+		} else {
+			chg = append(chg, xw-1-e, r[k+1])
+		}
+	}
+	return chg
+}
+
 // fire applies k firings of instance i to x (the fixed-step method; the
 // event loops resolve the record, exact.record, for the dependents too).
 func (n *net) fire(i int32, k int64, x []int64) {

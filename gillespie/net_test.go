@@ -135,6 +135,9 @@ func TestRecords(t *testing.T) {
 		if !slices.Equal(chg, want) {
 			t.Fatalf("%s: changes %v, want %v", n.describe(i), chg, want)
 		}
+		if got := n.decodeChanges(n.evStart[i], n.vox[i], n.hopTo[i], nil); !slices.Equal(got, want) {
+			t.Fatalf("%s: decodeChanges %v, want %v", n.describe(i), got, want)
+		}
 		want = want[:0]
 		for k := n.chgStart[i]; k < n.chgStart[i+1]; k++ {
 			for _, j := range readers[n.chgIdx[k]] {
