@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/spinerd/spinerd/internal/atomicfile"
 )
 
 // Writer creates an HDF5 file. It is not safe for concurrent use.
@@ -42,12 +45,30 @@ const (
 )
 
 // Create starts a new HDF5 file that Close will give the name path.
+// A path that exists and is not a regular file (atomicfile.Direct:
+// /dev/null) is written in place; one that cannot seek (a pipe) is
+// refused, as Close rewrites the file's first bytes.
 func Create(path string) (*Writer, error) {
+	if atomicfile.Direct(path) {
+		f, err := atomicfile.OpenDirect(path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := f.Seek(0, io.SeekCurrent); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("cannot write %s: an HDF5 file is written out of order, and this is not a file one can seek in (a pipe?)", path)
+		}
+		return start(&Writer{path: path, tmp: path, f: f, w: bufio.NewWriterSize(f, 1<<16)})
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPathErr(err))
 	}
-	w := &Writer{path: path, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<16)}
+	return start(&Writer{path: path, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<16)})
+}
+
+// start writes the space of the superblock, which Close fills.
+func start(w *Writer) (*Writer, error) {
 	w.root = &WGroup{w: w, name: "/"}
 	w.write(make([]byte, superSize)) // rewritten by Close
 	if w.err != nil {
@@ -431,7 +452,9 @@ func (w *Writer) Abort() {
 	}
 	w.done = true
 	w.f.Close()
-	os.Remove(w.tmp)
+	if w.tmp != w.path {
+		os.Remove(w.tmp)
+	}
 }
 
 // Close writes the metadata, completes the file and renames it to its
@@ -466,7 +489,7 @@ func (w *Writer) Close() error {
 			w.err = fmt.Errorf("writing %s: %w", w.path, err)
 		}
 	}
-	if w.err == nil {
+	if w.err == nil && w.tmp != w.path {
 		if err := w.f.Sync(); err != nil {
 			w.err = fmt.Errorf("writing %s: %w", w.path, err)
 		}
@@ -476,6 +499,12 @@ func (w *Writer) Close() error {
 		return w.err
 	}
 	w.done = true
+	if w.tmp == w.path {
+		if err := w.f.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", w.path, err)
+		}
+		return nil
+	}
 	if err := w.f.Close(); err != nil {
 		os.Remove(w.tmp)
 		return fmt.Errorf("writing %s: %w", w.path, err)

@@ -107,6 +107,13 @@ func createText(path string) (*textFile, error) {
 	if err := atomicfile.CheckTarget(path); err != nil {
 		return nil, err
 	}
+	if atomicfile.Direct(path) { // written in place (tmp = path), never renamed or removed
+		f, err := atomicfile.OpenDirect(path)
+		if err != nil {
+			return nil, err
+		}
+		return &textFile{path: path, tmp: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
@@ -281,9 +288,14 @@ func (tw *TextWriter) Close() error {
 			tw.Abort()
 			return fmt.Errorf("writing %s: %w", f.path, err)
 		}
-		os.Chmod(f.tmp, 0o644)
+		if f.tmp != f.path {
+			os.Chmod(f.tmp, 0o644)
+		}
 	}
 	for _, f := range all {
+		if f.tmp == f.path {
+			continue
+		}
 		if err := os.Rename(f.tmp, f.path); err != nil {
 			return fmt.Errorf("cannot write %s: %w", f.path, err)
 		}
@@ -296,7 +308,9 @@ func (tw *TextWriter) Abort() {
 	for _, f := range append([]*textFile{tw.mesh}, tw.files...) {
 		if f != nil {
 			f.f.Close()
-			os.Remove(f.tmp)
+			if f.tmp != f.path {
+				os.Remove(f.tmp)
+			}
 		}
 	}
 }

@@ -27,7 +27,8 @@ const (
 // or Values (deterministic runs), one output set at a time; Close adds the
 // index and footer. Until Close succeeds the file is PATH.part, readable
 // (every complete chunk is recovered) but never mistaken for a complete
-// trajectory; Close renames it to PATH.
+// trajectory; Close renames it to PATH. A PATH that exists and is not a
+// regular file (atomicfile.Direct: /dev/null, a pipe) is written in place.
 type Writer struct {
 	path, part string
 	f          *os.File
@@ -75,14 +76,23 @@ func CreateWith(path string, h *Header, opt Options) (*Writer, error) {
 	hd := *h
 	hd.FormatVersion = FormatVersion
 	part := path + ".part"
-	f, err := os.Create(part)
+	var f *os.File
+	var err error
+	if atomicfile.Direct(path) {
+		part = path // /dev/null, a pipe: written in place, never renamed or removed
+		f, err = atomicfile.OpenDirect(path)
+	} else if f, err = os.Create(part); err != nil {
+		err = fmt.Errorf("cannot write %s: %w", path, unwrap(err))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", path, unwrap(err))
+		return nil, err
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false))
 	if err != nil {
 		f.Close()
-		os.Remove(part)
+		if part != path {
+			os.Remove(part)
+		}
 		return nil, err
 	}
 	w := &Writer{path: path, part: part, f: f, w: bufio.NewWriterSize(f, 1<<16), h: &hd, enc: enc, sets: make([]pending, len(hd.Sets)), reproducible: opt.Reproducible}
@@ -251,7 +261,7 @@ func (w *Writer) Close() error {
 	if w.err == nil {
 		w.err = w.w.Flush()
 	}
-	if w.err == nil {
+	if w.err == nil && w.part != w.path {
 		w.err = w.f.Sync()
 	}
 	if err := w.f.Close(); w.err == nil {
@@ -260,6 +270,9 @@ func (w *Writer) Close() error {
 	w.enc.Close()
 	if w.err != nil {
 		return fmt.Errorf("writing %s: %w", w.part, w.err)
+	}
+	if w.part == w.path {
+		return nil
 	}
 	if err := os.Rename(w.part, w.path); err != nil {
 		return fmt.Errorf("cannot write %s: %w", w.path, unwrap(err))
@@ -271,7 +284,9 @@ func (w *Writer) Close() error {
 // removed.
 func (w *Writer) Abort() {
 	w.closeFile()
-	os.Remove(w.part)
+	if w.part != w.path {
+		os.Remove(w.part)
+	}
 }
 
 func (w *Writer) closeFile() {

@@ -1,6 +1,9 @@
 // Package atomicfile writes files so that a reader never sees a partial
 // one: data goes to a temporary file in the same directory, which is
 // renamed over the target only after everything was written and synced.
+// A target that exists and is not a regular file (/dev/null, a named
+// pipe: Direct) is written in place instead; every writer that renames
+// asks Direct first.
 package atomicfile
 
 import (
@@ -36,12 +39,21 @@ type File struct {
 	f         *os.File
 	bw        *bufio.Writer
 	ended     bool // Commit or Abort ran
+	direct    bool // writing path itself (Direct): no sync, rename or removal
 }
 
-// Create starts writing path: a temporary file in the same directory.
+// Create starts writing path: a temporary file in the same directory, or
+// path itself when it is Direct.
 func Create(path string) (*File, error) {
 	if err := CheckTarget(path); err != nil {
 		return nil, err
+	}
+	if Direct(path) {
+		f, err := OpenDirect(path)
+		if err != nil {
+			return nil, err
+		}
+		return &File{path: path, tmp: path, f: f, bw: bufio.NewWriter(f), direct: true}, nil
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -73,6 +85,13 @@ func (a *File) Commit() (err error) {
 	if err = a.bw.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", a.path, err)
 	}
+	if a.direct {
+		a.ended = true
+		if err = a.f.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", a.path, err)
+		}
+		return nil
+	}
 	if err = a.f.Sync(); err != nil {
 		return fmt.Errorf("writing %s: %w", a.path, err)
 	}
@@ -98,7 +117,9 @@ func (a *File) Abort() {
 	}
 	a.ended = true
 	a.f.Close()
-	os.Remove(a.tmp)
+	if !a.direct {
+		os.Remove(a.tmp)
+	}
 }
 
 func unwrap(err error) error {
@@ -118,4 +139,25 @@ func CheckTarget(path string) error {
 		return fmt.Errorf("cannot write %s: it is a directory", path)
 	}
 	return nil
+}
+
+// Direct reports whether path is to be written in place rather than
+// through a temporary file renamed over it: it exists and is neither a
+// regular file nor a directory (/dev/null, /dev/stdout, a named pipe). A
+// rename would replace such a file itself (as root, the device node of
+// /dev/null becomes a regular file) or fail for want of write permission
+// on its directory; and a reader of a device or pipe never sees the file
+// whole anyway.
+func Direct(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.Mode().IsRegular() && !st.IsDir()
+}
+
+// OpenDirect opens a Direct target for writing, as it is.
+func OpenDirect(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrap(err))
+	}
+	return f, nil
 }
