@@ -564,26 +564,24 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 		mu, v float64 // mean and variance rate of the other channels' change of count
 	}
 	var sd [2]side
+	var xs [2]int32 // the two sides' x indices
 	clusters := 0
 	for k, i := range [2]int32{A, B} {
 		xi := n.rIdx[n.rStart[i]]
+		xs[k] = xi
 		id := m.xsub[xi]
 		switch {
 		case id < 0:
-			// x may be abundant in active pairs: they read it from x as
-			// the single hops do, and driftX leaves out their channels
-			mu, v := m.driftX(xi, A, B)
-			sd[k] = side{m.x[xi], n.c[i], mu, v}
+			sd[k] = side{count: m.x[xi], p: n.c[i]}
 		case m.subs[id].kind == subCluster:
 			c := m.subs[id]
-			mu, v := m.drift(c, A, B)
-			sd[k] = side{c.T, c.p[c.pos(xi)] * n.c[i], mu, v}
+			sd[k] = side{count: c.T, p: c.p[c.pos(xi)] * n.c[i]}
 			clusters++
 		default:
 			return false
 		}
 	}
-	if clusters == 0 || m.xsub[n.rIdx[n.rStart[A]]] == m.xsub[n.rIdx[n.rStart[B]]] {
+	if clusters == 0 || m.xsub[xs[0]] == m.xsub[xs[1]] {
 		return false
 	}
 	tmax := m.horizon - m.t
@@ -595,6 +593,29 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 	if sum*tmax < m.jump {
 		return false
 	}
+	allowed := m.eps * float64(min(sd[0].count, sd[1].count))
+	da := math.Abs(af - ar)
+	var y float64 // √τ with da·τ + 2√(sum·τ) = allowed
+	if da > 0 {
+		y = (-math.Sqrt(sum) + math.Sqrt(sum+da*allowed)) / da
+	} else {
+		y = allowed / (2 * math.Sqrt(sum))
+	}
+	// The pair's own bound alone may leave the leap not worth it: then
+	// the sides' drift sums (over every channel that changes a side's
+	// count, the cost of this function) cannot make it so.
+	if !(sum*math.Min(tmax, y*y) >= m.jump) {
+		return false
+	}
+	for k := range sd {
+		if id := m.xsub[xs[k]]; id < 0 {
+			// x may be abundant in active pairs: they read it from x as
+			// the single hops do, and driftX leaves out their channels
+			sd[k].mu, sd[k].v = m.driftX(xs[k], A, B)
+		} else {
+			sd[k].mu, sd[k].v = m.drift(m.subs[id], A, B)
+		}
+	}
 	tau := tmax
 	for _, c := range sd {
 		bound := math.Max(m.eps*float64(c.count), 1)
@@ -604,14 +625,6 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 		if c.v > 0 {
 			tau = math.Min(tau, bound*bound/c.v)
 		}
-	}
-	allowed := m.eps * float64(min(sd[0].count, sd[1].count))
-	da := math.Abs(af - ar)
-	var y float64 // √τ with da·τ + 2√(sum·τ) = allowed
-	if da > 0 {
-		y = (-math.Sqrt(sum) + math.Sqrt(sum+da*allowed)) / da
-	} else {
-		y = allowed / (2 * math.Sqrt(sum))
 	}
 	tau = math.Min(tau, y*y)
 	if !(sum*tau >= m.jump) {
