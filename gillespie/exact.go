@@ -243,12 +243,24 @@ func (e *exact) release() {
 // scratch that the next call of record overwrites.
 func (e *exact) record(i int32) (chg, dep []int32) {
 	h := &e.h[i]
-	w := h.vox // a reaction's record refers to its own voxel only
-	if h.kind == kindHop {
-		w = e.n.target(i)
-	}
-	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, w, e.chgBuf, e.depBuf)
+	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, e.far(i, h), e.chgBuf, e.depBuf)
 	return e.chgBuf, e.depBuf
+}
+
+// changes is record without the dependents: instance i's changes per
+// firing, appended to buf[:0].
+func (e *exact) changes(i int32, buf []int32) []int32 {
+	h := &e.h[i]
+	return e.n.decodeChanges(h.ev, h.vox, e.far(i, h), buf)
+}
+
+// far is the second voxel instance i's record refers to: a hop's target;
+// a reaction's record refers to its own voxel only.
+func (e *exact) far(i int32, h *inst) int32 {
+	if h.kind == kindHop {
+		return e.n.target(i)
+	}
+	return h.vox
 }
 
 // prop returns the propensity of instance i now.

@@ -111,9 +111,8 @@ func (h *clockHeap) place(i int32, nd node) {
 // it suits clocks that are finite most of the time (a voxel's), not the
 // unit clocks that are +Inf but for a few (clockHeap).
 type clockTree struct {
-	t    []float64 // time of each slot (padded to a power of two with +Inf)
-	win  []int32   // win[k], 1 ≤ k < len(t): the winning slot below node k
-	size int32     // len(t), a power of two
+	t   []float64 // time of each slot (padded to a power of two with +Inf)
+	win []int32   // win[k], 1 ≤ k < len(t): the winning slot below node k
 }
 
 func newClockTree(n int) *clockTree {
@@ -121,7 +120,7 @@ func newClockTree(n int) *clockTree {
 	for int(size) < n {
 		size *= 2
 	}
-	c := &clockTree{t: make([]float64, size), win: make([]int32, size), size: size}
+	c := &clockTree{t: make([]float64, size), win: make([]int32, size)}
 	for i := range c.t {
 		c.t[i] = math.Inf(1)
 	}
@@ -133,8 +132,8 @@ func newClockTree(n int) *clockTree {
 
 // entrant is the slot that node k of the tree sends up: a leaf's own.
 func (c *clockTree) entrant(k int32) int32 {
-	if k >= c.size {
-		return k - c.size
+	if size := int32(len(c.t)); k >= size {
+		return k - size
 	}
 	return c.win[k]
 }
@@ -152,7 +151,7 @@ func (c *clockTree) match(a, b int32) int32 {
 // top returns the earliest slot, the lowest of the earliest on a tie; when
 // every time is +Inf, slot 0.
 func (c *clockTree) top() int32 {
-	if c.size == 1 {
+	if len(c.t) == 1 {
 		return 0
 	}
 	return c.win[1]
@@ -161,7 +160,7 @@ func (c *clockTree) top() int32 {
 // set changes slot s's time and replays the matches above it.
 func (c *clockTree) set(s int32, t float64) {
 	c.t[s] = t
-	for k := (s + c.size) / 2; k >= 1; k /= 2 {
+	for k := (s + int32(len(c.t))) / 2; k >= 1; k /= 2 {
 		c.win[k] = c.match(2*k, 2*k+1)
 	}
 }

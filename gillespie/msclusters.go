@@ -852,8 +852,7 @@ func (m *multiscale) hopIn(i int32, k int64) {
 	if k == 0 {
 		return
 	}
-	h := &m.h[i]
-	m.hopChg = m.n.decodeChanges(h.ev, h.vox, m.n.target(i), m.hopChg)
+	m.hopChg = m.changes(i, m.hopChg)
 	chg := m.hopChg
 	dst := chg[2]
 	id := m.xsub[dst]

@@ -440,17 +440,9 @@ func (n *net) addReactant(x, stoich, power int32) {
 // voxel w) whose record starts at ev[off], appended to chg[:0] and
 // dep[:0].
 func (n *net) decode(off, v, w int32, chg, dep []int32) ([]int32, []int32) {
+	chg = n.decodeChanges(off, v, w, chg)
 	nc, nd := n.ev[off], n.ev[off+1]
 	r := n.ev[off+2 : off+2+2*nc+nd]
-	xv, xw := v*int32(n.ns), w*int32(n.ns)
-	chg = chg[:0]
-	for k := 0; k < int(2*nc); k += 2 {
-		if e := r[k]; e >= 0 {
-			chg = append(chg, xv+e, r[k+1])
-		} else {
-			chg = append(chg, xw-1-e, r[k+1])
-		}
-	}
 	iv, iw := n.vStart[v], n.vStart[w]
 	dep = dep[:0]
 	for _, e := range r[2*nc:] {
