@@ -313,20 +313,25 @@ func (d *adaptive) freeze(rate func(int32) float64) {
 
 // windowEntry is an instance the domains' window bound reads, with what
 // its rate needs that never changes: its frozen slot (another domain's
-// instance: −1 if not) and, for this domain's, its unit and a hop's two
-// x indices (−1 if none). (Looked up per instance in every window, as
+// instance: −1 if not) and, for this domain's, its unit's pair subsystem
+// (the multiscale method's, fixed when the engine is built) and a hop's
+// two x indices (−1 if none). (Looked up per instance in every window, as
 // they were, most of the bound's time went to missing the cache on them:
 // with this set, read once per distinct instance, the bound's share of the
 // 12 µm dendrite's first 100 ms on one worker fell from 6.4 % to 3.5 % of
-// the perf samples.)
-type windowEntry struct{ j, slot, unit, from, to int32 }
+// the perf samples; the subsystem, read through the unit, was a quarter
+// of the bound's samples in 36 domains of the 24 µm dendrite.)
+type windowEntry struct{ j, slot, sub, from, to int32 }
 
 // setWindowSet prepares the instances windowRates reads, in that order.
 func (d *adaptive) setWindowSet(js []int32) {
 	n := d.n
 	d.wset = make([]windowEntry, len(js))
 	for c, j := range js {
-		w := windowEntry{j: j, slot: -1, unit: d.unitOf[j], from: -1, to: -1}
+		w := windowEntry{j: j, slot: -1, sub: -1, from: -1, to: -1}
+		if u := d.unitOf[j]; u >= 0 {
+			w.sub = d.uh[u].sub
+		}
 		if d.frozenSlot != nil {
 			w.slot = d.frozenSlot[j]
 		}
@@ -364,9 +369,10 @@ func (d *adaptive) barrier() {}
 func (d *adaptive) foreigners() []int32 { return d.foreign }
 
 // crossing draws how many molecules hop instance i (a hop out of a voxel
-// of this engine) moves when each of them crosses with probability q.
-func (d *adaptive) crossing(i int32, q float64, rng *Stream) int64 {
-	return rng.Binomial(d.x[d.n.rIdx[d.n.rStart[i]]], q)
+// of this engine, of x index xi) moves when each of them crosses with
+// probability q.
+func (d *adaptive) crossing(_, xi int32, q float64, rng *Stream) int64 {
+	return rng.Binomial(d.x[xi], q)
 }
 
 // exchanged updates what depends on x index xi after the boundary

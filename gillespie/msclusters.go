@@ -575,7 +575,7 @@ func (m *multiscale) boundaryLeap(u int32) bool {
 			sd[k] = side{count: m.x[xi], p: n.c[i]}
 		case m.subs[id].kind == subCluster:
 			c := m.subs[id]
-			sd[k] = side{count: c.T, p: c.p[c.pos(xi)] * n.c[i]}
+			sd[k] = side{count: c.T, p: c.p[m.xpos[xi]] * n.c[i]}
 			clusters++
 		default:
 			return false
@@ -860,7 +860,7 @@ func (m *multiscale) hopIn(i int32, k int64) {
 		return
 	}
 	if s := m.subs[id]; s.kind == subCluster {
-		m.realized(s, s.pos(dst), float64(k))
+		m.realized(s, m.xpos[dst], float64(k))
 	}
 }
 

@@ -37,6 +37,8 @@ type multiscale struct {
 	cluster map[[2]int32]int32 // (species, node) → cluster subsystem
 	t0      float64
 	xsub    []int32 // per x index: the active subsystem holding it, or −1
+	xpos    []int32 // per x index held by an active subsystem: its position there (fastSub.pos)
+	on      []bool  // per subsystem id: active (fastSub.active, read without the subsystem; ids beyond: not)
 	// readers (instances whose propensity reads the x index) and changers
 	// (instances that change it, with the change) of every x index
 	rdStart, rdInst []int32
@@ -140,7 +142,7 @@ type momRef struct{ sub, fn int32 }
 // activeSub reports whether subsystem id (−1: none; a reserved id may not
 // be built yet) is in partial equilibrium.
 func (m *multiscale) activeSub(id int32) bool {
-	return id >= 0 && m.subs[id] != nil && m.subs[id].active
+	return id >= 0 && int(id) < len(m.on) && m.on[id]
 }
 
 // clusterOf returns the cluster r refers to, or nil (no reference, or a
@@ -309,6 +311,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 		}
 	}
 	m.xsub = instTable[int32](d.exact, nx)
+	m.xpos = instTable[int32](d.exact, nx)
 	m.abund = instTable[int32](d.exact, nx)
 	for v := range n.voxels(d.near) {
 		for xi := v * int32(n.ns); xi < (v+1)*int32(n.ns); xi++ {
@@ -695,7 +698,7 @@ func (m *multiscale) fire(i int32, k int64) {
 				if xi := chg[c]; m.xsub[xi] == id {
 					s.T += k * int64(chg[c+1])
 					if m.h[i].kind != kindHop { // hops in: exactEvent, boundaryLeap
-						m.realized(s, s.pos(xi), float64(k*int64(chg[c+1])))
+						m.realized(s, m.xpos[xi], float64(k*int64(chg[c+1])))
 					}
 				}
 			}
@@ -809,7 +812,7 @@ func (m *multiscale) activate(s *fastSub) {
 	}
 	for j, xi := range s.xs {
 		if s.mask[j] {
-			m.xsub[xi] = s.id
+			m.xsub[xi], m.xpos[xi] = s.id, int32(j)
 		} else if s.ch.nu[j] != 0 {
 			m.abund[xi]++
 		}
@@ -834,6 +837,10 @@ func (m *multiscale) activate(s *fastSub) {
 		m.uh[v].block++
 	}
 	s.active = true
+	if int(s.id) >= len(m.on) {
+		m.on = append(m.on, make([]bool, int(s.id)+1-len(m.on))...)
+	}
+	m.on[s.id] = true
 	s.tOn, s.tLast = m.t, m.t
 	s.slowEvents = 0
 	s.activations++
@@ -860,6 +867,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 	m.count(s)
 	m.sample(s)
 	s.active = false
+	m.on[s.id] = false
 	s.shift = 0
 	if s.kind == subCluster {
 		m.setP(s, m.tree.nodes[s.node].w)
@@ -1101,15 +1109,13 @@ func (m *multiscale) injectLeap(u int32) bool {
 // a pair's, each of the N molecules the species can have on the pair's
 // fiber is free with the probability E[x]/N, so Bin(N, q·E[x]/N) cross
 // (mean q·E[x]).
-func (m *multiscale) crossing(i int32, q float64, rng *Stream) int64 {
-	n := m.n
-	xi := n.rIdx[n.rStart[i]]
+func (m *multiscale) crossing(_, xi int32, q float64, rng *Stream) int64 {
 	id := m.xsub[xi]
 	if id < 0 {
 		return rng.Binomial(m.x[xi], q)
 	}
 	s := m.subs[id]
-	j := s.pos(xi)
+	j := m.xpos[xi]
 	if s.kind == subCluster {
 		return rng.Binomial(s.T, math.Min(1, q*s.p[j]))
 	}
@@ -1155,7 +1161,7 @@ func (m *multiscale) exchanged(xi int32, in, out int64) {
 		return
 	}
 	s.T += in - out
-	m.realized(s, s.pos(xi), float64(in))
+	m.realized(s, m.xpos[xi], float64(in))
 	if m.bound(s, false) {
 		for _, r := range s.rdInst {
 			m.setA(r)
@@ -1196,7 +1202,7 @@ func (m *multiscale) windowRates(from, to int, out []float64) {
 		switch {
 		case w.slot >= 0:
 			out[c] = m.frozen[w.slot]
-		case w.unit >= 0 && m.activeSub(m.uh[w.unit].sub):
+		case m.activeSub(w.sub):
 			out[c] = 0
 		case w.from >= 0 && m.xsub[w.from] >= 0 && m.xsub[w.to] == m.xsub[w.from]:
 			out[c] = 0 // a hop inside an active cluster
@@ -1214,7 +1220,7 @@ func (m *multiscale) expected(xi int32) float64 {
 		return float64(m.x[xi])
 	}
 	s := m.subs[id]
-	j := s.pos(xi)
+	j := m.xpos[xi]
 	if s.kind == subCluster {
 		return float64(s.T) * s.p[j]
 	}
