@@ -1102,8 +1102,8 @@ func (m *multiscale) injectLeap(u int32) bool {
 }
 
 // crossing draws how many molecules hop instance i (a hop out of a voxel
-// of this engine, into another domain) moves when each crosses with
-// probability q. A species held by an active subsystem crosses as the
+// of this engine, into another domain, of x index xi) moves when each
+// crosses with probability q. A species held by an active subsystem crosses as the
 // hop's propensity sees it in one block: of a cluster's T molecules each
 // is in the voxel with the law's probability p, so Bin(T, q·p) cross; of
 // a pair's, each of the N molecules the species can have on the pair's
