@@ -331,6 +331,9 @@ func TestDomainsOption(t *testing.T) {
 			{"60 voxels", short, 0, 2, 0},
 			{"60 voxels", short, 2, 1, 2},
 			{"60 voxels", short, 2, 2, 2},
+			// domains thinner than the mesh is wide: a domain's pairs
+			// reach beyond its neighbours in the numbering
+			{"60 voxels", short, 30, 2, 30},
 		} {
 			sys := compileXML(t, strings.Replace(c.xml, "<runtime>150</runtime>", "<runtime>5</runtime>", 1), model.Options{Method: method, Tolerance: 0.01})
 			if want := sys.NumVoxels(); MaxDomains(sys) != want {
