@@ -368,10 +368,9 @@ func (d *adaptive) barrier() {}
 // foreigners lists the other domains' instances freeze reads.
 func (d *adaptive) foreigners() []int32 { return d.foreign }
 
-// crossing draws how many molecules hop instance i (a hop out of a voxel
-// of this engine, of x index xi) moves when each of them crosses with
-// probability q.
-func (d *adaptive) crossing(_, xi int32, q float64, rng *Stream) int64 {
+// crossing draws how many molecules of x index xi a hop out of its voxel
+// (of this engine) moves when each of them crosses with probability q.
+func (d *adaptive) crossing(xi int32, q float64, rng *Stream) int64 {
 	return rng.Binomial(d.x[xi], q)
 }
 

@@ -316,10 +316,10 @@ type domainEngine interface {
 	// edge, after the last exchange before it.
 	advanceWithin(ctx context.Context, tEnd, horizon float64) error
 	barrier()
-	// crossing draws how many molecules boundary hop i, out of a voxel
-	// of this domain, moves when each crosses with probability q; xi is
-	// the x index of the molecules it moves (the hop's reactant).
-	crossing(i, xi int32, q float64, rng *Stream) int64
+	// crossing draws how many molecules of x index xi a boundary hop
+	// out of xi's voxel, of this domain, moves when each crosses with
+	// probability q.
+	crossing(xi int32, q float64, rng *Stream) int64
 	// exchanged updates what depends on x index xi of this domain after
 	// the exchange brought in and took out molecules of it (x changed
 	// already); setAll recomputes the propensities of instances is of
@@ -834,12 +834,12 @@ func (d *domains) runDomain(k int) {
 	n := d.n
 	for _, i := range d.sideA[k] {
 		p := d.plan.pairs[i]
-		d.ab[i] = e.crossing(p.ab, p.xa, math.Min(1, n.c[p.ab]*d.relaxed[d.sumOf[i]]), &d.rngA[i])
+		d.ab[i] = e.crossing(p.xa, math.Min(1, n.c[p.ab]*d.relaxed[d.sumOf[i]]), &d.rngA[i])
 		e.countCrossed(p.ab, d.ab[i])
 	}
 	for _, i := range d.sideB[k] {
 		p := d.plan.pairs[i]
-		d.ba[i] = e.crossing(p.ba, p.xb, math.Min(1, n.c[p.ba]*d.relaxed[d.sumOf[i]]), &d.rngB[i])
+		d.ba[i] = e.crossing(p.xb, math.Min(1, n.c[p.ba]*d.relaxed[d.sumOf[i]]), &d.rngB[i])
 		e.countCrossed(p.ba, d.ba[i])
 	}
 }

@@ -1101,15 +1101,15 @@ func (m *multiscale) injectLeap(u int32) bool {
 	return true
 }
 
-// crossing draws how many molecules hop instance i (a hop out of a voxel
-// of this engine, into another domain, of x index xi) moves when each
-// crosses with probability q. A species held by an active subsystem crosses as the
+// crossing draws how many molecules of x index xi a hop out of its voxel
+// (of this engine) into another domain moves when each crosses with
+// probability q. A species held by an active subsystem crosses as the
 // hop's propensity sees it in one block: of a cluster's T molecules each
 // is in the voxel with the law's probability p, so Bin(T, q·p) cross; of
 // a pair's, each of the N molecules the species can have on the pair's
 // fiber is free with the probability E[x]/N, so Bin(N, q·E[x]/N) cross
 // (mean q·E[x]).
-func (m *multiscale) crossing(_, xi int32, q float64, rng *Stream) int64 {
+func (m *multiscale) crossing(xi int32, q float64, rng *Stream) int64 {
 	id := m.xsub[xi]
 	if id < 0 {
 		return rng.Binomial(m.x[xi], q)
