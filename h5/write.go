@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -49,26 +48,17 @@ const (
 // /dev/null) is written in place; one that cannot seek (a pipe) is
 // refused, as Close rewrites the file's first bytes.
 func Create(path string) (*Writer, error) {
-	if atomicfile.Direct(path) {
-		f, err := atomicfile.OpenDirect(path)
-		if err != nil {
-			return nil, err
-		}
+	f, tmp, err := atomicfile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if tmp == path {
 		if _, err := f.Seek(0, io.SeekCurrent); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("cannot write %s: an HDF5 file is written out of order, and this is not a file one can seek in (a pipe?)", path)
 		}
-		return start(&Writer{path: path, tmp: path, f: f, w: bufio.NewWriterSize(f, 1<<16)})
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPathErr(err))
-	}
-	return start(&Writer{path: path, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<16)})
-}
-
-// start writes the space of the superblock, which Close fills.
-func start(w *Writer) (*Writer, error) {
+	w := &Writer{path: path, tmp: tmp, f: f, w: bufio.NewWriterSize(f, 1<<16)}
 	w.root = &WGroup{w: w, name: "/"}
 	w.write(make([]byte, superSize)) // rewritten by Close
 	if w.err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -107,18 +106,12 @@ func createText(path string) (*textFile, error) {
 	if err := atomicfile.CheckTarget(path); err != nil {
 		return nil, err
 	}
-	if atomicfile.Direct(path) { // written in place (tmp = path), never renamed or removed
-		f, err := atomicfile.OpenDirect(path)
-		if err != nil {
-			return nil, err
-		}
-		return &textFile{path: path, tmp: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	// tmp == path: Direct, written in place, never renamed or removed
+	f, tmp, err := atomicfile.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return nil, err
 	}
-	return &textFile{path: path, tmp: f.Name(), f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+	return &textFile{path: path, tmp: tmp, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
 }
 
 // OutputNames returns the files CreateText writes for base name O.

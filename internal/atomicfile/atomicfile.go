@@ -39,7 +39,6 @@ type File struct {
 	f         *os.File
 	bw        *bufio.Writer
 	ended     bool // Commit or Abort ran
-	direct    bool // writing path itself (Direct): no sync, rename or removal
 }
 
 // Create starts writing path: a temporary file in the same directory, or
@@ -48,18 +47,26 @@ func Create(path string) (*File, error) {
 	if err := CheckTarget(path); err != nil {
 		return nil, err
 	}
+	f, tmp, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &File{path: path, tmp: tmp, f: f, bw: bufio.NewWriter(f)}, nil
+}
+
+// Open opens the file a writer that renames writes path through: a new
+// temporary file in path's directory, or path itself when it is Direct
+// (tmp == path: the writer then neither syncs, renames nor removes it).
+func Open(path string) (f *os.File, tmp string, err error) {
 	if Direct(path) {
 		f, err := OpenDirect(path)
-		if err != nil {
-			return nil, err
-		}
-		return &File{path: path, tmp: path, f: f, bw: bufio.NewWriter(f), direct: true}, nil
+		return f, path, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", path, unwrap(err))
+		return nil, "", fmt.Errorf("cannot write %s: %w", path, unwrap(err))
 	}
-	return &File{path: path, tmp: f.Name(), f: f, bw: bufio.NewWriter(f)}, nil
+	return f, f.Name(), nil
 }
 
 // Write writes to the temporary file.
@@ -85,7 +92,7 @@ func (a *File) Commit() (err error) {
 	if err = a.bw.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", a.path, err)
 	}
-	if a.direct {
+	if a.tmp == a.path { // Direct
 		a.ended = true
 		if err = a.f.Close(); err != nil {
 			return fmt.Errorf("writing %s: %w", a.path, err)
@@ -117,7 +124,7 @@ func (a *File) Abort() {
 	}
 	a.ended = true
 	a.f.Close()
-	if !a.direct {
+	if a.tmp != a.path {
 		os.Remove(a.tmp)
 	}
 }
