@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -20,14 +19,13 @@ import (
 // are written by Close, which then renames the temporary file to its
 // final name. Abort (or a failed Close) removes the temporary file.
 type Writer struct {
-	path, tmp string
-	f         *os.File
-	w         *bufio.Writer
-	off       uint64 // end of the file: where the next bytes go
-	root      *WGroup
-	apps      []*Appendable
-	err       error
-	done      bool
+	t    *atomicfile.Target
+	w    *bufio.Writer
+	off  uint64 // end of the file: where the next bytes go
+	root *WGroup
+	apps []*Appendable
+	err  error
+	done bool
 }
 
 // Sizes of the format written: 8-byte addresses and lengths, the
@@ -44,21 +42,21 @@ const (
 )
 
 // Create starts a new HDF5 file that Close will give the name path.
-// A path that exists and is not a regular file (atomicfile.Direct:
+// A path that exists and is not a regular file (atomicfile.Target.Direct:
 // /dev/null) is written in place; one that cannot seek (a pipe) is
 // refused, as Close rewrites the file's first bytes.
 func Create(path string) (*Writer, error) {
-	f, tmp, err := atomicfile.Open(path)
+	t, err := atomicfile.OpenTarget(path)
 	if err != nil {
 		return nil, err
 	}
-	if tmp == path {
-		if _, err := f.Seek(0, io.SeekCurrent); err != nil {
-			f.Close()
+	if t.Direct() {
+		if _, err := t.F.Seek(0, io.SeekCurrent); err != nil {
+			t.Discard()
 			return nil, fmt.Errorf("cannot write %s: an HDF5 file is written out of order, and this is not a file one can seek in (a pipe?)", path)
 		}
 	}
-	w := &Writer{path: path, tmp: tmp, f: f, w: bufio.NewWriterSize(f, 1<<16)}
+	w := &Writer{t: t, w: bufio.NewWriterSize(t.F, 1<<16)}
 	w.root = &WGroup{w: w, name: "/"}
 	w.write(make([]byte, superSize)) // rewritten by Close
 	if w.err != nil {
@@ -66,14 +64,6 @@ func Create(path string) (*Writer, error) {
 		return nil, w.err
 	}
 	return w, nil
-}
-
-func unwrapPathErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Root returns the root group.
@@ -86,7 +76,7 @@ func (w *Writer) write(b []byte) uint64 {
 		return at
 	}
 	if _, err := w.w.Write(b); err != nil {
-		w.err = fmt.Errorf("writing %s: %w", w.path, err)
+		w.err = fmt.Errorf("writing %s: %w", w.t.Path, err)
 	}
 	w.off += uint64(len(b))
 	return at
@@ -441,10 +431,7 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.done = true
-	w.f.Close()
-	if w.tmp != w.path {
-		os.Remove(w.tmp)
-	}
+	w.t.Discard()
 }
 
 // Close writes the metadata, completes the file and renames it to its
@@ -471,40 +458,23 @@ func (w *Writer) Close() error {
 	sb := w.superblock()
 	if w.err == nil {
 		if err := w.w.Flush(); err != nil {
-			w.err = fmt.Errorf("writing %s: %w", w.path, err)
+			w.err = fmt.Errorf("writing %s: %w", w.t.Path, err)
 		}
 	}
 	if w.err == nil {
-		if _, err := w.f.WriteAt(sb, 0); err != nil {
-			w.err = fmt.Errorf("writing %s: %w", w.path, err)
+		if _, err := w.t.F.WriteAt(sb, 0); err != nil {
+			w.err = fmt.Errorf("writing %s: %w", w.t.Path, err)
 		}
 	}
-	if w.err == nil && w.tmp != w.path {
-		if err := w.f.Sync(); err != nil {
-			w.err = fmt.Errorf("writing %s: %w", w.path, err)
-		}
+	if w.err == nil {
+		w.err = w.t.Finish()
 	}
 	if w.err != nil {
 		w.Abort()
 		return w.err
 	}
 	w.done = true
-	if w.tmp == w.path {
-		if err := w.f.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", w.path, err)
-		}
-		return nil
-	}
-	if err := w.f.Close(); err != nil {
-		os.Remove(w.tmp)
-		return fmt.Errorf("writing %s: %w", w.path, err)
-	}
-	os.Chmod(w.tmp, 0o644)
-	if err := os.Rename(w.tmp, w.path); err != nil {
-		os.Remove(w.tmp)
-		return fmt.Errorf("cannot write %s: %w", w.path, unwrapPathErr(err))
-	}
-	return nil
+	return w.t.Publish()
 }
 
 func (w *Writer) superblock() []byte {

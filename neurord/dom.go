@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spinerd/spinerd/diag"
+	"github.com/spinerd/spinerd/internal/fileerr"
 )
 
 // xincludeNS is the XInclude namespace.
@@ -191,9 +192,9 @@ func (p *parser) parseFile(path string, from diag.Pos) *node {
 	data, err := p.readFile(path)
 	if err != nil {
 		if from.File == "" {
-			p.diags.Errorf(diag.Pos{File: path}, "", path, "cannot read model file: %v", unwrapPath(err))
+			p.diags.Errorf(diag.Pos{File: path}, "", path, "cannot read model file: %v", fileerr.Cause(err))
 		} else {
-			p.diags.Errorf(from, "<xi:include>", path, "cannot read included file %q: %v", path, unwrapPath(err))
+			p.diags.Errorf(from, "<xi:include>", path, "cannot read included file %q: %v", path, fileerr.Cause(err))
 		}
 		return nil
 	}
@@ -226,14 +227,6 @@ func (p *parser) readFile(path string) ([]byte, error) {
 	}
 	p.bytes += int64(len(data))
 	return data, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // parse builds the tree of one file's bytes.
@@ -338,7 +331,7 @@ func (p *parser) include(inc, parent *node) {
 	case "text":
 		data, err := p.readFile(path)
 		if err != nil {
-			p.diags.Errorf(inc.pos, "<xi:include>", href, "cannot read included file %q: %v", path, unwrapPath(err))
+			p.diags.Errorf(inc.pos, "<xi:include>", href, "cannot read included file %q: %v", path, fileerr.Cause(err))
 			return
 		}
 		if !utf8.Valid(data) {

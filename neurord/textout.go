@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -97,21 +96,16 @@ type TextWriter struct {
 }
 
 type textFile struct {
-	path, tmp string
-	f         *os.File
-	w         *bufio.Writer
+	t *atomicfile.Target
+	w *bufio.Writer
 }
 
 func createText(path string) (*textFile, error) {
-	if err := atomicfile.CheckTarget(path); err != nil {
-		return nil, err
-	}
-	// tmp == path: Direct, written in place, never renamed or removed
-	f, tmp, err := atomicfile.Open(path)
+	t, err := atomicfile.OpenTarget(path)
 	if err != nil {
 		return nil, err
 	}
-	return &textFile{path: path, tmp: tmp, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+	return &textFile{t: t, w: bufio.NewWriterSize(t.F, 1<<16)}, nil
 }
 
 // OutputNames returns the files CreateText writes for base name O.
@@ -268,29 +262,27 @@ func (tw *TextWriter) frame(set int, t float64, cell func(w *bufio.Writer, i int
 	return nil
 }
 
-// Close flushes every file and gives it its final name. After an error
-// the temporary files are removed and no final file is created.
+// Close flushes every file and gives it its final name once all are
+// complete. After an error the temporary files are removed and no final
+// file is created (but for those renamed before a rename failed).
 func (tw *TextWriter) Close() error {
 	all := append([]*textFile{tw.mesh}, tw.files...)
 	for _, f := range all {
 		if err := f.w.Flush(); err != nil {
 			tw.Abort()
-			return fmt.Errorf("writing %s: %w", f.path, err)
+			return fmt.Errorf("writing %s: %w", f.t.Path, err)
 		}
-		if err := f.f.Close(); err != nil {
+		if err := f.t.Finish(); err != nil {
 			tw.Abort()
-			return fmt.Errorf("writing %s: %w", f.path, err)
-		}
-		if f.tmp != f.path {
-			os.Chmod(f.tmp, 0o644)
+			return err
 		}
 	}
-	for _, f := range all {
-		if f.tmp == f.path {
-			continue
-		}
-		if err := os.Rename(f.tmp, f.path); err != nil {
-			return fmt.Errorf("cannot write %s: %w", f.path, err)
+	for i, f := range all {
+		if err := f.t.Publish(); err != nil {
+			for _, g := range all[i+1:] {
+				g.t.Discard()
+			}
+			return err
 		}
 	}
 	return nil
@@ -300,10 +292,7 @@ func (tw *TextWriter) Close() error {
 func (tw *TextWriter) Abort() {
 	for _, f := range append([]*textFile{tw.mesh}, tw.files...) {
 		if f != nil {
-			f.f.Close()
-			if f.tmp != f.path {
-				os.Remove(f.tmp)
-			}
+			f.t.Discard()
 		}
 	}
 }

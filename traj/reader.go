@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 
+	"github.com/spinerd/spinerd/internal/fileerr"
+
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -34,7 +36,7 @@ type Reader struct {
 func Open(path string) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrap(err))
+		return nil, fmt.Errorf("cannot read %s: %w", path, fileerr.Cause(err))
 	}
 	st, err := f.Stat()
 	if err != nil {

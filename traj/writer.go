@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -28,19 +27,19 @@ const (
 // index and footer. Until Close succeeds the file is PATH.part, readable
 // (every complete chunk is recovered) but never mistaken for a complete
 // trajectory; Close renames it to PATH. A PATH that exists and is not a
-// regular file (atomicfile.Direct: /dev/null, a pipe) is written in place.
+// regular file (atomicfile.Target.Direct: /dev/null, a pipe) is written in place.
 type Writer struct {
-	path, part string
-	f          *os.File
-	w          *bufio.Writer
-	off        int64
-	h          *Header
-	enc        *zstd.Encoder
-	sets       []pending
-	index      []chunkInfo
-	raw, comp  []byte
-	err        error
-	closed     bool
+	path      string
+	t         *atomicfile.Target // t.Temp: PATH.part, or PATH when Direct
+	w         *bufio.Writer
+	off       int64
+	h         *Header
+	enc       *zstd.Encoder
+	sets      []pending
+	index     []chunkInfo
+	raw, comp []byte
+	err       error
+	closed    bool
 	// reproducible: no age-based chunk cuts.
 	reproducible bool
 }
@@ -70,32 +69,18 @@ func CreateWith(path string, h *Header, opt Options) (*Writer, error) {
 	if err := h.validate(); err != nil {
 		return nil, fmt.Errorf("trajectory header: %w", err)
 	}
-	if err := atomicfile.CheckTarget(path); err != nil {
-		return nil, err
-	}
 	hd := *h
 	hd.FormatVersion = FormatVersion
-	part := path + ".part"
-	var f *os.File
-	var err error
-	if atomicfile.Direct(path) {
-		part = path // /dev/null, a pipe: written in place, never renamed or removed
-		f, err = atomicfile.OpenDirect(path)
-	} else if f, err = os.Create(part); err != nil {
-		err = fmt.Errorf("cannot write %s: %w", path, unwrap(err))
-	}
+	t, err := atomicfile.OpenPart(path, path+".part")
 	if err != nil {
 		return nil, err
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false))
 	if err != nil {
-		f.Close()
-		if part != path {
-			os.Remove(part)
-		}
+		t.Discard()
 		return nil, err
 	}
-	w := &Writer{path: path, part: part, f: f, w: bufio.NewWriterSize(f, 1<<16), h: &hd, enc: enc, sets: make([]pending, len(hd.Sets)), reproducible: opt.Reproducible}
+	w := &Writer{path: path, t: t, w: bufio.NewWriterSize(t.F, 1<<16), h: &hd, enc: enc, sets: make([]pending, len(hd.Sets)), reproducible: opt.Reproducible}
 	now := time.Now()
 	for i := range w.sets {
 		w.sets[i].written = now
@@ -118,16 +103,9 @@ func CreateWith(path string, h *Header, opt Options) (*Writer, error) {
 	if w.err != nil {
 		err := w.err
 		w.Abort()
-		return nil, fmt.Errorf("writing %s: %w", part, err)
+		return nil, fmt.Errorf("writing %s: %w", t.Temp, err)
 	}
 	return w, nil
-}
-
-func unwrap(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 func (w *Writer) write(b []byte) {
@@ -214,7 +192,7 @@ func (w *Writer) flushSet(set int) error {
 		w.err = w.w.Flush() // a complete chunk reaches the file at once
 	}
 	if w.err != nil {
-		return fmt.Errorf("writing %s: %w", w.part, w.err)
+		return fmt.Errorf("writing %s: %w", w.t.Temp, w.err)
 	}
 	w.index = append(w.index, info)
 	p.times, p.counts, p.floats = p.times[:0], p.counts[:0], p.floats[:0]
@@ -239,7 +217,9 @@ func (w *Writer) Close() error {
 		return w.err
 	}
 	if err := w.Flush(); err != nil {
-		w.closeFile()
+		w.closed = true
+		w.enc.Close()
+		w.t.Finish() // the .part stays: its complete chunks are readable
 		return err
 	}
 	w.closed = true
@@ -261,40 +241,25 @@ func (w *Writer) Close() error {
 	if w.err == nil {
 		w.err = w.w.Flush()
 	}
-	if w.err == nil && w.part != w.path {
-		w.err = w.f.Sync()
-	}
-	if err := w.f.Close(); w.err == nil {
-		w.err = err
-	}
 	w.enc.Close()
 	if w.err != nil {
-		return fmt.Errorf("writing %s: %w", w.part, w.err)
+		w.t.Finish() // the .part stays: its complete chunks are readable
+		return fmt.Errorf("writing %s: %w", w.t.Temp, w.err)
 	}
-	if w.part == w.path {
-		return nil
+	if w.err = w.t.Finish(); w.err == nil {
+		w.err = w.t.Publish()
 	}
-	if err := os.Rename(w.part, w.path); err != nil {
-		return fmt.Errorf("cannot write %s: %w", w.path, unwrap(err))
-	}
-	return nil
+	return w.err
 }
 
 // Abort stops writing: buffered frames are dropped and the .part file is
 // removed.
 func (w *Writer) Abort() {
-	w.closeFile()
-	if w.part != w.path {
-		os.Remove(w.part)
-	}
-}
-
-func (w *Writer) closeFile() {
 	if !w.closed {
 		w.closed = true
-		w.f.Close()
 		w.enc.Close()
 	}
+	w.t.Discard()
 }
 
 // PartPath returns the name the file has while it is written.

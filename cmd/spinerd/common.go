@@ -152,16 +152,6 @@ func splitList(s string) []string {
 	return out
 }
 
-// unwrapErr drops the *os.PathError wrapper when the message names the
-// file itself.
-func unwrapErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 func numCPU() int { return runtime.NumCPU() }
 
 // heapPerVoxelSpecies is what a stochastic run of a spatial model holds at

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spinerd/spinerd/internal/fileerr"
 	"github.com/spinerd/spinerd/models"
 	"github.com/spinerd/spinerd/plasticity"
 )
@@ -43,7 +44,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 	}
 	data, err := os.ReadFile(*params)
 	if err != nil {
-		return report(stderr, "evaluate", nil, fmt.Errorf("--params: %w", unwrapErr(err)))
+		return report(stderr, "evaluate", nil, fmt.Errorf("--params: %w", fileerr.Cause(err)))
 	}
 	var p plasticity.Params
 	if err := json.Unmarshal(data, &p); err != nil {

@@ -22,8 +22,8 @@ func TestDirect(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if !Direct(fifo) || Direct(filepath.Join(dir, "absent")) || Direct(dir) {
-		t.Fatal("Direct: want true for a pipe only")
+	if !isDirect(fifo) || isDirect(filepath.Join(dir, "absent")) || isDirect(dir) {
+		t.Fatal("isDirect: want true for a pipe only")
 	}
 	read := func() <-chan string {
 		got := make(chan string, 1)
