@@ -80,3 +80,34 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOutReader reads altered NeuroRD main outputs (O.out) and mesh files
+// (O-mesh.txt.out): errors, never a panic, a hang or an allocation out of
+// proportion to the input. The seeds are small files of both kinds, and
+// block headers that claim more voxels than the grid has.
+func FuzzOutReader(f *testing.F) {
+	out := "cctdif2d\nvolumeGrid 2\n(0 0 0) (1 0 0) (1 1 0) (0 1 0)\n(1 0 0) (2 0 0) (2 1 0) (1 1 0)\n" +
+		"gridConcentrations 2 2 0.0 A B \n3 4\n5 6\ngridConcentrations 2 2 2.0 A B \n3 5\n5 7\n"
+	mesh := "element_index upper_left_x upper_left_y upper_left_z lower_left_x lower_left_y lower_left_z lower_right_x lower_right_y lower_right_z upper_right_x upper_right_y upper_right_z volume deltaZ\n" +
+		"0 0 1 0 0 0 0 1 0 0 1 1 0 0.5 0.5\n"
+	f.Add([]byte(out))
+	f.Add([]byte(mesh))
+	f.Add([]byte(strings.Replace(out, "gridConcentrations 2 2 2.0", "gridConcentrations 2000000000 2 2.0", 1)))
+	f.Add([]byte(strings.Replace(out, "gridConcentrations 2 2 0.0", "gridConcentrations -1 2 0.0", 1)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ReadMeshText(strings.NewReader(string(data)))
+		r, err := NewOutReader(strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		for {
+			fr, err := r.Next()
+			if err != nil {
+				return
+			}
+			if len(fr.Counts) != r.Voxels {
+				t.Fatalf("a frame of %d voxels from a grid of %d", len(fr.Counts), r.Voxels)
+			}
+		}
+	})
+}

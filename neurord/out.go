@@ -103,6 +103,10 @@ func (o *OutReader) Next() (*Frame, error) {
 	if err1 != nil || err2 != nil || err3 != nil || len(f) != 4+ns {
 		return nil, fmt.Errorf("line %d: malformed gridConcentrations header", o.line)
 	}
+	if nv != o.Voxels {
+		// (and no allocation for a count the file does not hold)
+		return nil, fmt.Errorf("line %d: gridConcentrations for %d voxels, but volumeGrid has %d", o.line, nv, o.Voxels)
+	}
 	fr := &Frame{TimeMs: t, Species: f[4:], Counts: make([][]int64, nv)}
 	for v := 0; v < nv; v++ {
 		row, err := o.next()

@@ -45,7 +45,7 @@ type frame struct {
 }
 
 // randomFrames writes n frames per set with random-walk values.
-func writeFrames(t *testing.T, w *Writer, h *Header, n int, seed uint64) []frame {
+func writeFrames(t testing.TB, w *Writer, h *Header, n int, seed uint64) []frame {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	var out []frame
