@@ -15,12 +15,23 @@ import (
 
 // tableRun is a CSV or TSV export: a time_ms column, then one column per
 // species (voxel-summed or a single voxel) or per SPECIES@VOXEL. It is read
-// whole when opened.
+// whole when opened, as it is (cells: the value columns of every row,
+// row by row); Frames lays each row out as a frame of every species in
+// every voxel named, so that memory follows the file's size and not the
+// product of its species and voxels.
 type tableRun struct {
-	h      *traj.Header
-	times  []float64
-	values [][]float64 // per row, voxel-major like a trajectory frame
+	h     *traj.Header
+	times []float64
+	cells []float64 // row i's value columns: cells[i*len(at):(i+1)*len(at)]
+	at    []int     // each value column's place in a frame (voxel-major)
+	frame []float64 // Frames' buffer
 }
+
+// maxTableFrame is the most values (species × voxels) a frame of a
+// table may span: the spine model's 200 species on 80 000 voxels. A
+// header of n columns SPECIES_i@VOXEL_i alone names n species and n
+// voxels, whose n² frame would be out of all proportion to the file.
+const maxTableFrame = 1 << 24
 
 func openTable(path string) (*tableRun, error) {
 	f, err := os.Open(path)
@@ -84,6 +95,9 @@ func readTable(rd io.Reader) (*tableRun, error) {
 		cells[i] = cell{sp, vx}
 	}
 	ns, nv := len(h.Species), len(h.Voxels)
+	if ns*nv > maxTableFrame {
+		return nil, fmt.Errorf("table header: its columns name %d species and %d voxels, a frame of %d values (at most %d)", ns, nv, ns*nv, maxTableFrame)
+	}
 	set := traj.Set{Name: "__main__"}
 	for j := 0; j < ns; j++ {
 		set.Species = append(set.Species, j)
@@ -92,7 +106,10 @@ func readTable(rd io.Reader) (*tableRun, error) {
 		set.Voxels = append(set.Voxels, k)
 	}
 	h.Sets = []traj.Set{set}
-	r := &tableRun{h: h}
+	r := &tableRun{h: h, at: make([]int, len(cells)), frame: make([]float64, ns*nv)}
+	for i, c := range cells {
+		r.at[i] = c.vx*ns + c.sp
+	}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -108,16 +125,14 @@ func readTable(rd io.Reader) (*tableRun, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: time %q", line, rec[0])
 		}
-		row := make([]float64, ns*nv)
-		for i, c := range cells {
+		for i := range cells {
 			v, err := strconv.ParseFloat(rec[i+1], 64)
 			if err != nil {
 				return nil, fmt.Errorf("line %d, column %s: %q is not a number", line, head[i+1], rec[i+1])
 			}
-			row[c.vx*ns+c.sp] += v
+			r.cells = append(r.cells, v)
 		}
 		r.times = append(r.times, t)
-		r.values = append(r.values, row)
 	}
 	if len(r.times) == 0 {
 		return nil, fmt.Errorf("the table has no rows")
@@ -138,7 +153,11 @@ func (r *tableRun) Frames(set int, t0, t1 float64, fn func(t float64, counts []i
 		if t < t0 || t > t1 {
 			continue
 		}
-		if err := fn(t, nil, r.values[i]); err != nil {
+		clear(r.frame)
+		for j, v := range r.cells[i*len(r.at) : (i+1)*len(r.at)] {
+			r.frame[r.at[j]] += v
+		}
+		if err := fn(t, nil, r.frame); err != nil {
 			if errors.Is(err, traj.ErrStop) {
 				return nil
 			}
