@@ -29,10 +29,18 @@ func TestParseSeeds(t *testing.T) {
 	if s := FormatSeeds(got); s != "1-4,10,7" {
 		t.Errorf("FormatSeeds = %q", s)
 	}
-	for _, bad := range []string{"", "0", "5-3", "a", "1,1", "2-x", "-3"} {
+	for _, bad := range []string{"", "0", "5-3", "a", "1,1", "2-x", "-3", "1-1000000,1000001-1000002"} {
 		if _, err := ParseSeeds(bad); err == nil {
 			t.Errorf("ParseSeeds(%q) accepted", bad)
 		}
+	}
+	// The last seeds there are: the range ends at 2^64−1 without wrapping.
+	got, err = ParseSeeds("18446744073709551614-18446744073709551615")
+	if err != nil || !slices.Equal(got, []uint64{1<<64 - 2, 1<<64 - 1}) {
+		t.Errorf("ParseSeeds at the top = %v, %v", got, err)
+	}
+	if got, err := ParseSeeds("1-1000000"); err != nil || len(got) != 1_000_000 {
+		t.Errorf("a million seeds: %d, %v", len(got), err)
 	}
 }
 

@@ -7,9 +7,13 @@ import (
 	"strings"
 )
 
+// maxSeeds is the most seeds a list may hold (ParseSeeds).
+const maxSeeds = 1_000_000
+
 // ParseSeeds reads a seed list: comma-separated seeds and inclusive
 // ranges, e.g. "1-16" or "3,5,9" or "1-4,10". Seeds are positive; a seed
-// may not repeat. The order is kept (it is the order of reduction).
+// may not repeat; a list holds at most a million. The order is kept (it
+// is the order of reduction).
 func ParseSeeds(s string) ([]uint64, error) {
 	var out []uint64
 	seen := map[uint64]bool{}
@@ -41,12 +45,15 @@ func ParseSeeds(s string) ([]uint64, error) {
 		if err != nil || b < a {
 			return nil, fmt.Errorf("bad seed range %q in %q", f, s)
 		}
-		if b-a >= 1_000_000 {
-			return nil, fmt.Errorf("seed range %q has more than a million seeds", f)
+		if b-a >= maxSeeds || uint64(len(out))+(b-a+1) > maxSeeds {
+			return nil, fmt.Errorf("seed list %q has more than a million seeds", s)
 		}
-		for v := a; v <= b; v++ {
+		for v := a; ; v++ { // v <= b would never end at b = 2^64−1
 			if err := add(v); err != nil {
 				return nil, err
+			}
+			if v == b {
+				break
 			}
 		}
 	}
