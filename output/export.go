@@ -20,13 +20,15 @@ import (
 type Selection struct {
 	Set     int      // output set (0: the main output)
 	Species []string // species ids; empty: all of the set
-	Voxels  []int    // voxel indices of the mesh; empty: all of the set
+	Voxels  []int    // voxel indices of the mesh (ParseVoxels); empty: all of the set
 	Sum     bool     // sum over the selected voxels
 }
 
-// ParseVoxels reads a voxel list such as "0,3-5".
-func ParseVoxels(s string) ([]int, error) {
+// ParseVoxels reads a voxel list such as "0,3-5" of a mesh of n voxels:
+// each is in [0, n) and given once.
+func ParseVoxels(s string, n int) ([]int, error) {
 	var out []int
+	seen := make([]bool, n)
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
@@ -43,7 +45,14 @@ func ParseVoxels(s string) ([]int, error) {
 				return nil, fmt.Errorf("bad voxel range %q in %q", f, s)
 			}
 		}
+		if b >= n {
+			return nil, fmt.Errorf("voxel %d in %q is not in the mesh (voxels 0–%d)", b, s, n-1)
+		}
 		for v := a; v <= b; v++ {
+			if seen[v] {
+				return nil, fmt.Errorf("voxel %d given twice in %q", v, s)
+			}
+			seen[v] = true
 			out = append(out, v)
 		}
 	}
@@ -88,16 +97,15 @@ func resolve(h *traj.Header, sel Selection) (*picked, error) {
 		for k := range s.Voxels {
 			p.voxels = append(p.voxels, k)
 		}
+		return p, nil
+	}
+	at := make(map[int][]int, len(s.Voxels)) // mesh voxel → positions in the set
+	for k, sv := range s.Voxels {
+		at[sv] = append(at[sv], k)
 	}
 	for _, v := range sel.Voxels {
-		found := false
-		for k, sv := range s.Voxels {
-			if sv == v {
-				p.voxels = append(p.voxels, k)
-				found = true
-			}
-		}
-		if !found {
+		p.voxels = append(p.voxels, at[v]...)
+		if len(at[v]) == 0 {
 			return nil, fmt.Errorf("voxel %d is not in output set %q (voxels 0–%d)", v, s.Name, len(h.Voxels)-1)
 		}
 	}

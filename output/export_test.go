@@ -12,12 +12,14 @@ import (
 )
 
 func TestParseVoxels(t *testing.T) {
-	got, err := ParseVoxels("0, 3-5,9")
+	got, err := ParseVoxels("0, 3-5,9", 10)
 	if err != nil || !slices.Equal(got, []int{0, 3, 4, 5, 9}) {
 		t.Errorf("ParseVoxels = %v, %v", got, err)
 	}
-	for _, bad := range []string{"a", "3-1", "-2", "1-x"} {
-		if _, err := ParseVoxels(bad); err == nil {
+	// Past the mesh, repeated, or a range to the largest int (which
+	// looped forever once).
+	for _, bad := range []string{"a", "3-1", "-2", "1-x", "10", "2-10", "1,0-1", "0-9223372036854775807"} {
+		if _, err := ParseVoxels(bad, 10); err == nil {
 			t.Errorf("ParseVoxels(%q) accepted", bad)
 		}
 	}

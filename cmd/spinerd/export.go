@@ -32,18 +32,18 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		return badFlag(stderr, "export", "output", fmt.Errorf("--format %s writes files: give -o", f.Name))
 	}
 	sel := output.Selection{Set: *set, Species: splitList(*species), Sum: *sum}
-	if *voxels != "" {
-		v, err := output.ParseVoxels(*voxels)
-		if err != nil {
-			return badFlag(stderr, "export", "voxels", err)
-		}
-		sel.Voxels = v
-	}
 	r, err := runfile.Open(fs.Args()[0])
 	if err != nil {
 		return report(stderr, "export", nil, err)
 	}
 	defer r.Close()
+	if *voxels != "" {
+		v, err := output.ParseVoxels(*voxels, len(r.Header().Voxels))
+		if err != nil {
+			return badFlag(stderr, "export", "voxels", err)
+		}
+		sel.Voxels = v
+	}
 	if cut, msg := r.Truncated(); cut {
 		fmt.Fprintf(stderr, "spinerd export: warning: %s\n", msg)
 	}
