@@ -27,14 +27,14 @@ func ParseStateRef(ref string) (path string, atMs float64, err error) {
 	return ref, atMs, nil
 }
 
-// State reads the state of the run r at time atMs (NaN: its last frame)
-// for sys: the amount of every species of sys in every voxel, from the
-// run's main output (set 0), matched by species id and voxel index. A run
-// of another model — other species, another number of voxels, other
-// voxel volumes — is an error naming the difference.
-func State(r Run, atMs float64, sys *model.System) (*model.State, error) {
+// State reads the state of the run r, read from the file src, at time
+// atMs (NaN: its last frame) for sys: the amount of every species of sys
+// in every voxel, from the run's main output (set 0), matched by species
+// id and voxel index. A run of another model — other species, another
+// number of voxels, other voxel volumes — is an error naming src and the
+// difference.
+func State(r Run, src string, atMs float64, sys *model.System) (*model.State, error) {
 	h := r.Header()
-	src := h.ModelSource
 	if len(h.Sets) == 0 {
 		return nil, fmt.Errorf("%s: no output", src)
 	}
@@ -128,10 +128,5 @@ func LoadState(ref string, sys *model.System) (*model.State, error) {
 		return nil, err
 	}
 	defer r.Close()
-	st, err := State(r, at, sys)
-	if err != nil {
-		return nil, err
-	}
-	st.Source = path
-	return st, nil
+	return State(r, path, at, sys)
 }

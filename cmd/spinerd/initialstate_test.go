@@ -134,7 +134,7 @@ func TestInitialStateODE(t *testing.T) {
 }
 
 // TestInitialStateMismatch: a state of another model, or a time the file
-// does not have, is refused naming the difference.
+// does not have, is refused naming the state's file and the difference.
 func TestInitialStateMismatch(t *testing.T) {
 	td := testenv.Testdata(t)
 	rest := filepath.Join(td, "models", "maki-marttunen-2020", "Model_rest.xml")
@@ -145,16 +145,16 @@ func TestInitialStateMismatch(t *testing.T) {
 	restSrc := filepath.Join(dir, "rest.traj")
 	mustRun(t, "run", rest, "--runtime", "200", "--seed", "1", "-q", "-o", restSrc)
 	for _, c := range []struct {
-		args []string
-		want string
+		args       []string
+		file, want string
 	}{
-		{[]string{"run", rest, "--initial-state", src}, "voxels"},
-		{[]string{"run", other, "--initial-state", restSrc}, "another mesh"},
-		{[]string{"run", rest, "--initial-state", restSrc + "@150"}, "no frame at 150 ms"},
-		{[]string{"ensemble", rest, "--seeds", "1-2", "--initial-state", src}, "voxels"},
+		{[]string{"run", rest, "--initial-state", src}, src, "voxels"},
+		{[]string{"run", other, "--initial-state", restSrc}, restSrc, "another mesh"},
+		{[]string{"run", rest, "--initial-state", restSrc + "@150"}, restSrc, "no frame at 150 ms"},
+		{[]string{"ensemble", rest, "--seeds", "1-2", "--initial-state", src}, src, "voxels"},
 	} {
 		var out, errb bytes.Buffer
-		if code := run(append(c.args, "-q", "-o", filepath.Join(dir, "x")), &out, &errb); code != 2 || !strings.Contains(errb.String(), c.want) || !strings.Contains(errb.String(), "--initial-state") {
+		if code := run(append(c.args, "-q", "-o", filepath.Join(dir, "x")), &out, &errb); code != 2 || !strings.Contains(errb.String(), c.want) || !strings.Contains(errb.String(), c.file+": ") || !strings.Contains(errb.String(), "--initial-state") {
 			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, code, errb.String(), c.want)
 		}
 	}
