@@ -189,7 +189,14 @@ const spatialGCVoxels = 100
 
 // interruptible returns a context cancelled by Ctrl-C or SIGTERM.
 func interruptible() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal the default action is back: a second one
+	// ends the process at once, whatever the job is doing.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 func isTerminal(w io.Writer) bool {

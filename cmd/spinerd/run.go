@@ -391,6 +391,7 @@ type firingsTable struct {
 	fc      *gillespie.Firings
 	classes []firings.Class
 	everyMs float64
+	startMs float64 // the run's start, where the multiples of everyMs count from
 	fromMs  float64 // start of the open interval
 	lastMs  float64 // time of the last count
 	nextMs  float64 // the interval closes at the first count at or after this
@@ -404,7 +405,7 @@ func newFiringsTable(path string, fc *gillespie.Firings, startMs, everyMs float6
 	if err != nil {
 		return nil, err
 	}
-	ft := &firingsTable{f: f, w: firings.NewWriter(f), fc: fc, everyMs: everyMs, fromMs: startMs, lastMs: startMs, nextMs: math.Inf(1)}
+	ft := &firingsTable{f: f, w: firings.NewWriter(f), fc: fc, everyMs: everyMs, startMs: startMs, fromMs: startMs, lastMs: startMs, nextMs: math.Inf(1)}
 	if everyMs > 0 {
 		ft.nextMs = startMs + everyMs
 	}
@@ -426,8 +427,13 @@ func (ft *firingsTable) add(tMs float64) {
 	ft.lastMs = tMs
 	if tMs >= ft.nextMs*(1-1e-12) {
 		ft.close()
-		for ft.nextMs <= tMs*(1+1e-12) {
-			ft.nextMs += ft.everyMs
+		// The first multiple of everyMs after tMs, computed, not stepped
+		// to: an interval far shorter than the run took as many steps
+		// (1e-300 ms: forever, once a step no longer changed the sum).
+		past := tMs * (1 + 1e-12)
+		ft.nextMs = ft.startMs + (math.Floor((past-ft.startMs)/ft.everyMs)+1)*ft.everyMs
+		if !(ft.nextMs > past) || math.IsInf(ft.nextMs, 1) { // rounding; a quotient past MaxFloat64
+			ft.nextMs = math.Nextafter(past, math.Inf(1))
 		}
 	}
 }

@@ -122,6 +122,39 @@ func TestRunTiming(t *testing.T) {
 	}
 }
 
+// TestRunFiringsEveryCount: an interval shorter than any gap between two
+// output times or stimulus edges closes at each of them, however short:
+// 1e-300 ms (which once stepped forever towards the next multiple) gives
+// the table 0.001 ms gives.
+func TestRunFiringsEveryCount(t *testing.T) {
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	dir := t.TempDir()
+	var tables []string
+	for _, every := range []string{"0.001", "1e-300"} {
+		csvPath := filepath.Join(dir, "f"+every+".csv")
+		code, _, errs := runCmd("run", model, "--runtime", "350", "--seed", "7", "--firings", csvPath, "--firings-every", every, "-q", "-o", filepath.Join(dir, "r.traj"))
+		if code != 0 {
+			t.Fatalf("--firings-every %s: exit %d: %s", every, code, errs)
+		}
+		b, err := os.ReadFile(csvPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, string(b))
+	}
+	ends := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(tables[0]), "\n")[1:] {
+		f := strings.Split(line, ",")
+		ends[f[1]] = true
+	}
+	if len(ends) < 3 || !ends["350"] {
+		t.Errorf("interval ends %v: want several, the last at 350 ms", ends)
+	}
+	if tables[0] != tables[1] {
+		t.Error("--firings-every 1e-300 and 0.001 wrote different tables")
+	}
+}
+
 // TestRunFirings: --firings writes the firings of each channel class per
 // interval of --firings-every: intervals ending at output times (the
 // last at the run's end; none for 0-100 ms, where nothing fires before
