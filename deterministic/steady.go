@@ -167,6 +167,9 @@ func (p *problem) conservation(free []int) (*mat.Dense, error) {
 // projected to zero. When Newton does not converge from y0 the model is
 // integrated (held species frozen) over growing spans and Newton retried.
 func SteadyState(sys *model.System, y0 []float64, opt SteadyOptions) (*SteadyResult, error) {
+	if math.IsNaN(opt.ResidualNMPerMs) || math.IsInf(opt.ResidualNMPerMs, 0) {
+		return nil, fmt.Errorf("steady state: residual target %g nM/ms: want a finite number (0: the default)", opt.ResidualNMPerMs)
+	}
 	if opt.ResidualNMPerMs <= 0 {
 		opt.ResidualNMPerMs = 1e-12
 	}

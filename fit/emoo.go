@@ -118,6 +118,11 @@ type Config struct {
 	RefPoint []float64
 }
 
+// Check reports a configuration Run would refuse (with the defaults
+// filled in as Run fills them), so that a caller can refuse it before
+// doing anything else.
+func (c Config) Check() error { return c.defaults() }
+
 func (c *Config) defaults() error {
 	if len(c.Variables) == 0 || len(c.Objectives) == 0 {
 		return errors.New("fit: no variables or no objectives")
@@ -144,6 +149,20 @@ func (c *Config) defaults() error {
 	}
 	if c.PM == 0 {
 		c.PM = 0.5
+	}
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"SBX distribution index η_c", c.EtaC}, {"mutation distribution index η_m", c.EtaM}} {
+		if !(x.v > 0) || math.IsInf(x.v, 0) {
+			return fmt.Errorf("fit: %s %g: want a finite number > 0", x.name, x.v)
+		}
+	}
+	if !(c.PM > 0 && c.PM <= 1) {
+		return fmt.Errorf("fit: mutation probability %g: want a probability in (0, 1]", c.PM)
+	}
+	if math.IsNaN(c.DEtaC) || math.IsInf(c.DEtaC, 0) || math.IsNaN(c.DEtaM) || math.IsInf(c.DEtaM, 0) {
+		return fmt.Errorf("fit: index increments %g, %g: want finite numbers", c.DEtaC, c.DEtaM)
 	}
 	if c.Jobs <= 0 {
 		c.Jobs = 1

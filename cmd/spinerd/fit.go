@@ -47,6 +47,9 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spinerd fit: --population must be even and ≥ 2, --capacity greater than it by an even number, --generations ≥ 1\n")
 		return exitBadInput
 	}
+	if *timeout < 0 {
+		return badFlag(stderr, "fit", "timeout", fmt.Errorf("%v: want ≥ 0 (0: none)", *timeout))
+	}
 	var vt fit.Variation
 	switch *variation {
 	case "emoo":
@@ -82,6 +85,14 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 	if *jobs <= 0 {
 		*jobs = numCPU()
 	}
+	prob := &plasticity.Problem{Data: d, Base: base, Dataset: ds, Variant: v, Space: sp,
+		Options: plasticity.Options{Jobs: 1, MaxSteps: *maxSteps, Timeout: *timeout}}
+	cfg := fit.Config{Variables: prob.Variables(), Objectives: prob.Objectives(), N: *n, C: *c, Generations: *gens,
+		EtaC: *etaC, EtaM: *etaM, PM: *pm, Variation: vt, DropDuplicates: *dedup, Seed: *seed, Jobs: *jobs}
+	if err := cfg.Check(); err != nil { // before the output directory is made
+		fmt.Fprintf(stderr, "spinerd %v\n", err)
+		return exitBadInput
+	}
 	dir := *out
 	if dir == "" {
 		dir = "fit-" + ds.Caption
@@ -94,10 +105,7 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 		return report(stderr, "fit", nil, err)
 	}
 	defer failLog.Close()
-	prob := &plasticity.Problem{Data: d, Base: base, Dataset: ds, Variant: v, Space: sp,
-		Options: plasticity.Options{Jobs: 1, MaxSteps: *maxSteps, Timeout: *timeout}, Log: failLog}
-	cfg := fit.Config{Variables: prob.Variables(), Objectives: prob.Objectives(), N: *n, C: *c, Generations: *gens,
-		EtaC: *etaC, EtaM: *etaM, PM: *pm, Variation: vt, DropDuplicates: *dedup, Seed: *seed, Jobs: *jobs}
+	prob.Log = failLog
 	ctx, stop := interruptible()
 	defer stop()
 	rec := &fitProgress{w: stderr, quiet: *quiet, generations: *gens}

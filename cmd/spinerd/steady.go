@@ -24,6 +24,9 @@ func runSteady(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	if !(*target > 0) || math.IsInf(*target, 0) {
+		return badFlag(stderr, "steady", "residual", fmt.Errorf("%g nM/ms: want a finite number > 0", *target))
+	}
 	path, ok := oneModel("steady", fs.Args(), stderr)
 	if !ok {
 		return exitBadInput

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spinerd/spinerd/internal/testenv"
+)
+
+// TestBadNumbersRefused: numeric flags outside what they mean (NaN, a
+// negative count or tolerance, a probability above one) exit 2 naming
+// the value, before anything is computed or written; they once ran a
+// fit on NaN indices, compared nothing against a NaN threshold, or
+// integrated a steady state for 1e12 ms towards a NaN residual.
+func TestBadNumbersRefused(t *testing.T) {
+	model := filepath.Join(testenv.Testdata(t), "models", "neurord-examples", "Model_mglur_diff.xml")
+	dir := t.TempDir()
+	fitDir := filepath.Join(dir, "fit")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", "a.traj", "b.traj", "--max-z", "NaN"}, "--max-z: NaN"},
+		{[]string{"compare", "a.traj", "b.traj", "--max-z", "0"}, "--max-z: 0"},
+		{[]string{"compare", "a.traj", "b.traj", "--min-mean", "-Inf"}, "--min-mean: -Inf"},
+		{[]string{"steady", model, "--residual", "NaN"}, "--residual: NaN"},
+		{[]string{"steady", model, "--residual", "-1"}, "--residual: -1"},
+		{[]string{"ensemble", model, "--seeds", "1-2", "--shards", "-1", "-o", filepath.Join(dir, "e")}, "--shards: -1"},
+		{[]string{"fit", "--dataset", "VC-1", "--eta-c", "NaN", "-o", fitDir}, "η_c NaN"},
+		{[]string{"fit", "--dataset", "VC-1", "--eta-m", "-1", "-o", fitDir}, "η_m -1"},
+		{[]string{"fit", "--dataset", "VC-1", "--p-m", "2", "-o", fitDir}, "mutation probability 2"},
+		{[]string{"fit", "--dataset", "VC-1", "--timeout", "-1s", "-o", fitDir}, "--timeout: -1s"},
+	} {
+		code, _, errs := runCmd(append(c.args, "-q")...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", c.args, code, errs, c.want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("refused commands wrote %v", entries)
+	}
+}
