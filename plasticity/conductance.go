@@ -1,6 +1,7 @@
 package plasticity
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -20,12 +21,22 @@ type Series struct {
 	Clamped int
 }
 
-// Relative returns g/g(baseline), the baseline being the last sample at
-// or before baselineMs (the first sample when baselineMs is NaN or before
-// the first sample).
-func (s *Series) Relative(baselineMs float64) ([]float64, float64) {
+// Relative returns g/g(baseline) and the baseline's time, the baseline
+// being the last sample at or before baselineMs (the first sample when
+// baselineMs is NaN). A time before the first sample, or not finite, has
+// no such sample: an error.
+func (s *Series) Relative(baselineMs float64) ([]float64, float64, error) {
+	if len(s.TimesMs) == 0 {
+		return nil, 0, errors.New("no samples")
+	}
 	i0 := 0
 	if !math.IsNaN(baselineMs) {
+		if math.IsInf(baselineMs, 0) {
+			return nil, 0, fmt.Errorf("%g ms: not a time", baselineMs)
+		}
+		if baselineMs+1e-9 < s.TimesMs[0] {
+			return nil, 0, fmt.Errorf("%g ms: no sample at or before it (the samples span %g to %g ms)", baselineMs, s.TimesMs[0], s.TimesMs[len(s.TimesMs)-1])
+		}
 		for i, t := range s.TimesMs {
 			if t <= baselineMs+1e-9 {
 				i0 = i
@@ -36,7 +47,7 @@ func (s *Series) Relative(baselineMs float64) ([]float64, float64) {
 	for i, g := range s.GPS {
 		out[i] = g / s.GPS[i0]
 	}
-	return out, s.TimesMs[i0]
+	return out, s.TimesMs[i0], nil
 }
 
 // At returns g at the sample nearest t.

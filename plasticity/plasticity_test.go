@@ -34,8 +34,8 @@ func gRatio(t *testing.T, file string, onsetMs float64) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel, t0 := s.Relative(onsetMs)
-	if t0 != onsetMs {
+	rel, t0, err := s.Relative(onsetMs)
+	if err != nil || t0 != onsetMs {
 		t.Fatalf("baseline at %g ms", t0)
 	}
 	return rel[len(rel)-1]

@@ -39,7 +39,10 @@ func runConductance(args []string, stdout, stderr io.Writer) int {
 	if s.Clamped > 0 {
 		fmt.Fprintf(stderr, "spinerd conductance: %d samples had negative receptor counts (set to 0)\n", s.Clamped)
 	}
-	rel, t0 := s.Relative(*baseline)
+	rel, t0, err := s.Relative(*baseline)
+	if err != nil {
+		return badFlag(stderr, "conductance", "baseline", err)
+	}
 	if *plotOut != "" {
 		format, err := plot.FormatOf(*plotOut)
 		if err != nil {

@@ -62,6 +62,13 @@ func TestDefaultRun(t *testing.T) {
 	if code, _, _ := runCmd("conductance", "nothing.traj"); code != 2 {
 		t.Errorf("missing file: exit %d", code)
 	}
+	// A baseline before the first sample has no sample at or before it
+	// (it once gave the first sample silently); +Inf is no time.
+	for _, b := range []string{"-5", "+Inf"} {
+		if code, _, errs := runCmd("conductance", "spine-hfs.traj", "--baseline", b); code != 2 || !strings.Contains(errs, "--baseline: "+b+" ms") {
+			t.Errorf("--baseline %s: exit %d, %s", b, code, errs)
+		}
+	}
 }
 
 // TestEvaluateCommand prints the objectives of a regression point as JSON.
