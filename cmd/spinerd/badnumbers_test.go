@@ -23,7 +23,7 @@ func TestBadNumbersRefused(t *testing.T) {
 		want string
 	}{
 		{[]string{"compare", "a.traj", "b.traj", "--max-z", "NaN"}, "--max-z: NaN"},
-		{[]string{"compare", "a.traj", "b.traj", "--max-z", "0"}, "--max-z: 0"},
+		{[]string{"compare", "a.traj", "b.traj", "--max-z", "-1"}, "--max-z: -1"},
 		{[]string{"compare", "a.traj", "b.traj", "--min-mean", "-Inf"}, "--min-mean: -Inf"},
 		{[]string{"steady", model, "--residual", "NaN"}, "--residual: NaN"},
 		{[]string{"steady", model, "--residual", "-1"}, "--residual: -1"},

@@ -19,8 +19,8 @@ func runCompare(args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if !(*maxZ > 0) || math.IsInf(*maxZ, 0) {
-		return badFlag(stderr, "compare", "max-z", fmt.Errorf("%g: want a finite number > 0", *maxZ))
+	if !(*maxZ >= 0) { // +Inf: report, never fail
+		return badFlag(stderr, "compare", "max-z", fmt.Errorf("%g: want a number ≥ 0", *maxZ))
 	}
 	if math.IsNaN(*minMean) || math.IsInf(*minMean, 0) {
 		return badFlag(stderr, "compare", "min-mean", fmt.Errorf("%g: want a finite number of molecules", *minMean))
