@@ -27,13 +27,20 @@ func TestBadNumbersRefused(t *testing.T) {
 		{[]string{"compare", "a.traj", "b.traj", "--min-mean", "-Inf"}, "--min-mean: -Inf"},
 		{[]string{"steady", model, "--residual", "NaN"}, "--residual: NaN"},
 		{[]string{"steady", model, "--residual", "-1"}, "--residual: -1"},
-		{[]string{"ensemble", model, "--seeds", "1-2", "--shards", "-1", "-o", filepath.Join(dir, "e")}, "--shards: -1"},
+		{[]string{"ensemble", model, "--seeds", "1-2", "--shards", "-1", "-o", filepath.Join(dir, "e")}, "--shards -1: must be at least 0"},
+		{[]string{"run", model, "--method", "ode", "--max-steps", "-1", "-o", filepath.Join(dir, "r.traj")}, "--max-steps -1: must be at least 0"},
+		{[]string{"evaluate", "--dataset", "VC-1", "--params", "p.json", "--max-steps", "-1"}, "--max-steps -1: must be at least 0"},
+		{[]string{"fit", "--dataset", "VC-1", "--max-steps", "-5", "-o", fitDir}, "--max-steps -5: must be at least 0"},
 		{[]string{"fit", "--dataset", "VC-1", "--eta-c", "NaN", "-o", fitDir}, "η_c NaN"},
 		{[]string{"fit", "--dataset", "VC-1", "--eta-m", "-1", "-o", fitDir}, "η_m -1"},
 		{[]string{"fit", "--dataset", "VC-1", "--p-m", "2", "-o", fitDir}, "mutation probability 2"},
-		{[]string{"fit", "--dataset", "VC-1", "--timeout", "-1s", "-o", fitDir}, "--timeout: -1s"},
+		{[]string{"fit", "--dataset", "VC-1", "--timeout", "-1s", "-o", fitDir}, "--timeout -1s: must be at least 0"},
 	} {
-		code, _, errs := runCmd(append(c.args, "-q")...)
+		args := c.args
+		if args[0] != "evaluate" { // the one without -q
+			args = append(args, "-q")
+		}
+		code, _, errs := runCmd(args...)
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", c.args, code, errs, c.want)
 		}

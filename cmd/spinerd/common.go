@@ -47,7 +47,8 @@ func newFlags(name string, stdout io.Writer) *pflag.FlagSet {
 // parse parses flags; done reports that the command should return code.
 // Flags whose zero or negative values mean "the default" when left out
 // must be positive when given (an explicit --jobs 0 or --tolerance 0 is a
-// mistake, not a request for the default).
+// mistake, not a request for the default); counts and durations whose 0
+// means "none" must not be negative.
 func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -66,6 +67,14 @@ func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done b
 		case "jobs", "workers":
 			if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 1 {
 				why = "must be at least 1"
+			}
+		case "max-steps", "shards":
+			if n, err := strconv.Atoi(f.Value.String()); err == nil && n < 0 {
+				why = "must be at least 0"
+			}
+		case "timeout":
+			if d, err := time.ParseDuration(f.Value.String()); err == nil && d < 0 {
+				why = "must be at least 0"
 			}
 		case "tolerance", "runtime", "fixed-step", "rtol", "atol":
 			if x, err := strconv.ParseFloat(f.Value.String(), 64); err == nil && !(x > 0) {

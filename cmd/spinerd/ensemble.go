@@ -55,9 +55,6 @@ func runEnsemble(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return badFlag(stderr, "ensemble", "quantiles", err)
 	}
-	if *shards < 0 {
-		return badFlag(stderr, "ensemble", "shards", fmt.Errorf("%d: want ≥ 0 (0: from SPINERD_SHARDS)", *shards))
-	}
 	var shard ensemble.Shard
 	source := ""
 	if *shardFlag != "" {

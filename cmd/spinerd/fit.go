@@ -47,9 +47,6 @@ func runFit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spinerd fit: --population must be even and ≥ 2, --capacity greater than it by an even number, --generations ≥ 1\n")
 		return exitBadInput
 	}
-	if *timeout < 0 {
-		return badFlag(stderr, "fit", "timeout", fmt.Errorf("%v: want ≥ 0 (0: none)", *timeout))
-	}
 	var vt fit.Variation
 	switch *variation {
 	case "emoo":
