@@ -42,6 +42,7 @@ type Target struct {
 	Temp   string   // the name written; Path itself when Direct
 	F      *os.File // open for writing until Finish or Discard
 	closed bool
+	public bool // Publish ran: the file is the user's now
 }
 
 // OpenTarget opens a new temporary file in path's directory for path, or
@@ -114,15 +115,17 @@ func (t *Target) Publish() error {
 		os.Remove(t.Temp)
 		return fmt.Errorf("cannot write %s: %w", t.Path, fileerr.Cause(err))
 	}
+	t.public = true
 	return nil
 }
 
 // Discard closes the file if it is open and removes a temporary one; the
-// final name is left as it was. It may follow Finish, and a Direct target
-// is only closed.
+// final name is left as it was. It may follow Finish; after Publish it
+// does nothing (a deferred Discard guards every early return), and a
+// Direct target is only closed.
 func (t *Target) Discard() {
 	t.close()
-	if !t.Direct() {
+	if !t.Direct() && !t.public {
 		os.Remove(t.Temp)
 	}
 }

@@ -99,6 +99,14 @@ func TestTarget(t *testing.T) {
 	if err := tg.Publish(); err != nil {
 		t.Fatal(err)
 	}
+	// A deferred Discard after Publish leaves alone a new file that has
+	// the temporary file's name (another run's .part).
+	os.WriteFile(path+".part", []byte("next"), 0o644)
+	tg.Discard()
+	if _, err := os.Stat(path + ".part"); err != nil {
+		t.Error("Discard after Publish removed a file by the temporary name")
+	}
+	os.Remove(path + ".part")
 	st, err := os.Stat(path)
 	if b, _ := os.ReadFile(path); err != nil || string(b) != "new" || st.Mode().Perm() != 0o644 || len(left()) > 0 {
 		t.Fatalf("after Publish: %q, %v, left %v", b, st.Mode(), left())
