@@ -29,7 +29,6 @@ const (
 // trajectory; Close renames it to PATH. A PATH that exists and is not a
 // regular file (atomicfile.Target.Direct: /dev/null, a pipe) is written in place.
 type Writer struct {
-	path      string
 	t         *atomicfile.Target // t.Temp: PATH.part, or PATH when Direct
 	w         *bufio.Writer
 	off       int64
@@ -80,7 +79,7 @@ func CreateWith(path string, h *Header, opt Options) (*Writer, error) {
 		t.Discard()
 		return nil, err
 	}
-	w := &Writer{path: path, t: t, w: bufio.NewWriterSize(t.F, 1<<16), h: &hd, enc: enc, sets: make([]pending, len(hd.Sets)), reproducible: opt.Reproducible}
+	w := &Writer{t: t, w: bufio.NewWriterSize(t.F, 1<<16), h: &hd, enc: enc, sets: make([]pending, len(hd.Sets)), reproducible: opt.Reproducible}
 	now := time.Now()
 	for i := range w.sets {
 		w.sets[i].written = now
@@ -152,7 +151,7 @@ func (w *Writer) check(set, n int) error {
 		return w.err
 	}
 	if w.closed {
-		return fmt.Errorf("trajectory %s is closed", w.path)
+		return fmt.Errorf("trajectory %s is closed", w.t.Path)
 	}
 	if set < 0 || set >= len(w.sets) {
 		return fmt.Errorf("no output set %d", set)
