@@ -173,6 +173,9 @@ func Run(ctx context.Context, prob Problem, cfg Config, opt Options) ([]*Individ
 		if err != nil {
 			return nil, err
 		}
+		if err := cp.check(); err != nil {
+			return nil, fmt.Errorf("cannot resume %s: it is damaged: %w", cpPath, err)
+		}
 		if diffs := cp.differences(&cfg, opt.Extra); len(diffs) > 0 {
 			return nil, &MismatchError{Path: cpPath, Differences: diffs}
 		}
@@ -540,6 +543,36 @@ func (cp *Checkpoint) differences(c *Config, extra any) []string {
 		diff(k, then[k], now[k])
 	}
 	return out
+}
+
+// check reports a checkpoint that is not whole: sizes that disagree
+// (bounds and variables, rows and the population size, a row's
+// parameters and objectives and the names), parameters outside their
+// bounds, a negative generation. differences and individuals index by
+// these sizes.
+func (cp *Checkpoint) check() error {
+	nv, no := len(cp.Variables), len(cp.Objectives)
+	switch {
+	case len(cp.Bounds) != nv:
+		return fmt.Errorf("%d bounds for %d variables", len(cp.Bounds), nv)
+	case cp.Generation < 0:
+		return fmt.Errorf("generation %d", cp.Generation)
+	case len(cp.Population) != cp.N:
+		return fmt.Errorf("%d rows in a population of %d", len(cp.Population), cp.N)
+	case len(cp.RefPoint) != no:
+		return fmt.Errorf("a reference point of %d values for %d objectives", len(cp.RefPoint), no)
+	}
+	for i, r := range cp.Population {
+		if len(r.X) != nv || len(r.Objectives) != no {
+			return fmt.Errorf("row %d has %d parameters and %d objectives, not %d and %d", i, len(r.X), len(r.Objectives), nv, no)
+		}
+		for k, x := range r.X {
+			if b := cp.Bounds[k]; !(x >= b[0] && x <= b[1]) {
+				return fmt.Errorf("row %d: %s = %g is outside its bounds [%g, %g]", i, cp.Variables[k], x, b[0], b[1])
+			}
+		}
+	}
+	return nil
 }
 
 func (cp *Checkpoint) individuals() []*Individual {
