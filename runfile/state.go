@@ -43,9 +43,16 @@ func State(r Run, src string, atMs float64, sys *model.System) (*model.State, er
 	if len(h.Voxels) != nv || len(set.Voxels) != nv {
 		return nil, fmt.Errorf("%s: the run has %d voxels in its main output, the model %d: another mesh", src, len(set.Voxels), nv)
 	}
+	_, table := r.(*tableRun)
 	for k, v := range set.Voxels {
 		if v != k {
 			return nil, fmt.Errorf("%s: the main output's voxels are not the mesh in order", src)
+		}
+		// A table's voxels are its columns' VOXEL texts in the order they
+		// first appear; each must be the mesh index of its place (a
+		// one-voxel mesh may be summed).
+		if l := h.Voxels[v].Label; table && l != strconv.Itoa(k) && !(nv == 1 && l == "sum") {
+			return nil, fmt.Errorf("%s: voxel %q is the table's voxel %d: its columns must name the mesh's voxels 0–%d in order (SPECIES@VOXEL, as spinerd export writes them)", src, l, k, nv-1)
 		}
 		a, b := h.Voxels[v].VolumeUm3, sys.Mesh.Voxels[v].VolumeUm3
 		if a > 0 && math.Abs(a-b) > 1e-3*b {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,6 +159,24 @@ func TestInitialStateMismatch(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, code, errb.String(), c.want)
 		}
 	}
+	// A CSV export is a state when its columns are the mesh's voxels in
+	// order; with voxels 0 and 1 swapped it is refused (it was taken as
+	// it was, voxel 1's amounts in voxel 0).
+	csvPath := filepath.Join(dir, "other.csv")
+	mustRun(t, "export", src, "--format", "csv", "-o", csvPath)
+	mustRun(t, "run", other, "--initial-state", csvPath, "--runtime", "40", "-q", "-o", filepath.Join(dir, "fromcsv.traj"))
+	b, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped := strings.NewReplacer("@0,", "@1,", "@1,", "@0,").Replace(strings.SplitN(string(b), "\n", 2)[0])
+	swappedPath := filepath.Join(dir, "swapped.csv")
+	os.WriteFile(swappedPath, []byte(swapped+"\n"+strings.SplitN(string(b), "\n", 2)[1]), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", other, "--initial-state", swappedPath, "--runtime", "40", "-q", "-o", filepath.Join(dir, "x.traj")}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `voxel "1" is the table's voxel 0`) {
+		t.Errorf("voxels 0 and 1 swapped: exit %d, %s", code, errb.String())
+	}
+
 	// The state is read whole: a 1-voxel model of other species is named.
 	sys, _, err := neurord.Compile(rest, model.Options{})
 	if err != nil {
