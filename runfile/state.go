@@ -58,6 +58,19 @@ func State(r Run, src string, atMs float64, sys *model.System) (*model.State, er
 		if a > 0 && math.Abs(a-b) > 1e-3*b {
 			return nil, fmt.Errorf("%s: voxel %d has %g µm³ in the run, %g µm³ in the model: another mesh", src, v, a, b)
 		}
+		// Where the run has the voxels' outlines (a NeuroRD .out without
+		// its mesh file has no volumes), they are the model's, to the
+		// 4 decimals a .out gives.
+		if c := h.Voxels[v].Corners; c != ([4][3]float64{}) {
+			m := sys.Mesh.Voxels[v].Corners
+			for i := range c {
+				for j := range c[i] {
+					if math.Abs(c[i][j]-m[i][j]) > 1e-3+1e-4*math.Abs(m[i][j]) {
+						return nil, fmt.Errorf("%s: voxel %d's corner %d is at (%.4f %.4f %.4f) µm in the run, (%.4f %.4f %.4f) µm in the model: another mesh", src, v, i, c[i][0], c[i][1], c[i][2], m[i][0], m[i][1], m[i][2])
+					}
+				}
+			}
+		}
 	}
 	// Column of each of the model's species in the run's frames.
 	col := make([]int, ns)

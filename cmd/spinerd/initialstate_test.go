@@ -177,6 +177,31 @@ func TestInitialStateMismatch(t *testing.T) {
 		t.Errorf("voxels 0 and 1 swapped: exit %d, %s", code, errb.String())
 	}
 
+	// A NeuroRD .out without its mesh file has no volumes but the voxels'
+	// corners: the same mesh moved 1 µm along x (same voxels, same
+	// volumes) is another mesh.
+	text := filepath.Join(dir, "n")
+	mustRun(t, "export", src, "--format", "neurord", "-o", text)
+	os.Remove(text + "-mesh.txt.out")
+	mustRun(t, "run", other, "--initial-state", text+".out", "--runtime", "40", "-q", "-o", filepath.Join(dir, "fromout.traj"))
+	moved := filepath.Join(dir, "moved")
+	os.Mkdir(moved, 0o755)
+	for _, f := range []string{"Model_mglur_diff.xml", "Rxn_mglur_diff.xml", "Morph1comp.xml", "IC_mglur.xml", "Out_mglur.xml"} {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(other), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "Morph1comp.xml" {
+			b = []byte(strings.NewReplacer(`x="0.0"`, `x="1.0"`, `x="8.0"`, `x="9.0"`).Replace(string(b)))
+		}
+		os.WriteFile(filepath.Join(moved, f), b, 0o644)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"run", filepath.Join(moved, "Model_mglur_diff.xml"), "--initial-state", text + ".out", "--runtime", "40", "-q", "-o", filepath.Join(dir, "x.traj")}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "corner 0 is at (") || !strings.Contains(errb.String(), "(1.0000 4.0000 0.0000) µm in the model") || !strings.Contains(errb.String(), "another mesh") {
+		t.Errorf("a mesh moved by 1 µm: exit %d, %s", code, errb.String())
+	}
+
 	// The state is read whole: a 1-voxel model of other species is named.
 	sys, _, err := neurord.Compile(rest, model.Options{})
 	if err != nil {
