@@ -94,6 +94,9 @@ func decodeCounts(p []byte, n, cols int, times []float64, vals []int64) ([]float
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(p) < n*cols { // a varint is at least a byte: no allocation p cannot fill
+		return nil, nil, errCorrupt
+	}
 	if cap(vals) < n*cols {
 		vals = make([]int64, n*cols)
 	}

@@ -43,7 +43,9 @@ func Open(path string) (*Reader, error) {
 		f.Close()
 		return nil, err
 	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	// DecodeAll decodes no more than its destination's capacity
+	// (decodeAtMost): a small hostile payload cannot expand without bound.
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecodeAllCapLimit(true))
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -106,7 +108,7 @@ func (r *Reader) readHeader() (int64, error) {
 	if crc32.Checksum(comp, castagnoli) != crc {
 		return 0, fmt.Errorf("header checksum mismatch: the file is damaged")
 	}
-	js, err := r.dec.DecodeAll(comp, nil)
+	js, err := decodeAtMost(r.dec, comp, nil, maxHeaderBytes)
 	if err != nil {
 		return 0, fmt.Errorf("header: %w", err)
 	}
@@ -116,6 +118,11 @@ func (r *Reader) readHeader() (int64, error) {
 	}
 	if err := h.validate(); err != nil {
 		return 0, fmt.Errorf("header: %w", err)
+	}
+	for s := range h.Sets {
+		if c := h.Columns(s); c > maxFrameValues {
+			return 0, fmt.Errorf("header: output set %q has frames of %d values (%d species × %d voxels), more than %d", h.Sets[s].Name, c, len(h.Sets[s].Species), len(h.Sets[s].Voxels), maxFrameValues)
+		}
 	}
 	r.h = h
 	return 20 + int64(n), nil
@@ -208,6 +215,35 @@ func (r *Reader) scan(start int64) {
 		r.path, reason, len(r.chunks), frames, last, off, r.size)
 }
 
+// Bounds on what a reader decodes, so that a small hostile file cannot
+// make it allocate without bound: a header's JSON (the spine model's is
+// about 200 kB with its model text; a 10⁵-voxel mesh's about 20 MB), a
+// frame's values (the spine model's 200 species on 300 000 voxels).
+const (
+	maxHeaderBytes = 1 << 28
+	maxFrameValues = 1 << 26
+)
+
+// decodeAtMost decodes the zstd payload into dst[:0], refusing more than
+// max bytes; dec limits DecodeAll to dst's capacity, which grows from a
+// guess (16 times the payload) to max as needed.
+func decodeAtMost(dec *zstd.Decoder, payload, dst []byte, max int) ([]byte, error) {
+	size := min(max, 16*len(payload)+4096)
+	for {
+		if cap(dst) < size {
+			dst = make([]byte, 0, size)
+		}
+		out, err := dec.DecodeAll(payload, dst[:0])
+		if !errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+			return out, err
+		}
+		if size >= max {
+			return nil, fmt.Errorf("it decodes to more than %d bytes", max)
+		}
+		size = min(max, 8*size)
+	}
+}
+
 // ErrStop ends a Frames iteration early without an error.
 var ErrStop = errors.New("stop")
 
@@ -234,15 +270,19 @@ func (r *Reader) Frames(set int, t0, t1 float64, fn func(t float64, counts []int
 			return fmt.Errorf("%s: %w", r.path, err)
 		}
 		info, crc, err := parseChunkHeader(head)
-		if err != nil || info.payloadLen != c.payloadLen {
+		if err != nil || info.payloadLen != c.payloadLen || info.Frames != c.Frames {
 			return fmt.Errorf("%s: chunk at byte %d: index and chunk disagree", r.path, c.Offset)
+		}
+		if info.Frames < 1 || info.Frames > chunkFrames || info.Frames*cols >= chunkValues+cols {
+			return fmt.Errorf("%s: chunk at byte %d holds %d frames of %d values, more than a writer puts in a chunk (%d frames, %d values and the frame that reaches them)", r.path, c.Offset, info.Frames, cols, chunkFrames, chunkValues)
 		}
 		headCopy := append([]byte(nil), head...)
 		payload, err := r.readAt(c.payloadLen, c.Offset+chunkHead)
 		if err != nil || !checkChunk(headCopy, payload, crc) {
 			return fmt.Errorf("%s: chunk at byte %d is damaged", r.path, c.Offset)
 		}
-		r.raw, err = r.dec.DecodeAll(payload, r.raw[:0])
+		maxRaw := info.Frames * (8 + cols*binary.MaxVarintLen64) // floats: 8 bytes a value
+		r.raw, err = decodeAtMost(r.dec, payload, r.raw[:0], maxRaw)
 		if err != nil {
 			return fmt.Errorf("%s: chunk at byte %d: %w", r.path, c.Offset, err)
 		}
