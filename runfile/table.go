@@ -33,6 +33,11 @@ type tableRun struct {
 // voxels, whose n² frame would be out of all proportion to the file.
 const maxTableFrame = 1 << 24
 
+// maxTableValues bounds the values a table holds in all (1 GiB of them):
+// a table is read whole, and a compressed one (.csv.zst) of a few
+// megabytes could otherwise expand into more memory than the machine has.
+const maxTableValues = 1 << 27
+
 func openTable(path string) (*tableRun, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -44,7 +49,7 @@ func openTable(path string) (*tableRun, error) {
 		return nil, err
 	}
 	defer closeZ()
-	r, err := readTable(rd)
+	r, err := readTable(rd, maxTableValues)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -52,7 +57,8 @@ func openTable(path string) (*tableRun, error) {
 	return r, nil
 }
 
-func readTable(rd io.Reader) (*tableRun, error) {
+// readTable reads a table of at most maxValues values.
+func readTable(rd io.Reader, maxValues int) (*tableRun, error) {
 	br := bufio.NewReader(rd)
 	first, _ := br.Peek(4096)
 	line1, _, _ := strings.Cut(string(first), "\n")
@@ -124,6 +130,9 @@ func readTable(rd io.Reader) (*tableRun, error) {
 		t, err := strconv.ParseFloat(rec[0], 64)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: time %q", line, rec[0])
+		}
+		if len(r.cells)+len(cells) > maxValues {
+			return nil, fmt.Errorf("line %d: more than %d values in the table: export less (--species, --voxels, --sum-voxels) or read the trajectory", line, maxValues)
 		}
 		for i := range cells {
 			v, err := strconv.ParseFloat(rec[i+1], 64)
