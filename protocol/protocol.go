@@ -37,6 +37,7 @@ func (f Fluxes) get(i int) float64 { return [4]float64{f.Ca, f.L, f.Glu, f.ACh}[
 // ParseFluxes reads "Ca=1900,L=10,Glu=20,ACh=20" over defaults.
 func ParseFluxes(s string, def Fluxes) (Fluxes, error) {
 	f := def
+	seen := map[string]bool{}
 	for _, kv := range strings.Split(s, ",") {
 		kv = strings.TrimSpace(kv)
 		if kv == "" {
@@ -46,6 +47,10 @@ func ParseFluxes(s string, def Fluxes) (Fluxes, error) {
 		if !ok {
 			return f, fmt.Errorf("bad flux %q (want NAME=particles/ms ≥ 0, e.g. Ca=1900)", kv)
 		}
+		if seen[k] {
+			return f, fmt.Errorf("input %s given twice in %q", k, s)
+		}
+		seen[k] = true
 		switch k {
 		case "Ca":
 			f.Ca = x

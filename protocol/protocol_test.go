@@ -172,7 +172,7 @@ func TestEdits(t *testing.T) {
 	if _, err := ParseFluxes("Ca=1,Na=2", Fluxes{}); err == nil {
 		t.Error("unknown input accepted")
 	}
-	for _, bad := range []string{"Ca=NaN", "Ca=19x", "Ca=-1", "Ca"} {
+	for _, bad := range []string{"Ca=NaN", "Ca=19x", "Ca=-1", "Ca", "Ca=1,Ca=2"} {
 		if _, err := ParseFluxes(bad, Fluxes{}); err == nil {
 			t.Errorf("ParseFluxes(%q) accepted", bad)
 		}

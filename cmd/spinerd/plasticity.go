@@ -89,6 +89,9 @@ func runPlasticity(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		pr.Trajectory = *out
+		if fs.Changed("seeds") && !*quiet {
+			fmt.Fprintf(stderr, "note: the %s method is deterministic: --seeds %s changes nothing (an ensemble needs --method %s)\n", *method, *seedsFlag, model.MethodNames(model.Stochastic))
+		}
 	}
 	ctx, stop := interruptible()
 	defer stop()

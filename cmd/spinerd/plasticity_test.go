@@ -101,11 +101,15 @@ func TestEvaluateCommand(t *testing.T) {
 }
 
 // TestPlasticityCommand: the deterministic 4xHFS from rest potentiates,
-// LFS depresses; bad flags exit 2.
+// LFS depresses; --seeds with it is noted as changing nothing; bad flags
+// exit 2.
 func TestPlasticityCommand(t *testing.T) {
-	code, out, errs := runCmd("plasticity", "--protocol", "4xHFS", "--method", "ode")
+	code, out, errs := runCmd("plasticity", "--protocol", "4xHFS", "--method", "ode", "--seeds", "1-4")
 	if code != 0 || !strings.Contains(out, "g0 =") || !strings.Contains(out, "resting state") {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+	if !strings.Contains(errs, "note: the ode method is deterministic: --seeds 1-4 changes nothing") {
+		t.Errorf("no note on --seeds: %s", errs)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	last := strings.Fields(lines[len(lines)-1])
@@ -115,6 +119,7 @@ func TestPlasticityCommand(t *testing.T) {
 	for _, args := range [][]string{
 		{"plasticity", "--protocol", "XFS"},
 		{"plasticity", "--flux", "Na=3"},
+		{"plasticity", "--flux", "Ca=1,Ca=2"},
 		{"plasticity", "--block", "Nope=2"},
 		{"plasticity", "--alter", "ks9999=0"},
 		{"plasticity", "--start", "later"},
