@@ -66,6 +66,11 @@ func ParseBlock(s string) ([]Scale, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("bad initial-amount scaling %q (want SPECIES=FACTOR, factor ≥ 0)", kv)
 		}
+		for _, o := range out {
+			if o.Species == k {
+				return nil, fmt.Errorf("%s scaled twice in %q", k, s)
+			}
+		}
 		out = append(out, Scale{k, f})
 	}
 	return out, nil
@@ -136,6 +141,11 @@ func ParseAlter(s string, m *model.Model) ([]RateScale, error) {
 					return nil, fmt.Errorf("rate scaling %q: no reaction %q", kv, name)
 				}
 				rs.Reaction = pos
+			}
+		}
+		for _, o := range out {
+			if o.Reaction == rs.Reaction && o.Reverse == rs.Reverse {
+				return nil, fmt.Errorf("rate scaling %q: reaction #%d (%s) is scaled twice in %q", kv, rs.Reaction, map[bool]string{false: "forward", true: "reverse"}[rs.Reverse], s)
 			}
 		}
 		out = append(out, rs)

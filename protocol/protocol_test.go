@@ -159,12 +159,12 @@ func TestEdits(t *testing.T) {
 	if e.Reactions[0].ReverseRate != 3*m.Reactions[0].ReverseRate || e.Reactions[0].ForwardRate != m.Reactions[0].ForwardRate {
 		t.Error("Ca_pump1a:reverse not applied")
 	}
-	for _, bad := range []string{"DAGKdag1=0", "nope=1", "#999=1", "ks9999=1", "ks1=-1", "ks1=NaN", "#1:sideways=1"} {
+	for _, bad := range []string{"DAGKdag1=0", "nope=1", "#999=1", "ks9999=1", "ks1=-1", "ks1=NaN", "#1:sideways=1", "#0:reverse=2,Ca_pump1a:reverse=3"} {
 		if _, err := ParseAlter(bad, m); err == nil {
 			t.Errorf("ParseAlter(%q) accepted", bad)
 		}
 	}
-	for _, bad := range []string{"CK", "CK=-1", "=2", "CK=NaN"} {
+	for _, bad := range []string{"CK", "CK=-1", "=2", "CK=NaN", "CK=0, CK=1"} {
 		if _, err := ParseBlock(bad); err == nil {
 			t.Errorf("ParseBlock(%q) accepted", bad)
 		}
