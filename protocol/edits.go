@@ -145,7 +145,7 @@ func ParseAlter(s string, m *model.Model) ([]RateScale, error) {
 		}
 		for _, o := range out {
 			if o.Reaction == rs.Reaction && o.Reverse == rs.Reverse {
-				return nil, fmt.Errorf("rate scaling %q: reaction #%d (%s) is scaled twice in %q", kv, rs.Reaction, map[bool]string{false: "forward", true: "reverse"}[rs.Reverse], s)
+				return nil, fmt.Errorf("rate scaling %q: its reaction and direction are scaled twice in %q", kv, s)
 			}
 		}
 		out = append(out, rs)

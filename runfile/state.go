@@ -31,7 +31,8 @@ func ParseStateRef(ref string) (path string, atMs float64, err error) {
 // atMs (NaN: its last frame) for sys: the amount of every species of sys
 // in every voxel, from the run's main output (set 0), matched by species
 // id and voxel index. A run of another model — other species, another
-// number of voxels, other voxel volumes — is an error naming src and the
+// number of voxels, other voxel volumes or corners, a table whose voxel
+// columns are not the mesh's in order — is an error naming src and the
 // difference.
 func State(r Run, src string, atMs float64, sys *model.System) (*model.State, error) {
 	h := r.Header()
