@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,16 @@ func main() {
 	flag.Parse()
 	if env := os.Getenv("SPINERD_SHARED"); env != "" && !isSet("shared") {
 		*shared = env
+	}
+	if *seeds < 2 {
+		fail(fmt.Errorf("-seeds %d: the comparison needs at least 2 seeds (a standard deviation)", *seeds))
+	}
+	if *only != "" && !slices.ContainsFunc(models, func(rm refModel) bool { return rm.name == *only }) {
+		var names []string
+		for _, rm := range models {
+			names = append(names, rm.name)
+		}
+		fail(fmt.Errorf("-model %q: no such model (%s)", *only, strings.Join(names, ", ")))
 	}
 	dir := testdataDir()
 	ok := true

@@ -21,6 +21,17 @@ func main() {
 	dedup := flag.Bool("drop-duplicates", false, "drop duplicate rows before truncation")
 	only := flag.Int("only", 0, "run only ZDT<only>")
 	flag.Parse()
+	switch {
+	case *seeds < 1:
+		fmt.Fprintf(os.Stderr, "fitzdt: -seeds %d: want at least 1\n", *seeds)
+		os.Exit(2)
+	case *gens < 1:
+		fmt.Fprintf(os.Stderr, "fitzdt: -generations %d: want at least 1\n", *gens)
+		os.Exit(2)
+	case *only < 0 || *only > 3:
+		fmt.Fprintf(os.Stderr, "fitzdt: -only %d: the problems are ZDT1, ZDT2 and ZDT3 (0: all)\n", *only)
+		os.Exit(2)
+	}
 	worst := 0.0
 	for kind := 1; kind <= 3; kind++ {
 		if *only != 0 && kind != *only {

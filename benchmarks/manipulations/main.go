@@ -33,6 +33,9 @@ func main() {
 	dir := flag.String("dir", "", "where to keep the ensembles (default: a temporary directory)")
 	method := flag.String("method", "adaptive", "stochastic method of the ensembles")
 	flag.Parse()
+	if *jobs < 0 {
+		die(fmt.Errorf("-jobs %d: want 0 (one per core) or more", *jobs))
+	}
 	base, _, err := models.SpineModel()
 	if err != nil {
 		die(err)

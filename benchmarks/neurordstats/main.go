@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,18 @@ func main() {
 	verbose := flag.Bool("v", false, "print every comparison")
 	method := flag.String("method", "", "spinerd method under test (exact, adaptive, multiscale, fixed; default: the file's, multiscale for GRID_ADAPTIVE)")
 	flag.Parse()
+	if *nseeds < 2 {
+		fmt.Fprintf(os.Stderr, "neurordstats: -seeds %d: the comparison needs at least 2 seeds (a standard deviation)\n", *nseeds)
+		os.Exit(2)
+	}
+	if *only != "" && !slices.ContainsFunc(sets, func(s set) bool { return s.dir == *only }) {
+		var names []string
+		for _, s := range sets {
+			names = append(names, s.dir)
+		}
+		fmt.Fprintf(os.Stderr, "neurordstats: -set %q: no such set (%s)\n", *only, strings.Join(names, ", "))
+		os.Exit(2)
+	}
 	ok := true
 	for _, s := range sets {
 		if *only != "" && s.dir != *only {

@@ -361,13 +361,15 @@ func median(x []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-func ints(s string) []int {
+// ints parses a comma-separated list of positive integers (flag names
+// the flag in an error).
+func ints(flag, s string) []int {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			n, err := strconv.Atoi(f)
-			if err != nil {
-				die(fmt.Errorf("bad number %q", f))
+			if err != nil || n < 1 {
+				die(fmt.Errorf("%s: %q is not a positive whole number", flag, f))
 			}
 			out = append(out, n)
 		}
@@ -389,6 +391,23 @@ func main() {
 	shared := flag.String("shared", os.Getenv("SPINERD_SHARED"), "the shared folder (default ../shared)")
 	chemistry := flag.String("chemistry", "spine", "spine: the whole model; calcium: its calcium handling only (11 reactions, 16 species)")
 	flag.Parse()
+	switch {
+	case !(*runtimeMs > 0) || math.IsInf(*runtimeMs, 0):
+		die(fmt.Errorf("-runtime %g: want a positive number of ms", *runtimeMs))
+	case *repeat < 1:
+		die(fmt.Errorf("-repeat %d: want at least 1", *repeat))
+	case *domains < 0:
+		die(fmt.Errorf("-domains %d: want 0 (spinerd's choice) or a count", *domains))
+	}
+	ints("-sizes", *sizes)
+	ints("-check-workers", *check)
+	for _, pattern := range strings.Split(*patterns, ",") {
+		if pattern != "one" && pattern != "all" {
+			// stimulation() treats any other name as "one": the files and
+			// rows would carry that name over the one-spine stimulus
+			die(fmt.Errorf("-patterns: %q is not a pattern (one, all)", pattern))
+		}
+	}
 	if *oneBlock {
 		if *domains > 1 {
 			die(fmt.Errorf("-one-block contradicts -domains %d", *domains))
@@ -446,7 +465,7 @@ func main() {
 	var t1s, vox1 = map[string]float64{}, map[string]float64{}
 	phaseCost := map[string][2]float64{} // per pattern/size/phase: wall s and single events per simulated ms, one worker
 	for _, pattern := range strings.Split(*patterns, ",") {
-		for _, L := range ints(*sizes) {
+		for _, L := range ints("-sizes", *sizes) {
 			morph := fmt.Sprintf("Morph_dend%dum.xml", L)
 			stim := fmt.Sprintf("Stim_%s_%d.xml", pattern, L)
 			model := filepath.Join(dir, fmt.Sprintf("Model_dend%dum_%s.xml", L, pattern))
@@ -577,7 +596,7 @@ func main() {
 				fmt.Printf("  %g domain(s)%s; serial fraction %.3f%s: Amdahl speed-up %.1f on 16 cores, %.1f on 64; Gustafson (model grown with the cores) %.1f, %.1f\n",
 					dom, balance, s, note, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
 			}
-			for _, w := range ints(*check) {
+			for _, w := range ints("-check-workers", *check) {
 				r, err := runOnce(bin, model, *method, *domains, w, filepath.Join(dir, "out.traj"), "")
 				if err != nil {
 					die(err)
@@ -592,7 +611,7 @@ func main() {
 		}
 	}
 	for _, pattern := range strings.Split(*patterns, ",") {
-		sz := ints(*sizes)
+		sz := ints("-sizes", *sizes)
 		a, b := fmt.Sprintf("%s/%d", pattern, sz[0]), fmt.Sprintf("%s/%d", pattern, sz[len(sz)-1])
 		if t1s[a] > 0 && t1s[b] > 0 {
 			fmt.Printf("%s: T%d/T%d = %.2f for V%d/V%d = %.2f (linear cost: ratio ≤ 1.2 × the voxel ratio)\n", pattern, sz[len(sz)-1], sz[0], t1s[b]/t1s[a], sz[len(sz)-1], sz[0], vox1[b]/vox1[a])
