@@ -47,14 +47,15 @@ evals=$((n + (gens - 1) * (c - n)))
 echo "fit: N $n, C $c, $gens generations ($evals evaluations), seed 5, --jobs $jobs; $rounds round(s), builds alternating"
 echo
 
-# run BUILD DATASET JOBS OUT: prints the wall time and the CPU time
-# (user + system) in seconds. On a shared machine the CPU time is the
-# steadier measure of the work; the wall time also holds the waits for a
-# core.
+# run BUILD DATASET JOBS OUT: sets run_out to the wall time and the CPU
+# time (user + system) in seconds. On a shared machine the CPU time is
+# the steadier measure of the work; the wall time also holds the waits
+# for a core. Called in this shell, not in $(...), so that a failed fit
+# stops the script instead of being timed.
 run() {
-  local t
-  t=$( { TIMEFORMAT='%R %U %S'; time "$tmp/$1" fit --dataset "$2" --population "$n" --capacity "$c" --generations "$gens" --seed 5 --jobs "$3" -q -o "$4" >/dev/null 2>&1; } 2>&1 )
-  echo "$t" | awk '{print $1, $2 + $3}'
+  /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$tmp/$1" fit --dataset "$2" --population "$n" --capacity "$c" --generations "$gens" --seed 5 --jobs "$3" -q -o "$4" >/dev/null 2>"$tmp/err" ||
+    { cat "$tmp/err" >&2; echo "fit.sh: $1 fit --dataset $2 failed" >&2; exit 1; }
+  run_out=$(awk '{print $1, $2 + $3}' "$tmp/time")
 }
 
 status=0
@@ -62,10 +63,12 @@ for ds in $datasets; do
   tnew=0 tbase=0 cnew=0 cbase=0
   for r in $(seq 1 "$rounds"); do
     if [ -n "$base" ]; then
-      read -r w cpu < <(run base "$ds" "$jobs" "$tmp/base-$ds-$r")
+      run base "$ds" "$jobs" "$tmp/base-$ds-$r"
+      read -r w cpu <<<"$run_out"
       tbase=$(echo "$tbase + $w" | bc -l); cbase=$(echo "$cbase + $cpu" | bc -l)
     fi
-    read -r w cpu < <(run new "$ds" "$jobs" "$tmp/new-$ds-$r")
+    run new "$ds" "$jobs" "$tmp/new-$ds-$r"
+    read -r w cpu <<<"$run_out"
     tnew=$(echo "$tnew + $w" | bc -l); cnew=$(echo "$cnew + $cpu" | bc -l)
   done
   printf '%-5s new:  %6.3f evaluations/s (%.1f s per fit, %.1f CPU-s)\n' "$ds" "$(echo "$evals * $rounds / $tnew" | bc -l)" "$(echo "$tnew / $rounds" | bc -l)" "$(echo "$cnew / $rounds" | bc -l)"
@@ -79,7 +82,8 @@ for ds in $datasets; do
     fi
   fi
   if [ "$scaling" = 1 ]; then
-    read -r w1 c1 < <(run new "$ds" 1 "$tmp/new1-$ds")
+    run new "$ds" 1 "$tmp/new1-$ds"
+    read -r w1 c1 <<<"$run_out"
     printf '%-5s new --jobs 1: %6.3f evaluations/s (%.1f CPU-s); --jobs %d is %.2fx faster\n' "$ds" "$(echo "$evals / $w1" | bc -l)" "$c1" "$jobs" "$(echo "$w1 * $rounds / $tnew" | bc -l)"
     if cmp -s "$tmp/new1-$ds/population.json" "$tmp/new-$ds-1/population.json"; then
       echo "$ds   populations identical for --jobs 1 and --jobs $jobs"

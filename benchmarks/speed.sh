@@ -45,12 +45,15 @@ if [ "$only" = 0 ]; then
 echo "== exact SSA, Mäki-Marttunen model at rest (go test -bench, ns per event; target ≤ 100)"
 go test -run XXX -bench BenchmarkExactMMRest -benchtime 5x ./gillespie | grep -E "ns/event"
 
-# "wall cpu": seconds of one whole process (start included), wall clock
-# and CPU (user + system; steadier than wall on a busy machine)
+# sets once_out to "wall cpu": seconds of one whole process (start
+# included), wall clock and CPU (user + system; steadier than wall on a
+# busy machine). Called in this shell, not in $(...), so that a failed
+# run stops the script instead of being timed.
 once() {
   local bin=$1 seed=$2; shift 2
-  /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$bin" run "$@" -q -o "$tmp/out" --seed "$seed" >/dev/null
-  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/time"
+  /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$bin" run "$@" -q -o "$tmp/out" --seed "$seed" >/dev/null ||
+    { echo "speed.sh: $bin run $* --seed $seed failed" >&2; exit 1; }
+  once_out=$(awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/time")
 }
 
 if [ -n "$base" ]; then
@@ -62,8 +65,12 @@ row() {
   local name=$1 neurord=$2; shift 2
   local new=() old=()
   for i in 1 2 3; do
-    new+=("$(once "$tmp/spinerd" "$i" "$@")")
-    [ -n "$base" ] && old+=("$(once "$tmp/spinerd-base" "$i" "$@")")
+    once "$tmp/spinerd" "$i" "$@"
+    new+=("$once_out")
+    if [ -n "$base" ]; then
+      once "$tmp/spinerd-base" "$i" "$@"
+      old+=("$once_out")
+    fi
   done
   local s b sc bc
   s=$(printf '%s\n' "${new[@]}" | cut -d' ' -f1 | median)
@@ -96,14 +103,16 @@ fi
 # absolute times vary with the machine's load (printed). NeuroRD's times
 # are those measured side by side in the reference README's last section.
 # Model_spine2020_dend (adaptive about 490 s) runs only with --full.
-# one timed run: prints wall seconds, user seconds; the multiscale run's
-# summary goes to $tmp/last.err
+# one timed run: sets timed_out to "wall seconds, user seconds" (a
+# failed run stops the script); the multiscale run's summary goes to
+# $tmp/last.err
 timed() {
   local t0 t1
   t0=$(date +%s.%N)
-  /usr/bin/time -f "%U" -o "$tmp/user" "$tmp/spinerd" run "$@" -o "$tmp/out" >/dev/null 2>"$tmp/last.err"
+  /usr/bin/time -f "%U" -o "$tmp/user" "$tmp/spinerd" run "$@" -o "$tmp/out" >/dev/null 2>"$tmp/last.err" ||
+    { cat "$tmp/last.err" >&2; echo "speed.sh: spinerd run $* failed" >&2; exit 1; }
   t1=$(date +%s.%N)
-  echo "$(echo "$t1 - $t0" | bc -l) $(cat "$tmp/user")"
+  timed_out="$(echo "$t1 - $t0" | bc -l) $(cat "$tmp/user")"
 }
 printf '\n== multiscale vs adaptive (load average: %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-40s %5s %9s %9s %8s %8s %7s %9s %10s %9s\n' "file" "runs" "adapt. s" "multi. s" "ratio" "target" "user r." "NeuroRD s" "vs NeuroRD" "absorbed"
@@ -111,9 +120,11 @@ cmp() {
   local name=$1 runs=$2 target=$3 neurord=$4; shift 4
   local wa=() wm=() ua=() um=() summary=""
   for i in $(seq 1 "$runs"); do
-    read -r w u < <(timed "$@" --method adaptive --seed "$i")
+    timed "$@" --method adaptive --seed "$i"
+    read -r w u <<<"$timed_out"
     wa+=("$w"); ua+=("$u")
-    read -r w u < <(timed "$@" --method multiscale --seed "$i")
+    timed "$@" --method multiscale --seed "$i"
+    read -r w u <<<"$timed_out"
     wm+=("$w"); um+=("$u")
     summary=$(grep -m1 "^partial equilibrium" "$tmp/last.err" || true)
   done
