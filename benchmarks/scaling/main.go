@@ -361,15 +361,15 @@ func median(x []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// ints parses a comma-separated list of positive integers (flag names
-// the flag in an error).
-func ints(flag, s string) []int {
+// ints parses a comma-separated list of positive integers (name: the
+// flag, for an error).
+func ints(name, s string) []int {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			n, err := strconv.Atoi(f)
 			if err != nil || n < 1 {
-				die(fmt.Errorf("%s: %q is not a positive whole number", flag, f))
+				die(fmt.Errorf("%s: %q is not a positive whole number", name, f))
 			}
 			out = append(out, n)
 		}
@@ -399,7 +399,9 @@ func main() {
 	case *domains < 0:
 		die(fmt.Errorf("-domains %d: want 0 (spinerd's choice) or a count", *domains))
 	}
-	ints("-sizes", *sizes)
+	if len(ints("-sizes", *sizes)) == 0 {
+		die(fmt.Errorf("-sizes: no size given"))
+	}
 	ints("-check-workers", *check)
 	for _, pattern := range strings.Split(*patterns, ",") {
 		if pattern != "one" && pattern != "all" {
