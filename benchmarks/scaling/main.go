@@ -399,11 +399,11 @@ func main() {
 	case *domains < 0:
 		die(fmt.Errorf("-domains %d: want 0 (spinerd's choice) or a count", *domains))
 	}
-	if len(ints("-sizes", *sizes)) == 0 {
+	sizeList, checkList, patternList := ints("-sizes", *sizes), ints("-check-workers", *check), strings.Split(*patterns, ",")
+	if len(sizeList) == 0 {
 		die(fmt.Errorf("-sizes: no size given"))
 	}
-	ints("-check-workers", *check)
-	for _, pattern := range strings.Split(*patterns, ",") {
+	for _, pattern := range patternList {
 		if pattern != "one" && pattern != "all" {
 			// stimulation() treats any other name as "one": the files and
 			// rows would carry that name over the one-spine stimulus
@@ -466,8 +466,8 @@ func main() {
 	fmt.Printf("%-6s %-4s %7s %3s %10s %11s %12s %11s %8s %9s %7s %7s\n", "length", "stim", "voxels", "w", "wall s", "s per sim s", "events/vox", "leaps/vox", "peak MB", "B/vox-sp", "eff", "effCPU")
 	var t1s, vox1 = map[string]float64{}, map[string]float64{}
 	phaseCost := map[string][2]float64{} // per pattern/size/phase: wall s and single events per simulated ms, one worker
-	for _, pattern := range strings.Split(*patterns, ",") {
-		for _, L := range ints("-sizes", *sizes) {
+	for _, pattern := range patternList {
+		for _, L := range sizeList {
 			morph := fmt.Sprintf("Morph_dend%dum.xml", L)
 			stim := fmt.Sprintf("Stim_%s_%d.xml", pattern, L)
 			model := filepath.Join(dir, fmt.Sprintf("Model_dend%dum_%s.xml", L, pattern))
@@ -598,7 +598,7 @@ func main() {
 				fmt.Printf("  %g domain(s)%s; serial fraction %.3f%s: Amdahl speed-up %.1f on 16 cores, %.1f on 64; Gustafson (model grown with the cores) %.1f, %.1f\n",
 					dom, balance, s, note, amdahl(16), amdahl(64), gustafson(16), gustafson(64))
 			}
-			for _, w := range ints("-check-workers", *check) {
+			for _, w := range checkList {
 				r, err := runOnce(bin, model, *method, *domains, w, filepath.Join(dir, "out.traj"), "")
 				if err != nil {
 					die(err)
@@ -612,8 +612,8 @@ func main() {
 			}
 		}
 	}
-	for _, pattern := range strings.Split(*patterns, ",") {
-		sz := ints("-sizes", *sizes)
+	for _, pattern := range patternList {
+		sz := sizeList
 		a, b := fmt.Sprintf("%s/%d", pattern, sz[0]), fmt.Sprintf("%s/%d", pattern, sz[len(sz)-1])
 		if t1s[a] > 0 && t1s[b] > 0 {
 			fmt.Printf("%s: T%d/T%d = %.2f for V%d/V%d = %.2f (linear cost: ratio ≤ 1.2 × the voxel ratio)\n", pattern, sz[len(sz)-1], sz[0], t1s[b]/t1s[a], sz[len(sz)-1], sz[0], vox1[b]/vox1[a])
