@@ -111,8 +111,15 @@ func (h *clockHeap) place(i int32, nd node) {
 // it suits clocks that are finite most of the time (a voxel's), not the
 // unit clocks that are +Inf but for a few (clockHeap).
 type clockTree struct {
-	t   []float64 // time of each slot (padded to a power of two with +Inf)
-	win []int32   // win[k], 1 ≤ k < len(t): the winning slot below node k
+	t []float64 // time of each slot (padded to a power of two with +Inf)
+	// Node k (1 ≤ k < len(t); the leaves at len(t)+s) holds the slot that
+	// wins below it, win[k], and that slot's time as an integer that
+	// orders as the times do, key[k] (timeKey), so that a match is one
+	// integer comparison and conditional moves, and a level loads only
+	// the sibling of the path, which no earlier level writes: the matches
+	// do not wait on each other's loads.
+	key []uint64
+	win []int32
 }
 
 func newClockTree(n int) *clockTree {
@@ -120,32 +127,20 @@ func newClockTree(n int) *clockTree {
 	for int(size) < n {
 		size *= 2
 	}
-	c := &clockTree{t: make([]float64, size), win: make([]int32, size)}
+	c := &clockTree{t: make([]float64, size), key: make([]uint64, 2*size), win: make([]int32, 2*size)}
+	inf := timeKey(math.Inf(1))
 	for i := range c.t {
 		c.t[i] = math.Inf(1)
+		c.key[size+int32(i)], c.win[size+int32(i)] = inf, int32(i)
 	}
 	for k := size - 1; k >= 1; k-- {
-		c.win[k] = c.match(2*k, 2*k+1)
+		l, r := 2*k, 2*k+1
+		c.key[k], c.win[k] = c.key[l], c.win[l]
+		if c.key[r] < c.key[l] {
+			c.key[k], c.win[k] = c.key[r], c.win[r]
+		}
 	}
 	return c
-}
-
-// entrant is the slot that node k of the tree sends up: a leaf's own.
-func (c *clockTree) entrant(k int32) int32 {
-	if size := int32(len(c.t)); k >= size {
-		return k - size
-	}
-	return c.win[k]
-}
-
-// match returns the winner of nodes a and b (a left of b, so its slots
-// are lower).
-func (c *clockTree) match(a, b int32) int32 {
-	x, y := c.entrant(a), c.entrant(b)
-	if c.t[y] < c.t[x] {
-		return y
-	}
-	return x
 }
 
 // top returns the earliest slot, the lowest of the earliest on a tie; when
@@ -157,10 +152,32 @@ func (c *clockTree) top() int32 {
 	return c.win[1]
 }
 
-// set changes slot s's time and replays the matches above it.
+// timeKey maps a time to an integer of the same order (−0 just before
+// +0): a non-negative time's IEEE bits with the sign bit set, a negative
+// one's bits inverted.
+func timeKey(t float64) uint64 {
+	b := math.Float64bits(t)
+	return b ^ (uint64(int64(b)>>63) | 1<<63)
+}
+
+// set changes slot s's time and replays the matches above it: at
+// each level the path's winner so far meets the sibling's, and the lower
+// key wins, the left one (lower slots) on a tie.
 func (c *clockTree) set(s int32, t float64) {
 	c.t[s] = t
-	for k := (s + int32(len(c.t))) / 2; k >= 1; k /= 2 {
-		c.win[k] = c.match(2*k, 2*k+1)
+	k := s + int32(len(c.t))
+	bk, bs := timeKey(t), s
+	key, win := c.key[:len(c.win)], c.win
+	key[k], win[k] = bk, bs
+	for k > 1 {
+		sk, ss := key[k^1], win[k^1]
+		// the sibling wins when it is earlier, or as early and on the
+		// left (k odd): sk < bk+1 is sk ≤ bk (a number's key is below
+		// 2⁶⁴−1: no overflow)
+		if sk < bk+uint64(k&1) {
+			bk, bs = sk, ss
+		}
+		k >>= 1
+		key[k], win[k] = bk, bs
 	}
 }

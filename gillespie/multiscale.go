@@ -681,7 +681,10 @@ func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]
 // propensities that depend on it.
 func (m *multiscale) fire(i int32, k int64) {
 	n := m.n
-	chg, dep := m.record(i)
+	h0 := &m.h[i]
+	v, w := h0.vox, m.far(i, h0)
+	m.chgBuf = n.decodeChanges(h0.ev, v, w, m.chgBuf)
+	chg := m.chgBuf
 	applyChanges(chg, k, m.x)
 	m.touched = m.touched[:0]
 	for c := 0; c < len(chg); c += 2 {
@@ -709,10 +712,12 @@ func (m *multiscale) fire(i int32, k int64) {
 		}
 		m.refresh(s)
 	}
-	// the dependents, as in exact.applyK
-	v := m.h[i].vox
+	// the dependents, as in exact.applyK, read from the record without
+	// building its list (net.decode)
+	iv, iw := n.vStart[v], n.vStart[w]
 	delta := 0.0
-	for _, d := range dep {
+	for _, e := range n.depCodes(h0.ev) {
+		d := depIndex(e, iv, iw)
 		h := &m.h[d]
 		if h.excl {
 			continue

@@ -446,13 +446,27 @@ func (n *net) decode(off, v, w int32, chg, dep []int32) ([]int32, []int32) {
 	iv, iw := n.vStart[v], n.vStart[w]
 	dep = dep[:0]
 	for _, e := range r[2*nc:] {
-		if e >= 0 {
-			dep = append(dep, iv+e)
-		} else {
-			dep = append(dep, iw-1-e)
-		}
+		dep = append(dep, depIndex(e, iv, iw))
 	}
 	return chg, dep
+}
+
+// depCodes returns the dependents of the record at ev[off] as they are
+// stored, relative to their voxels (depIndex), for a loop over them
+// without decode's list.
+func (n *net) depCodes(off int32) []int32 {
+	nc, nd := n.ev[off], n.ev[off+1]
+	return n.ev[off+2+2*nc : off+2+2*nc+nd]
+}
+
+// depIndex is the instance a stored dependent e names: e ≥ 0 is
+// instance iv+e of the firing's voxel (iv = vStart[v]), e < 0 instance
+// iw−1−e of a hop's target (iw = vStart[w]).
+func depIndex(e, iv, iw int32) int32 {
+	if e >= 0 {
+		return iv + e
+	}
+	return iw - 1 - e
 }
 
 // decodeChanges is decode without the dependents: the changes per firing
