@@ -17,7 +17,7 @@ func TestClockHeap(t *testing.T) {
 			s := int32(rng.IntN(n))
 			tm := math.Inf(1)
 			if rng.IntN(3) > 0 {
-				tm = float64(rng.IntN(20)) - 4 // ties are frequent; the tree orders negative times too
+				tm = float64(rng.IntN(20)) - 4 // ties are frequent; negative times too
 			}
 			h.set(s, tm)
 			want := int32(0)
