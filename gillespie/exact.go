@@ -85,9 +85,9 @@ type exact struct {
 	// maxRate is the largest voxel total (per ms) whose waiting times
 	// double precision resolves up to the run's end; stalled is the first
 	// voxel found above it (−1: none), which stops the run with an error.
-	maxRate        float64
-	stalled        int32
-	chgBuf, depBuf []int32 // scratch of record
+	maxRate float64
+	stalled int32
+	chgBuf  []int32 // scratch for a firing's changes (applyK, multiscale.fire)
 	// In a domain (own not nil) the tables indexed by instance or count
 	// are lazy tables (package lazytable) whose entries are written only
 	// for near, the domain's voxels and their neighbours (ascending): no
@@ -154,11 +154,11 @@ func newExact(n *net, x []int64, seed uint64, t0 float64, extraSlots int, own []
 	}
 	e.h = instTable[inst](e, ni)
 	e.ord = instTable[int32](e, ni)
-	// The scratch of record is written at every event: big enough not to
-	// grow, and in its own cache lines, apart from the other domains'
-	// engines that run on other cores (small slices of two engines would
-	// share a line).
-	e.chgBuf, e.depBuf = make([]int32, 0, 64), make([]int32, 0, 1024)
+	// The changes' scratch is written at every event: big enough not to
+	// grow, and in its own cache lines (256 bytes), apart from the other
+	// domains' engines that run on other cores (small slices of two
+	// engines would share a line).
+	e.chgBuf = make([]int32, 0, 64)
 	e.aOrd = instTable[float64](e, ni)
 	e.gen = instTable[genShape](e, ni)
 	e.timer = instTable[int32](e, ni)
@@ -239,16 +239,8 @@ func (e *exact) release() {
 	e.free = nil
 }
 
-// record returns instance i's changes and dependents (net.decode), in
-// scratch that the next call of record overwrites.
-func (e *exact) record(i int32) (chg, dep []int32) {
-	h := &e.h[i]
-	e.chgBuf, e.depBuf = e.n.decode(h.ev, h.vox, e.far(i, h), e.chgBuf, e.depBuf)
-	return e.chgBuf, e.depBuf
-}
-
-// changes is record without the dependents: instance i's changes per
-// firing, appended to buf[:0].
+// changes returns instance i's changes per firing (net.decodeChanges),
+// appended to buf[:0].
 func (e *exact) changes(i int32, buf []int32) []int32 {
 	h := &e.h[i]
 	return e.n.decodeChanges(h.ev, h.vox, e.far(i, h), buf)
@@ -503,12 +495,17 @@ func (e *exact) apply(i int32) { e.applyK(i, 1) }
 // depends on it.
 func (e *exact) applyK(i int32, k int64) {
 	n := e.n
-	chg, dep := e.record(i)
-	applyChanges(chg, k, e.x)
-	v := e.h[i].vox
+	hi := &e.h[i]
+	v, w := hi.vox, e.far(i, hi)
+	e.chgBuf = n.decodeChanges(hi.ev, v, w, e.chgBuf)
+	applyChanges(e.chgBuf, k, e.x)
 	other := int32(-1)
 	delta := 0.0 // change of voxel v's total, written once
-	for _, d := range dep {
+	// the dependents, read from the record without building its list
+	// (net.decode)
+	iv, iw := n.vStart[v], n.vStart[w]
+	for _, c := range n.depCodes(hi.ev) {
+		d := depIndex(c, iv, iw)
 		h := &e.h[d]
 		if h.excl {
 			continue

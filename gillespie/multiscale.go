@@ -786,7 +786,7 @@ func (m *multiscale) fire(i int32, k int64) {
 // check it too).
 const checkEvery = 32
 
-// changes reports whether the changes chg (exact.record) change x
+// changes reports whether the changes chg (net.decodeChanges) change x
 // index xi.
 func changes(chg []int32, xi int32) bool {
 	for c := 0; c < len(chg); c += 2 {
