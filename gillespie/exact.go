@@ -239,6 +239,17 @@ func (e *exact) release() {
 	e.free = nil
 }
 
+// record resolves instance i's shared record for a firing: its changes
+// (net.decodeChanges, in scratch that the next call overwrites), its
+// dependents as stored (net.depCodes) and the voxel bases that resolve
+// them (depIndex(c, iv, iw)), and its voxel v.
+func (e *exact) record(i int32) (chg, deps []int32, v, iv, iw int32) {
+	h := &e.h[i]
+	v, w := h.vox, e.far(i, h)
+	e.chgBuf = e.n.decodeChanges(h.ev, v, w, e.chgBuf)
+	return e.chgBuf, e.n.depCodes(h.ev), v, e.n.vStart[v], e.n.vStart[w]
+}
+
 // changes returns instance i's changes per firing (net.decodeChanges),
 // appended to buf[:0].
 func (e *exact) changes(i int32, buf []int32) []int32 {
@@ -495,16 +506,11 @@ func (e *exact) apply(i int32) { e.applyK(i, 1) }
 // depends on it.
 func (e *exact) applyK(i int32, k int64) {
 	n := e.n
-	hi := &e.h[i]
-	v, w := hi.vox, e.far(i, hi)
-	e.chgBuf = n.decodeChanges(hi.ev, v, w, e.chgBuf)
-	applyChanges(e.chgBuf, k, e.x)
+	chg, deps, v, iv, iw := e.record(i)
+	applyChanges(chg, k, e.x)
 	other := int32(-1)
 	delta := 0.0 // change of voxel v's total, written once
-	// the dependents, read from the record without building its list
-	// (net.decode)
-	iv, iw := n.vStart[v], n.vStart[w]
-	for _, c := range n.depCodes(hi.ev) {
+	for _, c := range deps {
 		d := depIndex(c, iv, iw)
 		h := &e.h[d]
 		if h.excl {

@@ -681,10 +681,7 @@ func (m *multiscale) subRng(s *fastSub) *Stream { return &m.rng[m.n.vox[s.own[0]
 // propensities that depend on it.
 func (m *multiscale) fire(i int32, k int64) {
 	n := m.n
-	h0 := &m.h[i]
-	v, w := h0.vox, m.far(i, h0)
-	m.chgBuf = n.decodeChanges(h0.ev, v, w, m.chgBuf)
-	chg := m.chgBuf
+	chg, deps, v, iv, iw := m.record(i)
 	applyChanges(chg, k, m.x)
 	m.touched = m.touched[:0]
 	for c := 0; c < len(chg); c += 2 {
@@ -712,12 +709,10 @@ func (m *multiscale) fire(i int32, k int64) {
 		}
 		m.refresh(s)
 	}
-	// the dependents, as in exact.applyK, read from the record without
-	// building its list (net.decode)
-	iv, iw := n.vStart[v], n.vStart[w]
+	// the dependents, as in exact.applyK
 	delta := 0.0
-	for _, e := range n.depCodes(h0.ev) {
-		d := depIndex(e, iv, iw)
+	for _, c := range deps {
+		d := depIndex(c, iv, iw)
 		h := &m.h[d]
 		if h.excl {
 			continue
@@ -786,7 +781,7 @@ func (m *multiscale) fire(i int32, k int64) {
 // check it too).
 const checkEvery = 32
 
-// changes reports whether the changes chg (net.decodeChanges) change x
+// changes reports whether the changes chg (exact.record) change x
 // index xi.
 func changes(chg []int32, xi int32) bool {
 	for c := 0; c < len(chg); c += 2 {

@@ -488,7 +488,7 @@ func (n *net) decodeChanges(off, v, w int32, chg []int32) []int32 {
 }
 
 // fire applies k firings of instance i to x (the fixed-step method; the
-// event loops read the shared record, for the dependents too: exact.applyK).
+// event loops resolve the shared record, for the dependents too: exact.record).
 func (n *net) fire(i int32, k int64, x []int64) {
 	for j := n.chgStart[i]; j < n.chgStart[i+1]; j++ {
 		x[n.chgIdx[j]] += k * int64(n.chgDelta[j])
