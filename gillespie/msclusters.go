@@ -865,7 +865,7 @@ func (m *multiscale) hopIn(i int32, k int64) {
 }
 
 // checkScratch holds checkCluster's per-voxel vectors between checks, so
-// that a check (at every output time, for every active cluster) allocates
+// that a check (at every sweep, for every active cluster) allocates
 // nothing.
 type checkScratch [5][]float64
 

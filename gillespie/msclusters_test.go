@@ -42,3 +42,17 @@ func TestMulRows(t *testing.T) {
 		}
 	}
 }
+
+// TestNextSweep: the sweeps fall on the multiples of sweepMs after the
+// given time, so a run resumed mid-way (--initial-state) sweeps when the
+// uninterrupted run does.
+func TestNextSweep(t *testing.T) {
+	for _, c := range []struct{ t, want float64 }{
+		{0, sweepMs}, {sweepMs, 2 * sweepMs}, {sweepMs - 1e-9, sweepMs},
+		{123.4 * sweepMs, 124 * sweepMs}, {-0.5 * sweepMs, 0},
+	} {
+		if got := nextSweep(c.t); got != c.want {
+			t.Errorf("nextSweep(%g) = %g, want %g", c.t, got, c.want)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type multiscale struct {
 	// relaxing within ε of the segment's length is fast enough for the
 	// drift correction (package documentation, "Multiscale")
 	segFrom, segTo float64
+	tSweep         float64 // the next sweep, ms (a multiple of sweepMs)
 
 	subs    []*fastSub
 	tree    *meshTree
@@ -330,6 +331,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 	m.rvOf = instTable[int32](d.exact, ni)
 	m.cluster = map[[2]int32]int32{}
 	m.t0 = t0
+	m.tSweep = nextSweep(t0)
 	for u := range m.uh {
 		if d.uKind[u] != unitPair {
 			continue
@@ -777,7 +779,7 @@ func (m *multiscale) fire(i int32, k int64) {
 
 // checkEvery is the number of firings touching an active subsystem
 // between two checks of its error control, which are also at least a
-// quarter of its relaxation time apart (stimulus edges and output times
+// quarter of its relaxation time apart (stimulus edges and the sweeps
 // check it too).
 const checkEvery = 32
 
@@ -929,6 +931,11 @@ func (m *multiscale) advanceWithin(ctx context.Context, tEnd, horizon float64) e
 	m.tEnd, m.horizon = tEnd, horizon
 	for it := 1; ; it++ {
 		s, other, ts := m.next()
+		if m.tSweep <= math.Min(ts, tEnd) {
+			m.t = m.tSweep
+			m.sweep()
+			continue
+		}
 		if ts > tEnd || (ts == tEnd && other && s >= m.uSlot0) {
 			m.t = tEnd
 			break
@@ -951,13 +958,35 @@ func (m *multiscale) advanceWithin(ctx context.Context, tEnd, horizon float64) e
 	return nil
 }
 
-// barrier runs at an output time or stimulus edge: it checks every active
-// subsystem, merges clusters whose parent qualifies, and gives the species
-// counts drawn from their conditional laws.
+// barrier runs at an output time or stimulus edge: it gives the species
+// of every active subsystem counts drawn from its conditional law.
 func (m *multiscale) barrier() {
-	// A barrier: check every active subsystem, merge clusters whose
-	// parent qualifies, and give the species counts drawn from their
-	// conditional laws.
+	for _, s := range m.subs {
+		if s != nil && s.active {
+			m.count(s)
+			m.sample(s)
+		}
+	}
+}
+
+// sweepMs is the period of the sweeps, ms: every active subsystem is
+// checked, and clusters merged, at every multiple of it of simulated
+// time (package documentation, "Multiscale").
+const sweepMs = 10.0
+
+// nextSweep is the first multiple of sweepMs after t, ms.
+func nextSweep(t float64) float64 {
+	nx := (math.Floor(t/sweepMs) + 1) * sweepMs
+	if nx <= t {
+		nx += sweepMs
+	}
+	return nx
+}
+
+// sweep runs at a multiple of sweepMs: it checks every active subsystem
+// and merges clusters whose parent qualifies.
+func (m *multiscale) sweep() {
+	m.tSweep = nextSweep(m.t)
 	for _, s := range m.subs {
 		if s == nil || !s.active {
 			continue
@@ -974,11 +1003,6 @@ func (m *multiscale) barrier() {
 	for k := 0; k < len(m.subs); k++ {
 		if s := m.subs[k]; s != nil && s.active && s.kind == subCluster {
 			m.tryMerge(s)
-		}
-	}
-	for _, s := range m.subs {
-		if s != nil && s.active {
-			m.sample(s)
 		}
 	}
 }
