@@ -343,8 +343,8 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 		// A pair's subsystem is built when its unit first tries partial
 		// equilibrium (most pairs of a mesh never fire: a reaction of
 		// spine species in a dendrite voxel); its id is reserved now, so
-		// that ids, and the order of the barrier's checks and draws, do
-		// not depend on which pairs were built.
+		// that ids, and the order of the sweep's checks and the
+		// barrier's draws, do not depend on which pairs were built.
 		if m.pairEligible(int32(u)) {
 			m.uh[u].sub = int32(len(m.subs))
 			m.subs = append(m.subs, nil)
@@ -354,8 +354,9 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 		m.tree = newMeshTree(n.sys.Mesh, own)
 		// Every diffusing species has a cluster on every node of more
 		// than one voxel; each is built on first use (clusterFor) in the
-		// id reserved here, so that ids, and the order of the barrier's
-		// checks and draws, do not depend on which were built.
+		// id reserved here, so that ids, and the order of the sweep's
+		// checks and the barrier's draws, do not depend on which were
+		// built.
 		for sp, info := range n.sys.Species {
 			if info.DiffusionUm2PerMs > 0 {
 				for nd := range m.tree.nodes {
@@ -924,9 +925,9 @@ func (m *multiscale) advance(ctx context.Context, tEnd float64) error {
 }
 
 // advanceWithin advances to tEnd with leaps ending at or before horizon
-// (≥ tEnd). It runs no barrier's checks and draws (barrier): a domain's
-// window end is no barrier, and at the horizon the domain engine first
-// applies the last boundary exchange.
+// (≥ tEnd), and the sweeps due by tEnd. It runs no barrier's draws
+// (barrier): a domain's window end is no barrier, and at the horizon the
+// domain engine first applies the last boundary exchange.
 func (m *multiscale) advanceWithin(ctx context.Context, tEnd, horizon float64) error {
 	m.tEnd, m.horizon = tEnd, horizon
 	for it := 1; ; it++ {
