@@ -140,18 +140,19 @@ func (m *multiscale) bound(s *fastSub, force bool) bool {
 // accept is the thinning probability of a firing of reader i: the ratio
 // of its moments at the clusters' totals and at their bounds.
 func (m *multiscale) accept(i int32) float64 {
-	if v := &m.rv[m.h[i].r0]; !v.thinGeneral { // i is a reader: r0 is its view
+	if th := &m.rvThin[m.h[i].r0]; !th.general { // i is a reader: r0 is its view
 		// the loop below for one-molecule references, through the
 		// pointers relink keeps (same operations, same order)
+		v := &m.rv[m.h[i].r0]
 		p := 1.0
 		for k, b := range [2]*float64{v.a, v.b} {
-			if v.thinT[k] == nil {
+			if th.T[k] == nil {
 				continue
 			}
 			if !(*b > 0) {
 				return 0
 			}
-			p *= float64(*v.thinT[k]) * *v.thinP[k] / *b
+			p *= float64(*th.T[k]) * *th.P[k] / *b
 		}
 		return p
 	}

@@ -49,8 +49,10 @@ type multiscale struct {
 	refA, refB      []momRef
 	// rv: what view reads, of the instances that have been readers;
 	// rvOf[i] is instance i's entry (0: none yet, rv[0] unused), which a
-	// reader's record holds in r0 while its shape is shapeView
+	// reader's record holds in r0 while its shape is shapeView; rvThin
+	// the thinning of the same entries
 	rv        []readerView
+	rvThin    []readerThin
 	rvOf      []int32
 	nref      []int8  // per instance: active subsystems it reads
 	origShape []uint8 // shape of each instance before it became a reader
@@ -75,18 +77,26 @@ func (m *multiscale) exclude(i int32) {
 }
 
 // readerView is a reader's propensity in a form view evaluates quickly:
-// the constant times the moments a and b times the plain factors.
+// the constant times the moments a and b times the plain factors. It is
+// what every update of a reader's propensity reads, 64 bytes: one cache
+// line of multiscale.rv (whose backing arrays, large, start on a line);
+// what only the thinning of a firing reads is apart, in readerThin.
 type readerView struct {
 	a, b  *float64
 	plain [2]factor // x index, threshold, power of the reactants outside subsystems
 	np    int8      // number of plain factors; −1: more than two (use the general loop)
-	// thinning (accept) of a reader whose cluster references are each
-	// one molecule of one voxel (the usual case): the cluster's total and
-	// the voxel's probability for the references a and b (nil: none, or
-	// a pair's); thinGeneral: some reference is not of that form
-	thinT       [2]*int64
-	thinP       [2]*float64
-	thinGeneral bool
+	_     [15]byte
+}
+
+// readerThin is the thinning (accept) of a reader whose cluster
+// references are each one molecule of one voxel (the usual case): the
+// cluster's total and the voxel's probability for the references a and
+// b (nil: none, or a pair's); general: some reference is not of that
+// form.
+type readerThin struct {
+	T       [2]*int64
+	P       [2]*float64
+	general bool
 }
 
 var one = 1.0
@@ -96,6 +106,7 @@ var one = 1.0
 func (m *multiscale) relink(i int32) {
 	n := m.n
 	v := readerView{a: &one, b: &one}
+	var th readerThin
 	if r := m.refA[i]; r.sub >= 0 {
 		v.a = &m.subs[r.sub].st.mom[r.fn]
 	}
@@ -108,9 +119,9 @@ func (m *multiscale) relink(i int32) {
 			continue
 		}
 		if fs := s.ch.fns[r.fn]; len(fs) == 1 && fs[0].p == 1 && fs[0].n <= 1 {
-			v.thinT[k], v.thinP[k] = &s.T, &s.p[fs[0].j]
+			th.T[k], th.P[k] = &s.T, &s.p[fs[0].j]
 		} else {
-			v.thinGeneral = true
+			th.general = true
 		}
 	}
 	for k := n.rStart[i]; k < n.rStart[i+1]; k++ {
@@ -128,8 +139,10 @@ func (m *multiscale) relink(i int32) {
 	if m.rvOf[i] == 0 {
 		m.rvOf[i] = int32(len(m.rv))
 		m.rv = append(m.rv, v)
+		m.rvThin = append(m.rvThin, th)
 	} else {
 		m.rv[m.rvOf[i]] = v
+		m.rvThin[m.rvOf[i]] = th
 	}
 	if h := &m.h[i]; h.shape == shapeView {
 		h.r0 = m.rvOf[i]
@@ -320,6 +333,7 @@ func newMultiscale(n *net, x []int64, seed uint64, t0, eps, minJump float64, own
 		}
 	}
 	m.rv = make([]readerView, 1, 64)
+	m.rvThin = make([]readerThin, 1, 64)
 	m.refA = instTable[momRef](d.exact, ni)
 	m.refB = instTable[momRef](d.exact, ni)
 	for i := range n.instances(d.near) {
