@@ -155,14 +155,27 @@
 //     within the segment follows the drift, in a negligible part of the
 //     segment — it keeps partial equilibrium when its lag exceeds the
 //     bound: its law is the one of independent molecules whose mean lags
-//     by δ — for a pair the binomial of its total with the probability of
-//     C moved by −δ_A/T (clamped to [0, 1]; a shift that would leave
-//     [0, T] fails the check), for a cluster the multinomial with
-//     probabilities w_v + δ_v/T (w the volume shares; a voxel whose share
-//     cannot carry its lag fails the check) —, which its readers'
-//     moments, its leaps, the thinning and its samples all use. The terms
-//     left are of second order, bounded as above (and by the separation
-//     check below). The correction is recomputed at every check; the
+//     by δ — for a cluster the multinomial with probabilities w_v + δ_v/T
+//     (w the volume shares; a voxel whose share cannot carry its lag
+//     fails the check), for a pair the binomial of its total whose mean
+//     of A lies on the slow manifold below —, which its readers' moments,
+//     its leaps, the thinning and its samples all use. For a pair the
+//     lag is not expanded: the slow channels that consume A or C at first
+//     order (hops out, binding to an abundant partner) at kA and kC per
+//     molecule, and produce them at rates J_A and J_C that do not depend
+//     on the pair (hops in, release by another partner), keep the means
+//     on the line E[A | T] = r·T + c, r the share of A in the
+//     quasi-stationary law of a molecule not yet consumed (the smaller
+//     root of Δk·r² − (λ+Δk)·r + β = 0, Δk = kA − kC, β the rate C → A)
+//     and c = (J_A − r·(J_A+J_C))/(λ + kA − r·Δk): exact for constant
+//     rates whatever their ratio to λ, and without consumption the
+//     first-order δ above. The law follows T between checks as the
+//     dynamics do (a shift held in molecules, as the first-order
+//     correction was, went stale while calbindin's binding leapt against
+//     the fixed buffer's total for a millisecond at a time: C of such a
+//     test model 26 standard errors low; TestBufferedPair). For clusters
+//     the terms left are of second order, bounded as above (and by the
+//     separation check below). The correction is recomputed at every check; the
 //     check then bounds, by the lag bound, what the correction in effect
 //     since the last check missed, except at a stimulus edge, where the
 //     correction changes at once. The drift filter starts from no drift
@@ -196,7 +209,30 @@
 //     a small voxel hides behind a large one's molecules), so that the
 //     second-order terms of the expansion behind the lag, of order
 //     (rate/λ)², stay below ε. A cluster that fails this is released at
-//     once, without the persistence rule below. At
+//     once, without the persistence rule below. A fast linear pair takes
+//     the first-order consumption of A and C exactly (its slow manifold),
+//     so only the rest of their consumption is held to √ε·λ; instead a
+//     molecule must leave the pair, once relaxed, at most at √ε of the
+//     rate at which it relaxes (the two rates of one molecule's chain
+//     A ⇌ C killed at kA and kC), and its total must behave as
+//     independent molecules' does. Drawn by the slow channels at the
+//     manifold's means, the total is a birth–death process whose deaths
+//     have a part, Δk·c, that does not grow with T, so its variance
+//     exceeds the Poisson variance of the exact dynamics by
+//     |Δk·c|/(ρ·T), ρ = kA·r + kC·(1 − r); with drains from A alone that
+//     is c/(r·T), the relative difference between the manifold's slope r
+//     and A's share at the fixed point, which is what independent
+//     molecules that are drained and come back keep given T. It must stay
+//     below 2√ε (the total's SD within about √ε). The first-order rule
+//     implied about √ε at its limit (consumption √ε·λ) without checking
+//     it; 2√ε lets a pair carry about twice that consumption, as the
+//     spine heads' fixed buffer does under a burst (Ca consumed by hops,
+//     pumps and calbindin at 18-25 % of λ: spine2020_dend's single events
+//     68.5 M → 49.8 M a run, seed 1). A pair whose species another fast
+//     exchange drains and returns fails it (r near 0 against a share of
+//     several per cent at the fixed point: calbindin binding Ca beside
+//     the fixed buffer, TestBufferedPair; session 21's slow line without
+//     this bound let such pairs in, |z| up to 11 against NeuroRD). At
 //     stationarity with detailed balance the single-time law of partial
 //     equilibrium is exact whatever the separation; the lag and the
 //     separation bound the error of transients.

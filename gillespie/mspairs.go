@@ -183,13 +183,9 @@ func powi(x float64, p int32) float64 {
 	return v
 }
 
-// linearStats computes the statistics of a linear pair in closed form,
-// with its drift correction (shift) and returns π', the probability that
-// a molecule of the pair is C: the falling-factorial moments of a
-// binomial, E[A^(p)·C^(q)] = T^(p+q)·(1−π')^p·π'^q, π' = π − shift/T
-// clamped to [0, 1], π = α/(α+β) the equilibrium probability.
-func (m *multiscale) linearStats(s *fastSub, st *chainStats) float64 {
-	ch, l := s.ch, &s.lin
+// linAB returns the rates per molecule of linear pair s: α, A → C, and
+// β, C → A, at the counts of their abundant partners.
+func (m *multiscale) linAB(s *fastSub) (alpha, beta float64) {
 	frozen := func(fs []factor) float64 {
 		v := 1.0
 		for _, f := range fs {
@@ -201,17 +197,28 @@ func (m *multiscale) linearStats(s *fastSub, st *chainStats) float64 {
 		}
 		return v
 	}
+	return s.ch.cf * frozen(s.lin.ff), s.ch.cr * frozen(s.lin.fr)
+}
+
+// linearStats computes the statistics of a linear pair in closed form,
+// with its drift correction and returns π', the probability that a
+// molecule of the pair is C: the falling-factorial moments of a
+// binomial, E[A^(p)·C^(q)] = T^(p+q)·(1−π')^p·π'^q; π' = π = α/(α+β),
+// the equilibrium probability, or with the correction in effect
+// 1 − manR − manOff/T, clamped to [0, 1].
+func (m *multiscale) linearStats(s *fastSub, st *chainStats) float64 {
+	ch, l := s.ch, &s.lin
 	xa, xc := m.x[s.xs[l.a]], m.x[s.xs[l.c]]
 	T := xa + xc
-	alpha, beta := ch.cf*frozen(l.ff), ch.cr*frozen(l.fr)
+	alpha, beta := m.linAB(s)
 	st.empty = T < 0
 	st.lam = alpha + beta
 	pi := 0.0
 	if st.lam > 0 {
 		pi = alpha / st.lam
 	}
-	if s.shift != 0 && T > 0 {
-		pi = min(max(pi-s.shift/float64(T), 0), 1)
+	if s.man && T > 0 {
+		pi = min(max(1-s.manR-s.manOff/float64(T), 0), 1)
 	}
 	for k, fs := range ch.fns {
 		v := 1.0

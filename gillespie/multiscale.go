@@ -210,20 +210,28 @@ type fastSub struct {
 	// hardly depends on the pair's state) and are read from x as usual.
 	mask, linked []bool
 	lin          linear
-	// shift is the drift correction of an active linear pair: the lag of
-	// A behind its quasi-stationary mean under the slow channels' drift
-	// (molecules; C lags by −shift), added to the conditional law
-	// (package documentation, "Multiscale", lag).
-	shift float64
+	// man: an active linear pair's drift correction is in effect: the
+	// conditional mean of A is manR·T + manOff at total T (the slow
+	// manifold of its molecules' linear dynamics, linearManifold), so
+	// that it follows the total between checks as the dynamics do
+	// (package documentation, "Multiscale", drift correction).
+	man          bool
+	manR, manOff float64
+	// linKA, linKC: the first-order consumption of A and C by its slow
+	// channels, per molecule (1/ms), at its last check; jBar: their
+	// production of A and C (molecules/ms), filtered (smoothSources)
+	linKA, linKC float64
+	jBar         [2]float64
 	// p: a cluster's law, the probability of each of its voxels: the
 	// volume shares, moved by the drift correction (package
 	// documentation, "Multiscale", drift correction)
 	p []float64
 	// corrected: the last check computed a drift correction, pending
-	// (pair: molecules; cluster: probabilities pendP), which entry applies
-	corrected bool
-	pending   float64
-	pendP     []float64
+	// (pair: pendR and pendOff; cluster: probabilities pendP), which
+	// entry applies
+	corrected      bool
+	pendR, pendOff float64
+	pendP          []float64
 	// hOut: per voxel of a cluster, the rate per molecule of its hops
 	// out of the cluster (1/ms); lagH: the m×m response of its counts to
 	// a drift, border drains included (see checkCluster; built on first
@@ -661,7 +669,7 @@ func (m *multiscale) sample(s *fastSub) {
 		m.sampleCluster(s)
 		return
 	}
-	if s.active && s.lin.ok && s.shift != 0 {
+	if s.active && s.lin.ok && s.man {
 		xa, xc := s.xs[s.lin.a], s.xs[s.lin.c]
 		T := m.x[xa] + m.x[xc]
 		st := &m.scratch
@@ -868,7 +876,7 @@ func (m *multiscale) activate(s *fastSub) {
 		if s.kind == subCluster {
 			m.setP(s, s.pendP)
 		} else {
-			s.shift = s.pending
+			s.man, s.manR, s.manOff = true, s.pendR, s.pendOff
 		}
 	}
 	m.refresh(s)
@@ -885,7 +893,7 @@ func (m *multiscale) deactivate(s *fastSub) {
 	m.sample(s)
 	s.active = false
 	m.on[s.id] = false
-	s.shift = 0
+	s.man = false
 	if s.kind == subCluster {
 		m.setP(s, m.tree.nodes[s.node].w)
 	}
